@@ -1,0 +1,187 @@
+# Makefile -- builds ozd, ozctl, ozbench, the C client library and the tests.
+#
+#   make                 build everything (installs missing Debian packages)
+#   make test            build, then run every test
+#   make run             build, then start ozd on DATABASE_URL (default app.db)
+#   make SANITIZE=address,undefined test    the same under sanitizers
+#   make install PREFIX=/usr DESTDIR=/tmp/stage
+#
+# CFLAGS belongs to you; project flags live in OZ_CFLAGS and come first.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+CC ?= cc
+CFLAGS ?= -O2 -g
+LDFLAGS ?=
+SANITIZE ?=
+
+VERSION := 0.1.0
+comma := ,
+BUILD ?= build$(if $(SANITIZE),/$(subst $(comma),-,$(SANITIZE)))
+
+# Install missing Debian packages before anything reads pkg-config.
+NO_DEPS_GOALS := clean format format-check help
+ifeq ($(filter $(NO_DEPS_GOALS),$(MAKECMDGOALS)),)
+ifeq ($(OZ_SKIP_DEPS),)
+DEPS_OUT := $(shell sh scripts/deps.sh 1>&2; echo $$?)
+ifneq ($(DEPS_OUT),0)
+$(error scripts/deps.sh failed: install the packages it names)
+endif
+endif
+endif
+
+PKGS := libprotobuf-c sqlite3 jansson
+DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+DEP_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+NNG_LIBS ?= -lnng
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+SAN_FLAGS := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer)
+OZ_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	-DOZ_VERSION='"$(VERSION)"' -Wall -Wextra -Wshadow -Wno-unused-parameter \
+	-fPIC -pthread -Iinclude -Isrc -I$(BUILD)/gen $(SAN_FLAGS)
+ALL_CFLAGS = $(OZ_CFLAGS) $(DEP_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = -pthread $(SAN_FLAGS) $(LDFLAGS)
+LIBS = $(NNG_LIBS) $(DEP_LIBS) -lm
+
+# --- Generated protobuf-c code (build output, never committed) ---------------
+WKT_DIR ?= /usr/include
+WKT := google/protobuf/timestamp.proto google/protobuf/empty.proto \
+	google/protobuf/field_mask.proto google/protobuf/wrappers.proto
+PROTOS := $(shell find proto -name '*.proto' | sort)
+PROTO_REL := $(PROTOS:proto/%=%)
+GEN_C := $(addprefix $(BUILD)/gen/,$(PROTO_REL:.proto=.pb-c.c) $(WKT:.proto=.pb-c.c))
+GEN_H := $(GEN_C:.c=.h)
+DESC_SET := $(BUILD)/gen/oz.desc
+
+$(BUILD)/gen/.stamp: $(PROTOS)
+	@mkdir -p $(BUILD)/gen
+	protoc --c_out=$(BUILD)/gen -Iproto -I$(WKT_DIR) $(PROTO_REL) $(WKT)
+	protoc --descriptor_set_out=$(DESC_SET) --include_imports \
+		-Iproto -I$(WKT_DIR) $(PROTO_REL)
+	@touch $@
+$(GEN_C) $(GEN_H) $(DESC_SET): $(BUILD)/gen/.stamp
+
+# --- Sources -----------------------------------------------------------------
+CORE_SRC := $(wildcard src/core/*.c)
+LIB_SRC := $(CORE_SRC) $(wildcard src/store/*.c src/service/*.c src/rpc/*.c)
+CLIENT_SRC := $(wildcard clients/c/*.c)
+OZCTL_SRC := $(wildcard clients/ozctl/*.c)
+BENCH_SRC := $(wildcard bench/*.c)
+TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
+TEST_SRC := $(shell find tests -name '*_test.c' 2>/dev/null | sort)
+MIGRATIONS := $(sort $(wildcard migrations/*.sql))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+GEN_OBJ := $(GEN_C:.c=.o)
+LIB_OBJ := $(call obj,$(LIB_SRC)) $(BUILD)/obj/embed.o
+CLIENT_OBJ := $(call obj,$(CLIENT_SRC) src/core/status.c)
+TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+
+LIBOZ := $(BUILD)/liboz.a
+LIBPROTO := $(BUILD)/libozproto.a
+LIBCLIENT_A := $(BUILD)/liboz-client.a
+LIBCLIENT_SO := $(BUILD)/liboz-client.so
+OZD := $(BUILD)/ozd
+OZCTL := $(BUILD)/ozctl
+OZBENCH := $(BUILD)/ozbench
+BINS := $(OZD) $(if $(OZCTL_SRC),$(OZCTL)) $(if $(BENCH_SRC),$(OZBENCH))
+
+.PHONY: all test run install uninstall clean format format-check lint help \
+	check-cflags
+all: $(BINS) $(if $(CLIENT_SRC),$(LIBCLIENT_A) $(LIBCLIENT_SO)) $(TEST_BINS)
+
+$(BUILD)/obj/%.o: %.c $(BUILD)/gen/.stamp
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+$(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/.stamp
+	$(CC) $(ALL_CFLAGS) -Wno-shadow -c -o $@ $<
+
+# Migrations and the descriptor set are built into the binaries, so they
+# work from any directory.
+$(BUILD)/gen/embed.c: $(MIGRATIONS) $(DESC_SET) scripts/embed.sh
+	sh scripts/embed.sh $(DESC_SET) $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/embed.o: $(BUILD)/gen/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBPROTO): $(GEN_OBJ)
+	$(AR) rcs $@ $^
+$(LIBOZ): $(LIB_OBJ)
+	$(AR) rcs $@ $^
+$(LIBCLIENT_A): $(CLIENT_OBJ) $(GEN_OBJ)
+	$(AR) rcs $@ $^
+$(LIBCLIENT_SO): $(CLIENT_OBJ) $(GEN_OBJ)
+	$(CC) -shared -Wl,-soname,liboz-client.so.0 $(ALL_LDFLAGS) -o $@ $^ \
+		$(LIBS)
+
+$(OZD): $(BUILD)/obj/src/main.o $(LIBOZ) $(LIBPROTO)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+$(OZCTL): $(call obj,$(OZCTL_SRC) $(CLIENT_SRC)) $(LIBOZ) $(LIBPROTO)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+$(OZBENCH): $(call obj,$(BENCH_SRC) $(CLIENT_SRC)) $(LIBOZ) $(LIBPROTO)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# Each tests/**/NAME_test.c is one cmocka program.
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(call obj,$(TEST_SUPPORT_SRC) \
+		$(CLIENT_SRC)) $(LIBOZ) $(LIBPROTO)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(CMOCKA_LIBS)
+
+# --- Running -----------------------------------------------------------------
+test: all
+	BUILD=$(BUILD) sh tests/run.sh $(TEST_BINS)
+
+run: $(OZD)
+	./$(OZD) --migrate
+
+# --- Installing --------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(INCLUDEDIR)/oz $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)/
+	if [ -f $(LIBCLIENT_A) ]; then \
+		install -m 644 $(LIBCLIENT_A) $(DESTDIR)$(LIBDIR)/ && \
+		install -m 755 $(LIBCLIENT_SO) \
+			$(DESTDIR)$(LIBDIR)/liboz-client.so.0 && \
+		ln -sf liboz-client.so.0 $(DESTDIR)$(LIBDIR)/liboz-client.so; \
+	fi
+	install -m 644 include/oz/*.h $(DESTDIR)$(INCLUDEDIR)/oz/
+	cd $(BUILD)/gen && find . -name '*.pb-c.h' -exec install -D -m 644 {} \
+		$(DESTDIR)$(INCLUDEDIR)/oz/pb/{} \;
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+		clients/c/oz-client.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/oz-client.pc
+	if [ -f docs/ozctl.1 ]; then \
+		install -m 644 docs/ozctl.1 $(DESTDIR)$(MANDIR)/man1/; fi
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,ozd ozctl ozbench)
+	rm -f $(DESTDIR)$(LIBDIR)/liboz-client.a $(DESTDIR)$(LIBDIR)/liboz-client.so*
+	rm -f $(DESTDIR)$(LIBDIR)/pkgconfig/oz-client.pc
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/oz
+	rm -f $(DESTDIR)$(MANDIR)/man1/ozctl.1
+
+clean:
+	rm -rf build
+
+# --- Style -------------------------------------------------------------------
+FORMAT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	clang-format -i $(FORMAT_SRC)
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_SRC)
+lint: $(BUILD)/gen/.stamp
+	clang-tidy --quiet $(LIB_SRC) $(CLIENT_SRC) $(OZCTL_SRC) src/main.c -- \
+		$(OZ_CFLAGS) $(DEP_CFLAGS)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--inline-suppr --suppress=missingIncludeSystem \
+		-Iinclude -Isrc -I$(BUILD)/gen src clients bench
+
+help:
+	@sed -n '2,10p' Makefile
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

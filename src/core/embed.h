@@ -1,0 +1,22 @@
+/* core/embed.h -- files built into every binary by scripts/embed.sh: the
+ * protoc descriptor set of proto/ and the migration files of migrations/. */
+#ifndef OZ_CORE_EMBED_H
+#define OZ_CORE_EMBED_H
+
+#include <stddef.h>
+
+struct embed_file {
+	const char *name; /* Base name, e.g. "0001_initial.sql". */
+	const char *text; /* NUL-terminated contents. */
+	size_t len;
+};
+
+/* A serialized google.protobuf.FileDescriptorSet of proto/ with imports. */
+extern const unsigned char *const embed_descriptor_set;
+extern const size_t embed_descriptor_set_len;
+
+/* The migration files in name order; embed_n_migrations of them. */
+extern const struct embed_file embed_migrations[];
+extern const size_t embed_n_migrations;
+
+#endif /* OZ_CORE_EMBED_H */

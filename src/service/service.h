@@ -1,0 +1,70 @@
+/* service/service.h -- the service layer: one handler per RPC method.
+ *
+ * Handlers validate their request, run the operation in one store
+ * transaction (store_tx_begin/end) and fill the output message. They know
+ * nothing about nng or wire bytes: the rpc layer decodes the input, builds
+ * the output from its descriptor and encodes it after the call. */
+#ifndef OZ_SERVICE_SERVICE_H
+#define OZ_SERVICE_SERVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "core/arena.h"
+#include "oz/status.h"
+#include "oz/rpc/v1/rpc.pb-c.h"
+#include "store/store.h"
+
+/* What a handler gets besides its input. */
+typedef struct service_ctx {
+	store_conn *db; /* Connection to use; NULL for methods that need none. */
+	arena *arena;   /* Every allocation of the call comes from here. */
+	Oz__Rpc__V1__Metadata **metadata; /* The request's metadata. */
+	size_t n_metadata;
+	bool serving; /* False while the server drains (health reports it). */
+} service_ctx;
+
+/* The one handler signature. in is the decoded input message (read-only);
+ * out is an output message already initialised from the method's output
+ * descriptor, to be filled with memory from cx->arena. Returns st->code:
+ * OK, or the failure with message and field violations in st. */
+typedef oz_code (*service_fn)(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, oz_status *st);
+
+/* Returns the value of metadata key (exact, lower-case), or NULL. */
+const char *service_metadata(const service_ctx *cx, const char *key);
+
+/* oz.v1.UserService */
+oz_code service_user_create(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, oz_status *st);
+oz_code service_user_get(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, oz_status *st);
+oz_code service_user_get_by_email(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, oz_status *st);
+oz_code service_user_list(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, oz_status *st);
+oz_code service_user_update(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, oz_status *st);
+oz_code service_user_delete(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, oz_status *st);
+
+/* oz.v1.TaskService */
+oz_code service_task_create(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, oz_status *st);
+oz_code service_task_get(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, oz_status *st);
+oz_code service_task_list(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, oz_status *st);
+oz_code service_task_update(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, oz_status *st);
+oz_code service_task_delete(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, oz_status *st);
+
+/* grpc.health.v1.Health: SERVING, NOT_SERVING while draining; NOT_FOUND
+ * for a service name this server does not have. */
+oz_code service_health_check(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, oz_status *st);
+
+#endif /* OZ_SERVICE_SERVICE_H */

@@ -1,0 +1,312 @@
+/* store/db.c -- SQLite connections: open with the right pragmas, cache
+ * prepared statements, nest transactions, and map SQLite results to oz
+ * codes. SQLite errors become oz codes here and nowhere else. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "store/db.h"
+
+static const char *const sync_names[] = { "OFF", "NORMAL", "FULL", "EXTRA" };
+
+void
+store_config_init(store_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->path, sizeof(cfg->path), "./app.db");
+	cfg->busy_timeout_ms = 30000;
+	cfg->synchronous = STORE_SYNC_FULL;
+}
+
+oz_code
+store_url_parse(const char *url, store_config *cfg, oz_status *st)
+{
+	static const char prefix[] = "sqlite:///";
+	size_t pl = sizeof(prefix) - 1;
+	if (strncmp(url, prefix, pl) != 0 || url[pl] == '\0' ||
+		strlen(url + pl) >= sizeof(cfg->path)) {
+		return oz_fail(st, OZ_INVALID_ARGUMENT,
+			"unsupported DATABASE_URL \"%s\": expected "
+			"sqlite:///relative.db, sqlite:////absolute/path.db or "
+			"sqlite:///:memory:",
+			url);
+	}
+	/* "sqlite:///x" names x relative to the working directory and
+	 * "sqlite:////x" the absolute /x, as in SQLAlchemy. */
+	snprintf(cfg->path, sizeof(cfg->path), "%s", url + pl);
+	return OZ_OK;
+}
+
+int
+store_sync_parse(const char *s, store_sync *out)
+{
+	for (int i = 0; i < 4; i++) {
+		if (strcasecmp(s, sync_names[i]) == 0) {
+			*out = (store_sync) i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *
+store_sync_name(store_sync s)
+{
+	return (unsigned) s < 4 ? sync_names[s] : "?";
+}
+
+bool
+store_config_is_memory(const store_config *cfg)
+{
+	return strcmp(cfg->path, ":memory:") == 0;
+}
+
+int64_t
+store_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+oz_code
+store_error(store_conn *c, int rc, oz_status *st)
+{
+	const char *msg = c != NULL ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc);
+	switch (rc) {
+	case SQLITE_CONSTRAINT_UNIQUE:
+	case SQLITE_CONSTRAINT_PRIMARYKEY:
+		return oz_fail(st, OZ_ALREADY_EXISTS, "already exists");
+	case SQLITE_CONSTRAINT_FOREIGNKEY:
+		return oz_fail(st, OZ_FAILED_PRECONDITION,
+			"a referenced row does not exist or is still referenced");
+	case SQLITE_CONSTRAINT_CHECK:
+	case SQLITE_CONSTRAINT_NOTNULL:
+		return oz_fail(st, OZ_INVALID_ARGUMENT, "value out of range");
+	case SQLITE_BUSY:
+	case SQLITE_BUSY_SNAPSHOT:
+	case SQLITE_BUSY_RECOVERY:
+	case SQLITE_LOCKED:
+	case SQLITE_LOCKED_SHAREDCACHE:
+		return oz_fail(st, OZ_UNAVAILABLE, "database is busy, retry");
+	case SQLITE_NOMEM:
+	case SQLITE_FULL:
+		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "%s",
+			rc == SQLITE_FULL ? "database or disk is full"
+					  : "out of memory");
+	case SQLITE_READONLY:
+	case SQLITE_READONLY_DBMOVED:
+		return oz_fail(st, OZ_FAILED_PRECONDITION, "database is read-only");
+	default:
+		break;
+	}
+	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+		return oz_fail(st, OZ_FAILED_PRECONDITION, "constraint failed");
+	}
+	log_error("sqlite error %d (%s): %s", rc, sqlite3_errstr(rc), msg);
+	return oz_fail(st, OZ_INTERNAL, "internal error");
+}
+
+oz_code
+store_exec(store_conn *c, const char *sql, oz_status *st)
+{
+	int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		return store_error(c, sqlite3_extended_errcode(c->db), st);
+	}
+	return OZ_OK;
+}
+
+static oz_code
+set_pragmas(store_conn *c, oz_status *st)
+{
+	char sql[256];
+	oz_code rc;
+	sqlite3_busy_timeout(c->db, c->cfg.busy_timeout_ms);
+	if (!store_config_is_memory(&c->cfg)) {
+		/* journal_mode answers with a row; sqlite3_exec ignores it. */
+		if ((rc = store_exec(c, "PRAGMA journal_mode=WAL", st)) !=
+			OZ_OK) {
+			return rc;
+		}
+	}
+	snprintf(sql, sizeof(sql),
+		"PRAGMA foreign_keys=ON; PRAGMA synchronous=%s;",
+		store_sync_name(c->cfg.synchronous));
+	return store_exec(c, sql, st);
+}
+
+oz_code
+store_open(store_conn **out, const store_config *cfg, oz_status *st)
+{
+	oz_code rc;
+	store_conn *c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
+	}
+	c->cfg = *cfg;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+		SQLITE_OPEN_NOMUTEX;
+	int src = sqlite3_open_v2(cfg->path, &c->db, flags, NULL);
+	if (src != SQLITE_OK) {
+		rc = oz_fail(st, OZ_UNAVAILABLE, "cannot open database %s: %s",
+			cfg->path,
+			c->db != NULL ? sqlite3_errmsg(c->db)
+				      : sqlite3_errstr(src));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(c->db, 1);
+	if ((rc = set_pragmas(c, st)) != OZ_OK) {
+		goto fail;
+	}
+	*out = c;
+	return OZ_OK;
+fail:
+	store_close(c);
+	return rc;
+}
+
+void
+store_close(store_conn *c)
+{
+	if (c == NULL) {
+		return;
+	}
+	for (int i = 0; i < c->n_stmts; i++) {
+		sqlite3_finalize(c->stmts[i].stmt);
+		free((void *) c->stmts[i].sql);
+	}
+	sqlite3_close_v2(c->db);
+	free(c);
+}
+
+oz_code
+store_stmt(store_conn *c, const char *sql, sqlite3_stmt **out, oz_status *st)
+{
+	for (int i = 0; i < c->n_stmts; i++) {
+		if (strcmp(c->stmts[i].sql, sql) == 0) {
+			*out = c->stmts[i].stmt;
+			return OZ_OK;
+		}
+	}
+	sqlite3_stmt *stmt;
+	int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+		&stmt, NULL);
+	if (rc != SQLITE_OK) {
+		return store_error(c, sqlite3_extended_errcode(c->db), st);
+	}
+	if (c->n_stmts == STORE_STMT_CACHE) {
+		/* Full: evict the oldest entry. */
+		sqlite3_finalize(c->stmts[0].stmt);
+		free((void *) c->stmts[0].sql);
+		memmove(&c->stmts[0], &c->stmts[1],
+			sizeof(c->stmts[0]) * (STORE_STMT_CACHE - 1));
+		c->n_stmts--;
+	}
+	char *key = strdup(sql);
+	if (key == NULL) {
+		sqlite3_finalize(stmt);
+		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
+	}
+	c->stmts[c->n_stmts].sql = key;
+	c->stmts[c->n_stmts].stmt = stmt;
+	c->n_stmts++;
+	*out = stmt;
+	return OZ_OK;
+}
+
+void
+store_stmt_done(sqlite3_stmt *stmt)
+{
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+}
+
+const char *
+store_column_text(sqlite3_stmt *stmt, int i, arena *a)
+{
+	const unsigned char *t = sqlite3_column_text(stmt, i);
+	int n = sqlite3_column_bytes(stmt, i);
+	if (t == NULL) {
+		return arena_strndup(a, "", 0);
+	}
+	return arena_strndup(a, (const char *) t, (size_t) n);
+}
+
+oz_code
+store_tx_begin(store_conn *c, store_tx_kind kind, oz_status *st)
+{
+	char sql[32];
+	const char *q;
+	if (c->tx_depth == 0) {
+		q = kind == STORE_TX_WRITE ? "BEGIN IMMEDIATE" : "BEGIN";
+	} else {
+		snprintf(sql, sizeof(sql), "SAVEPOINT sp%d", c->tx_depth);
+		q = sql;
+	}
+	oz_code rc = store_exec(c, q, st);
+	if (rc == OZ_OK) {
+		c->tx_depth++;
+	}
+	return rc;
+}
+
+oz_code
+store_tx_end(store_conn *c, oz_code rc, oz_status *st)
+{
+	char sql[64];
+	if (c->tx_depth <= 0) {
+		return rc != OZ_OK
+			? rc
+			: oz_fail(st, OZ_INTERNAL, "no transaction to end");
+	}
+	int depth = --c->tx_depth;
+	if (depth == 0) {
+		if (rc != OZ_OK) {
+			oz_status ignored;
+			if (!sqlite3_get_autocommit(c->db)) {
+				store_exec(c, "ROLLBACK", &ignored);
+			}
+			return rc;
+		}
+		oz_code crc = store_exec(c, "COMMIT", st);
+		if (crc != OZ_OK && !sqlite3_get_autocommit(c->db)) {
+			oz_status ignored;
+			store_exec(c, "ROLLBACK", &ignored);
+		}
+		return crc;
+	}
+	if (rc != OZ_OK) {
+		oz_status ignored;
+		snprintf(sql, sizeof(sql), "ROLLBACK TO sp%d; RELEASE sp%d",
+			depth, depth);
+		store_exec(c, sql, &ignored);
+		return rc;
+	}
+	snprintf(sql, sizeof(sql), "RELEASE sp%d", depth);
+	return store_exec(c, sql, st);
+}
+
+int
+store_tx_depth(const store_conn *c)
+{
+	return c->tx_depth;
+}
+
+oz_code
+store_optimize(store_conn *c, oz_status *st)
+{
+	return store_exec(c, "PRAGMA optimize", st);
+}
+
+oz_code
+store_checkpoint(store_conn *c, oz_status *st)
+{
+	if (store_config_is_memory(&c->cfg)) {
+		return OZ_OK;
+	}
+	return store_exec(c, "PRAGMA wal_checkpoint(TRUNCATE)", st);
+}

@@ -1,0 +1,95 @@
+/* store/store.h -- the storage interface the service layer uses.
+ *
+ * Everything above the store sees only this header: no sqlite3.h, no SQL.
+ * A later PostgreSQL store implements the same functions. Record types and
+ * per-table functions live in user_store.h and task_store.h; migrations in
+ * migrate.h. */
+#ifndef OZ_STORE_STORE_H
+#define OZ_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "oz/status.h"
+
+/* How hard SQLite syncs to disk (PRAGMA synchronous). In WAL mode FULL
+ * makes every committed transaction survive a power cut; NORMAL survives a
+ * crash of the process but may lose the last commits on power loss. */
+typedef enum store_sync {
+	STORE_SYNC_OFF = 0,
+	STORE_SYNC_NORMAL = 1,
+	STORE_SYNC_FULL = 2,
+	STORE_SYNC_EXTRA = 3,
+} store_sync;
+
+#define STORE_PATH_MAX 4096
+#define STORE_DEFAULT_URL "sqlite:///./app.db"
+
+typedef struct store_config {
+	char path[STORE_PATH_MAX]; /* File path, or ":memory:". */
+	int busy_timeout_ms;       /* Default 30000. */
+	store_sync synchronous;    /* Default STORE_SYNC_FULL. */
+} store_config;
+
+/* Sets the defaults: the path of STORE_DEFAULT_URL, 30 s, FULL. */
+void store_config_init(store_config *cfg);
+
+/* Parses a database URL into cfg->path. Accepted: sqlite:///relative.db,
+ * sqlite:////absolute/path.db and sqlite:///:memory:. Anything else is
+ * INVALID_ARGUMENT with a message naming the URL and what is accepted. */
+oz_code store_url_parse(const char *url, store_config *cfg, oz_status *st);
+
+/* Parses "off", "normal", "full" or "extra" (any case). 0 or -1. */
+int store_sync_parse(const char *s, store_sync *out);
+
+/* Returns "OFF", "NORMAL", "FULL" or "EXTRA". */
+const char *store_sync_name(store_sync s);
+
+/* True when cfg names an in-memory database: each connection to it is a
+ * separate database, so a server must use one connection for everything. */
+bool store_config_is_memory(const store_config *cfg);
+
+/* One database connection with its cache of prepared statements. Not
+ * thread-safe: a connection belongs to one thread at a time. */
+typedef struct store_conn store_conn;
+
+/* Opens a connection to cfg->path, creating the file if needed, and sets
+ * journal_mode=WAL (files), foreign_keys=ON, busy_timeout and synchronous.
+ * OUT: *out, owned by the caller, freed with store_close. Returns OK,
+ * UNAVAILABLE (cannot open), or INTERNAL. */
+oz_code store_open(store_conn **out, const store_config *cfg, oz_status *st);
+
+/* Finalizes every cached statement and closes. NULL is a no-op. */
+void store_close(store_conn *c);
+
+/* Kinds of transaction for store_tx_begin. */
+typedef enum store_tx_kind {
+	STORE_TX_READ = 0,  /* BEGIN (deferred): a consistent snapshot. */
+	STORE_TX_WRITE = 1, /* BEGIN IMMEDIATE: takes the write lock first. */
+} store_tx_kind;
+
+/* Starts a transaction, or, when one is already open on c (a caller such
+ * as the group-commit writer owns the outer one), a SAVEPOINT nested in it.
+ * Every service operation runs between begin and end. Returns OK,
+ * UNAVAILABLE when the database stays locked past busy_timeout, INTERNAL. */
+oz_code store_tx_begin(store_conn *c, store_tx_kind kind, oz_status *st);
+
+/* Ends what the matching begin started: commits (or releases the
+ * savepoint) when rc is OK, else rolls it back. Returns rc when rc is not
+ * OK; otherwise the result of the commit (OK, UNAVAILABLE, INTERNAL, ...). */
+oz_code store_tx_end(store_conn *c, oz_code rc, oz_status *st);
+
+/* Number of transactions/savepoints open on c (0 = autocommit). */
+int store_tx_depth(const store_conn *c);
+
+/* Runs PRAGMA optimize. */
+oz_code store_optimize(store_conn *c, oz_status *st);
+
+/* Checkpoints the WAL into the database file (TRUNCATE). */
+oz_code store_checkpoint(store_conn *c, oz_status *st);
+
+/* Microseconds since the Unix epoch, the unit of every stored time. */
+int64_t store_now_us(void);
+
+#endif /* OZ_STORE_STORE_H */
