@@ -42,10 +42,10 @@ typedef enum oz_code {
 #define OZ_CODE_COUNT 17
 
 /* Sizes of the fixed buffers below; longer text is truncated. */
-#define OZ_STATUS_MESSAGE_MAX 256
+#define OZ_STATUS_MESSAGE_MAX  256
 #define OZ_VIOLATION_FIELD_MAX 64
-#define OZ_VIOLATION_DESC_MAX 160
-#define OZ_VIOLATIONS_MAX 8
+#define OZ_VIOLATION_DESC_MAX  160
+#define OZ_VIOLATIONS_MAX      8
 
 typedef struct oz_violation {
 	char field[OZ_VIOLATION_FIELD_MAX];
@@ -80,8 +80,8 @@ oz_code oz_fail(oz_status *st, oz_code code, const char *fmt, ...)
 
 /* Appends one field violation (the field's name as in the .proto, and what
  * is wrong with it). Past OZ_VIOLATIONS_MAX further ones are dropped. */
-void oz_status_violation(oz_status *st, const char *field, const char *fmt,
-	...)
+void oz_status_violation(
+	oz_status *st, const char *field, const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(printf, 3, 4)))
 #endif

@@ -6,7 +6,7 @@
 
 #include "core/arena.h"
 
-#define ARENA_ALIGN 16
+#define ARENA_ALIGN         16
 #define ARENA_DEFAULT_BLOCK (16 * 1024)
 
 struct arena_block {

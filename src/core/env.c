@@ -20,7 +20,8 @@ copy_out(char *out, size_t n, const char *s, size_t len)
 	out[len] = '\0';
 }
 
-/* Finds NAME in one .env line. Returns 1 and sets val and len if it is there. */
+/* Finds NAME in one .env line. Returns 1 and sets val and len if it is there.
+ */
 static int
 dotenv_line(char *line, const char *name, const char **val, size_t *len)
 {

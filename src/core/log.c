@@ -10,7 +10,7 @@
 
 static atomic_int min_level = LOG_INFO;
 
-static const char *const level_names[] = { "DEBUG", "INFO", "WARN", "ERROR" };
+static const char *const level_names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
 
 void
 log_set_level(log_level level)
@@ -21,8 +21,8 @@ log_set_level(log_level level)
 int
 log_level_parse(const char *s, log_level *out)
 {
-	static const char *const names[] = { "debug", "info", "warn", "error",
-		"off" };
+	static const char *const names[] = {
+		"debug", "info", "warn", "error", "off"};
 	for (int i = 0; i <= LOG_OFF; i++) {
 		if (strcmp(s, names[i]) == 0) {
 			*out = (log_level) i;

@@ -19,8 +19,9 @@
 
 /* What a handler gets besides its input. */
 typedef struct service_ctx {
-	store_conn *db; /* Connection to use; NULL for methods that need none. */
-	arena *arena;   /* Every allocation of the call comes from here. */
+	store_conn
+		*db;  /* Connection to use; NULL for methods that need none. */
+	arena *arena; /* Every allocation of the call comes from here. */
 	Oz__Rpc__V1__Metadata **metadata; /* The request's metadata. */
 	size_t n_metadata;
 	bool serving; /* False while the server drains (health reports it). */

@@ -10,7 +10,7 @@
 #include "core/log.h"
 #include "store/db.h"
 
-static const char *const sync_names[] = { "OFF", "NORMAL", "FULL", "EXTRA" };
+static const char *const sync_names[] = {"OFF", "NORMAL", "FULL", "EXTRA"};
 
 void
 store_config_init(store_config *cfg)
@@ -30,7 +30,8 @@ store_url_parse(const char *url, store_config *cfg, oz_status *st)
 		strlen(url + pl) >= sizeof(cfg->path)) {
 		return oz_fail(st, OZ_INVALID_ARGUMENT,
 			"unsupported DATABASE_URL \"%s\": expected "
-			"sqlite:///relative.db, sqlite:////absolute/path.db or "
+			"sqlite:///relative.db, sqlite:////absolute/path.db "
+			"or "
 			"sqlite:///:memory:",
 			url);
 	}
@@ -75,14 +76,16 @@ store_now_us(void)
 oz_code
 store_error(store_conn *c, int rc, oz_status *st)
 {
-	const char *msg = c != NULL ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc);
+	const char *msg =
+		c != NULL ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc);
 	switch (rc) {
 	case SQLITE_CONSTRAINT_UNIQUE:
 	case SQLITE_CONSTRAINT_PRIMARYKEY:
 		return oz_fail(st, OZ_ALREADY_EXISTS, "already exists");
 	case SQLITE_CONSTRAINT_FOREIGNKEY:
 		return oz_fail(st, OZ_FAILED_PRECONDITION,
-			"a referenced row does not exist or is still referenced");
+			"a referenced row does not exist or is still "
+			"referenced");
 	case SQLITE_CONSTRAINT_CHECK:
 	case SQLITE_CONSTRAINT_NOTNULL:
 		return oz_fail(st, OZ_INVALID_ARGUMENT, "value out of range");
@@ -99,12 +102,14 @@ store_error(store_conn *c, int rc, oz_status *st)
 					  : "out of memory");
 	case SQLITE_READONLY:
 	case SQLITE_READONLY_DBMOVED:
-		return oz_fail(st, OZ_FAILED_PRECONDITION, "database is read-only");
+		return oz_fail(
+			st, OZ_FAILED_PRECONDITION, "database is read-only");
 	default:
 		break;
 	}
 	if ((rc & 0xff) == SQLITE_CONSTRAINT) {
-		return oz_fail(st, OZ_FAILED_PRECONDITION, "constraint failed");
+		return oz_fail(
+			st, OZ_FAILED_PRECONDITION, "constraint failed");
 	}
 	log_error("sqlite error %d (%s): %s", rc, sqlite3_errstr(rc), msg);
 	return oz_fail(st, OZ_INTERNAL, "internal error");
@@ -149,7 +154,7 @@ store_open(store_conn **out, const store_config *cfg, oz_status *st)
 	}
 	c->cfg = *cfg;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-		SQLITE_OPEN_NOMUTEX;
+		    SQLITE_OPEN_NOMUTEX;
 	int src = sqlite3_open_v2(cfg->path, &c->db, flags, NULL);
 	if (src != SQLITE_OK) {
 		rc = oz_fail(st, OZ_UNAVAILABLE, "cannot open database %s: %s",
@@ -193,8 +198,8 @@ store_stmt(store_conn *c, const char *sql, sqlite3_stmt **out, oz_status *st)
 		}
 	}
 	sqlite3_stmt *stmt;
-	int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-		&stmt, NULL);
+	int rc = sqlite3_prepare_v3(
+		c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
 	if (rc != SQLITE_OK) {
 		return store_error(c, sqlite3_extended_errcode(c->db), st);
 	}
@@ -259,9 +264,9 @@ store_tx_end(store_conn *c, oz_code rc, oz_status *st)
 {
 	char sql[64];
 	if (c->tx_depth <= 0) {
-		return rc != OZ_OK
-			? rc
-			: oz_fail(st, OZ_INTERNAL, "no transaction to end");
+		return rc != OZ_OK ? rc
+				   : oz_fail(st, OZ_INTERNAL,
+					     "no transaction to end");
 	}
 	int depth = --c->tx_depth;
 	if (depth == 0) {

@@ -28,8 +28,8 @@ struct store_conn {
 /* Returns the cached prepared statement for sql, preparing it on first
  * use. The statement is reset and its bindings cleared: bind, step, then
  * call store_stmt_done. OUT: *out, owned by the cache. */
-oz_code store_stmt(store_conn *c, const char *sql, sqlite3_stmt **out,
-	oz_status *st);
+oz_code store_stmt(
+	store_conn *c, const char *sql, sqlite3_stmt **out, oz_status *st);
 
 /* Resets a statement from store_stmt so it can be used again. */
 void store_stmt_done(sqlite3_stmt *stmt);

@@ -23,7 +23,7 @@ typedef enum store_sync {
 	STORE_SYNC_EXTRA = 3,
 } store_sync;
 
-#define STORE_PATH_MAX 4096
+#define STORE_PATH_MAX    4096
 #define STORE_DEFAULT_URL "sqlite:///./app.db"
 
 typedef struct store_config {
