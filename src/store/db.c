@@ -301,6 +301,12 @@ store_tx_depth(const store_conn *c)
 	return c->tx_depth;
 }
 
+bool
+store_tx_intact(const store_conn *c)
+{
+	return c->tx_depth == 0 || !sqlite3_get_autocommit(c->db);
+}
+
 oz_code
 store_optimize(store_conn *c, oz_status *st)
 {

@@ -83,6 +83,11 @@ oz_code store_tx_end(store_conn *c, oz_code rc, oz_status *st);
 /* Number of transactions/savepoints open on c (0 = autocommit). */
 int store_tx_depth(const store_conn *c);
 
+/* False when SQLite rolled back the transaction that store_tx_begin
+ * opened on its own (after an I/O error or a full disk): the work done in
+ * it is gone and the caller must not report success. */
+bool store_tx_intact(const store_conn *c);
+
 /* Runs PRAGMA optimize. */
 oz_code store_optimize(store_conn *c, oz_status *st);
 
