@@ -137,6 +137,12 @@ set_pragmas(store_conn *c, oz_status *st)
 			OZ_OK) {
 			return rc;
 		}
+		/* Readers share the OS page cache instead of copying pages
+		 * into a cache per connection. */
+		if ((rc = store_exec(c, "PRAGMA mmap_size=268435456", st)) !=
+			OZ_OK) {
+			return rc;
+		}
 	}
 	snprintf(sql, sizeof(sql),
 		"PRAGMA foreign_keys=ON; PRAGMA synchronous=%s;",
