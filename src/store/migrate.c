@@ -1,178 +1,18 @@
-/* store/migrate.c -- parses migration files, runs them one transaction
- * each, and records the applied revisions in oz_migrations. It runs only
- * the SQL of the migration files and its own bookkeeping; it must not know
- * any table of the application. */
+/* store/migrate.c -- runs migrations one transaction each, records the
+ * applied revisions in oz_migrations, and answers pending, current,
+ * history and stamp. It runs only the SQL of the migration files and its
+ * own bookkeeping; it must not know any table of the application. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/db.h"
-#include "store/migrate.h"
+#include "store/migrate_impl.h"
 
-#define UP_MARKER   "-- +oz Up"
-#define DOWN_MARKER "-- +oz Down"
+/* --- The version table ------------------------------------------------- */
 
-/* One parsed migration file; the pointers point into its text. */
-struct mig {
-	char rev[STORE_REV_MAX];
-	const char *file;
-	const char *message;
-	size_t message_len;
-	const char *up;
-	size_t up_len;
-	const char *down;
-	size_t down_len;
-};
-
-struct migset {
-	struct mig *m;
-	size_t n;
-};
-
-/* --- Parsing ------------------------------------------------------------ */
-
-static bool
-is_digit(char ch)
-{
-	return ch >= '0' && ch <= '9';
-}
-
-/* Accepts "NNNN_slug.sql" with a non-empty slug. */
-static bool
-valid_name(const char *name)
-{
-	size_t len = strlen(name);
-	for (int i = 0; i < 4; i++) {
-		if (!is_digit(name[i])) {
-			return false;
-		}
-	}
-	return len > 9 && name[4] == '_' &&
-	       strcmp(name + len - 4, ".sql") == 0;
-}
-
-/* Length of the line at p (up to end), without the newline and trailing
- * blanks. */
-static size_t
-line_len(const char *p, const char *end, const char **next)
-{
-	const char *nl = memchr(p, '\n', (size_t) (end - p));
-	const char *e = nl != NULL ? nl : end;
-	*next = nl != NULL ? nl + 1 : end;
-	while (e > p && (e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t')) {
-		e--;
-	}
-	return (size_t) (e - p);
-}
-
-static bool
-line_is(const char *p, size_t len, const char *marker)
-{
-	return len == strlen(marker) && memcmp(p, marker, len) == 0;
-}
-
-static oz_code
-parse_file(const struct embed_file *f, struct mig *m, oz_status *st)
-{
-	const char *p = f->text, *end = f->text + f->len;
-	const char *up_line = NULL, *down_line = NULL;
-	memset(m, 0, sizeof(*m));
-	m->file = f->name;
-	if (!valid_name(f->name)) {
-		return oz_fail(st, OZ_FAILED_PRECONDITION,
-			"migration file \"%s\": name is not NNNN_slug.sql",
-			f->name);
-	}
-	memcpy(m->rev, f->name, 4);
-	m->message = "";
-	while (p < end) {
-		const char *next;
-		size_t len = line_len(p, end, &next);
-		if (line_is(p, len, UP_MARKER) ||
-			line_is(p, len, DOWN_MARKER)) {
-			bool up = line_is(p, len, UP_MARKER);
-			const char **slot = up ? &up_line : &down_line;
-			if (*slot != NULL || (up && down_line != NULL)) {
-				return oz_fail(st, OZ_FAILED_PRECONDITION,
-					"migration %s: \"%s\" is repeated or "
-					"out of order",
-					f->name, up ? UP_MARKER : DOWN_MARKER);
-			}
-			*slot = p;
-			if (up) {
-				m->up = next;
-			} else {
-				m->down = next;
-			}
-		} else if (up_line == NULL && m->message_len == 0 &&
-			   len >= 2 && p[0] == '-' && p[1] == '-') {
-			size_t skip = 2;
-			while (skip < len && p[skip] == ' ') {
-				skip++;
-			}
-			m->message = p + skip;
-			m->message_len = len - skip;
-		}
-		p = next;
-	}
-	if (up_line == NULL || down_line == NULL) {
-		return oz_fail(st, OZ_FAILED_PRECONDITION,
-			"migration %s: no \"%s\" line", f->name,
-			up_line == NULL ? UP_MARKER : DOWN_MARKER);
-	}
-	m->up_len = (size_t) (down_line - m->up);
-	m->down_len = (size_t) (end - m->down);
-	return OZ_OK;
-}
-
-static void
-migset_free(struct migset *ms)
-{
-	free(ms->m);
-	ms->m = NULL;
-	ms->n = 0;
-}
-
-static oz_code
-migset_parse(const struct embed_file *set, size_t n, struct migset *ms,
-	oz_status *st)
-{
-	oz_code rc;
-	ms->n = 0;
-	ms->m = calloc(n != 0 ? n : 1, sizeof(*ms->m));
-	if (ms->m == NULL) {
-		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
-	}
-	for (size_t i = 0; i < n; i++) {
-		if ((rc = parse_file(&set[i], &ms->m[i], st)) != OZ_OK) {
-			migset_free(ms);
-			return rc;
-		}
-		if (i > 0 && strcmp(ms->m[i - 1].rev, ms->m[i].rev) >= 0) {
-			rc = oz_fail(st, OZ_FAILED_PRECONDITION,
-				"migrations %s and %s: revisions repeated or "
-				"out of order",
-				ms->m[i - 1].file, ms->m[i].file);
-			migset_free(ms);
-			return rc;
-		}
-		ms->n++;
-	}
-	return OZ_OK;
-}
-
-/* The revision after k applied migrations: "base" or its id. */
-static const char *
-rev_at(const struct migset *ms, size_t k)
-{
-	return k == 0 ? "base" : ms->m[k - 1].rev;
-}
-
-/* --- The version table ---------------------------------------------------
- */
-
-static oz_code
-not_in_tx(store_conn *c, oz_status *st)
+oz_code
+migrate_not_in_tx(store_conn *c, oz_status *st)
 {
 	if (store_tx_depth(c) != 0 || !sqlite3_get_autocommit(c->db)) {
 		return oz_fail(st, OZ_FAILED_PRECONDITION,
@@ -237,17 +77,6 @@ recorded_max(store_conn *c, char *max, size_t n, oz_status *st)
 	return OZ_OK;
 }
 
-static const struct mig *
-find_rev(const struct migset *ms, const char *rev)
-{
-	for (size_t i = 0; i < ms->n; i++) {
-		if (strcmp(ms->m[i].rev, rev) == 0) {
-			return &ms->m[i];
-		}
-	}
-	return NULL;
-}
-
 /* Checks one recorded revision, the i-th in order, against the set. */
 static oz_code
 check_row(const struct migset *ms, size_t i, const char *rev, oz_status *st)
@@ -255,7 +84,7 @@ check_row(const struct migset *ms, size_t i, const char *rev, oz_status *st)
 	if (i < ms->n && strcmp(ms->m[i].rev, rev) == 0) {
 		return OZ_OK;
 	}
-	if (find_rev(ms, rev) == NULL) {
+	if (migrate_set_find(ms, rev) == NULL) {
 		return oz_fail(st, OZ_FAILED_PRECONDITION,
 			"database records revision %s, which this build does "
 			"not know",
@@ -268,8 +97,9 @@ check_row(const struct migset *ms, size_t i, const char *rev, oz_status *st)
 
 /* OUT: *cur, the number of migrations of ms applied. Fails when the
  * recorded revisions are not a prefix of ms. */
-static oz_code
-load_state(store_conn *c, const struct migset *ms, size_t *cur, oz_status *st)
+oz_code
+migrate_load_state(
+	store_conn *c, const struct migset *ms, size_t *cur, oz_status *st)
 {
 	char max[64];
 	sqlite3_stmt *s;
@@ -279,7 +109,7 @@ load_state(store_conn *c, const struct migset *ms, size_t *cur, oz_status *st)
 		max[0] == '\0') {
 		return rc;
 	}
-	const char *head = rev_at(ms, ms->n);
+	const char *head = migrate_rev_at(ms, ms->n);
 	if (ms->n == 0 || strcmp(max, head) > 0) {
 		return oz_fail(st, OZ_FAILED_PRECONDITION,
 			"database is at revision %s, newer than this build's "
@@ -431,7 +261,7 @@ step_in_tx(store_conn *c, const struct migset *ms, size_t target, bool *done,
 {
 	size_t cur;
 	oz_code rc;
-	if ((rc = load_state(c, ms, &cur, st)) != OZ_OK) {
+	if ((rc = migrate_load_state(c, ms, &cur, st)) != OZ_OK) {
 		return rc;
 	}
 	if (cur == target) {
@@ -478,7 +308,7 @@ step(store_conn *c, const struct migset *ms, size_t target, bool *done,
 /* Steps until the database is at target. Each pass applies or undoes one
  * migration, so n + 1 passes suffice unless another process migrates the
  * other way at the same time. */
-static oz_code
+oz_code
 migrate_to(
 	store_conn *c, const struct migset *ms, size_t target, oz_status *st)
 {
@@ -507,7 +337,7 @@ parse_count(const char *s, size_t *out)
 		return false;
 	}
 	for (; *s != '\0'; s++) {
-		if (!is_digit(*s)) {
+		if (*s < '0' || *s > '9') {
 			return false;
 		}
 		v = v * 10 + (size_t) (*s - '0');
@@ -530,8 +360,9 @@ resolve_relative(const struct migset *ms, const char *target, size_t cur,
 	if (up ? k > ms->n - cur : k > cur) {
 		return oz_fail(st, OZ_INVALID_ARGUMENT,
 			"cannot %s %zu revision(s) from %s: only %zu %s",
-			up ? "upgrade" : "downgrade", k, rev_at(ms, cur),
-			up ? ms->n - cur : cur, up ? "more known" : "applied");
+			up ? "upgrade" : "downgrade", k,
+			migrate_rev_at(ms, cur), up ? ms->n - cur : cur,
+			up ? "more known" : "applied");
 	}
 	*out = up ? cur + k : cur - k;
 	return OZ_OK;
@@ -541,24 +372,30 @@ static oz_code
 resolve_rev(const struct migset *ms, const char *target, size_t cur,
 	enum direction dir, size_t *out, oz_status *st)
 {
-	const struct mig *m = find_rev(ms, target);
+	const struct mig *m = migrate_set_find(ms, target);
 	if (m == NULL) {
 		return oz_fail(st, OZ_INVALID_ARGUMENT,
 			"unknown revision \"%s\": this build knows %s..%s",
 			target, ms->n > 0 ? ms->m[0].rev : "base",
-			rev_at(ms, ms->n));
+			migrate_rev_at(ms, ms->n));
 	}
 	size_t k = (size_t) (m - ms->m) + 1;
 	if ((dir == DIR_UP && k < cur) || (dir == DIR_DOWN && k > cur)) {
 		return oz_fail(st, OZ_INVALID_ARGUMENT,
 			"revision %s is %s the current revision %s: use %s",
 			target, dir == DIR_UP ? "below" : "above",
-			rev_at(ms, cur),
+			migrate_rev_at(ms, cur),
 			dir == DIR_UP ? "downgrade" : "upgrade");
 	}
 	*out = k;
 	return OZ_OK;
 }
+
+static const char *const usage[] = {
+	[DIR_UP] = "upgrade takes head, +N or a revision",
+	[DIR_DOWN] = "downgrade takes -N, base or a revision",
+	[DIR_STAMP] = "stamp takes head, base or a revision",
+};
 
 /* OUT: *out, the number of migrations applied at target. */
 static oz_code
@@ -583,10 +420,7 @@ resolve(const struct migset *ms, const char *target, size_t cur,
 	if (strcmp(target, "head") == 0 || strcmp(target, "base") == 0 ||
 		target[0] == '+' || target[0] == '-') {
 		return oz_fail(st, OZ_INVALID_ARGUMENT,
-			"bad target \"%s\": %s", target,
-			dir == DIR_UP ? "upgrade takes head, +N or a revision"
-				      : "downgrade takes -N, base or a "
-					"revision");
+			"bad target \"%s\": %s", target, usage[dir]);
 	}
 	return resolve_rev(ms, target, cur, dir, out, st);
 }
@@ -600,15 +434,15 @@ move_set(store_conn *c, const struct embed_file *set, size_t n,
 	struct migset ms;
 	size_t cur = 0, want = 0;
 	oz_code rc;
-	if ((rc = not_in_tx(c, st)) != OZ_OK ||
-		(rc = migset_parse(set, n, &ms, st)) != OZ_OK) {
+	if ((rc = migrate_not_in_tx(c, st)) != OZ_OK ||
+		(rc = migrate_set_parse(set, n, &ms, st)) != OZ_OK) {
 		return rc;
 	}
-	if ((rc = load_state(c, &ms, &cur, st)) == OZ_OK &&
+	if ((rc = migrate_load_state(c, &ms, &cur, st)) == OZ_OK &&
 		(rc = resolve(&ms, target, cur, dir, &want, st)) == OZ_OK) {
 		rc = migrate_to(c, &ms, want, st);
 	}
-	migset_free(&ms);
+	migrate_set_free(&ms);
 	return rc;
 }
 
@@ -647,14 +481,14 @@ store_migrate_pending_set(store_conn *c, const struct embed_file *set,
 	struct migset ms;
 	size_t cur;
 	oz_code rc;
-	if ((rc = not_in_tx(c, st)) != OZ_OK ||
-		(rc = migset_parse(set, n, &ms, st)) != OZ_OK) {
+	if ((rc = migrate_not_in_tx(c, st)) != OZ_OK ||
+		(rc = migrate_set_parse(set, n, &ms, st)) != OZ_OK) {
 		return rc;
 	}
-	if ((rc = load_state(c, &ms, &cur, st)) == OZ_OK) {
+	if ((rc = migrate_load_state(c, &ms, &cur, st)) == OZ_OK) {
 		*n_pending = (int) (ms.n - cur);
 	}
-	migset_free(&ms);
+	migrate_set_free(&ms);
 	return rc;
 }
 
@@ -670,10 +504,185 @@ store_migrate_current(store_conn *c, char *rev, size_t n, oz_status *st)
 {
 	char max[64];
 	oz_code rc;
-	if ((rc = not_in_tx(c, st)) != OZ_OK ||
+	if ((rc = migrate_not_in_tx(c, st)) != OZ_OK ||
 		(rc = recorded_max(c, max, sizeof(max), st)) != OZ_OK) {
 		return rc;
 	}
 	snprintf(rev, n, "%s", max[0] != '\0' ? max : "base");
 	return OZ_OK;
+}
+
+/* --- History and stamp -------------------------------------------------- */
+
+struct recorded {
+	const char *rev;
+	int64_t applied_at;
+};
+
+/* OUT: *out, the rows of oz_migrations in revision order, from a. */
+static oz_code
+recorded_list(store_conn *c, arena *a, struct recorded **out, size_t *n_out,
+	oz_status *st)
+{
+	bool exists;
+	sqlite3_stmt *s;
+	oz_code rc;
+	*out = NULL;
+	*n_out = 0;
+	if ((rc = table_exists(c, &exists, st)) != OZ_OK || !exists) {
+		return rc;
+	}
+	if ((rc = store_stmt(c,
+		     "SELECT revision, applied_at, "
+		     "(SELECT count(*) FROM oz_migrations) "
+		     "FROM oz_migrations ORDER BY revision",
+		     &s, st)) != OZ_OK) {
+		return rc;
+	}
+	int src;
+	size_t i = 0;
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*out == NULL) {
+			size_t cap = (size_t) sqlite3_column_int64(s, 2);
+			*out = arena_alloc(a, cap * sizeof(**out));
+		}
+		if (*out == NULL ||
+			((*out)[i].rev = store_column_text(s, 0, a)) == NULL) {
+			store_stmt_done(s);
+			return oz_fail(
+				st, OZ_RESOURCE_EXHAUSTED, "out of memory");
+		}
+		(*out)[i++].applied_at = sqlite3_column_int64(s, 1);
+	}
+	store_stmt_done(s);
+	if (src != SQLITE_DONE) {
+		return store_error(c, src, st);
+	}
+	*n_out = i;
+	return OZ_OK;
+}
+
+static oz_code
+history_fill(const struct migset *ms, const struct recorded *r, size_t nr,
+	arena *a, store_migrate_rev *h, size_t *n_out, oz_status *st)
+{
+	size_t n = ms->n;
+	for (size_t i = 0; i < ms->n; i++) {
+		const struct mig *m = &ms->m[i];
+		memcpy(h[i].rev, m->rev, sizeof(h[i].rev));
+		h[i].file = m->file;
+		h[i].message = arena_strndup(a, m->message, m->message_len);
+		h[i].known = true;
+		if (h[i].message == NULL) {
+			return oz_fail(
+				st, OZ_RESOURCE_EXHAUSTED, "out of memory");
+		}
+	}
+	for (size_t j = 0; j < nr; j++) {
+		const struct mig *m = migrate_set_find(ms, r[j].rev);
+		store_migrate_rev *e = m != NULL ? &h[m - ms->m] : &h[n++];
+		if (m == NULL) {
+			snprintf(e->rev, sizeof(e->rev), "%s", r[j].rev);
+			e->file = "";
+			e->message = "";
+		}
+		e->applied = true;
+		e->applied_at = r[j].applied_at;
+	}
+	*n_out = n;
+	return OZ_OK;
+}
+
+oz_code
+store_migrate_history_set(store_conn *c, const struct embed_file *set,
+	size_t n, arena *a, store_migrate_rev **out, size_t *n_out,
+	oz_status *st)
+{
+	struct migset ms;
+	struct recorded *r;
+	size_t nr;
+	oz_code rc;
+	if ((rc = migrate_not_in_tx(c, st)) != OZ_OK ||
+		(rc = migrate_set_parse(set, n, &ms, st)) != OZ_OK) {
+		return rc;
+	}
+	if ((rc = recorded_list(c, a, &r, &nr, st)) != OZ_OK) {
+		goto out;
+	}
+	*out = arena_calloc(a, (ms.n + nr + 1) * sizeof(**out));
+	if (*out == NULL) {
+		rc = oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
+		goto out;
+	}
+	rc = history_fill(&ms, r, nr, a, *out, n_out, st);
+out:
+	migrate_set_free(&ms);
+	return rc;
+}
+
+oz_code
+store_migrate_history(store_conn *c, arena *a, store_migrate_rev **out,
+	size_t *n_out, oz_status *st)
+{
+	return store_migrate_history_set(
+		c, embed_migrations, embed_n_migrations, a, out, n_out, st);
+}
+
+/* Inside a transaction: makes the recorded revisions exactly the first k
+ * of ms, keeping the times of those already recorded. */
+static oz_code
+stamp_in_tx(store_conn *c, const struct migset *ms, size_t k, oz_status *st)
+{
+	arena a;
+	struct recorded *r;
+	size_t nr;
+	oz_code rc;
+	arena_init(&a, 0, 0);
+	if ((rc = ensure_table(c, st)) != OZ_OK ||
+		(rc = recorded_list(c, &a, &r, &nr, st)) != OZ_OK) {
+		goto out;
+	}
+	for (size_t j = 0; j < nr && rc == OZ_OK; j++) {
+		const struct mig *m = migrate_set_find(ms, r[j].rev);
+		if (m == NULL || (size_t) (m - ms->m) >= k) {
+			rc = record(c, r[j].rev, false, st);
+		}
+	}
+	for (size_t i = 0; i < k && rc == OZ_OK; i++) {
+		bool have = false;
+		for (size_t j = 0; j < nr; j++) {
+			have = have || strcmp(r[j].rev, ms->m[i].rev) == 0;
+		}
+		rc = have ? OZ_OK : record(c, ms->m[i].rev, true, st);
+	}
+out:
+	arena_fini(&a);
+	return rc;
+}
+
+oz_code
+store_migrate_stamp_set(store_conn *c, const struct embed_file *set, size_t n,
+	const char *target, oz_status *st)
+{
+	struct migset ms;
+	size_t k = 0;
+	oz_code rc;
+	if ((rc = migrate_not_in_tx(c, st)) != OZ_OK ||
+		(rc = migrate_set_parse(set, n, &ms, st)) != OZ_OK) {
+		return rc;
+	}
+	if ((rc = resolve(&ms, target, 0, DIR_STAMP, &k, st)) == OZ_OK &&
+		(rc = store_tx_begin(c, STORE_TX_WRITE, st)) == OZ_OK) {
+		rc = stamp_in_tx(c, &ms, k, st);
+		rc = store_tx_end(c, rc, st);
+	}
+	migrate_set_free(&ms);
+	return rc;
+}
+
+oz_code
+store_migrate_stamp(store_conn *c, const char *target, oz_status *st)
+{
+	return store_migrate_stamp_set(
+		c, embed_migrations, embed_n_migrations, target, st);
 }
