@@ -1,0 +1,414 @@
+"""ozclient.client -- oz calls in Python's idiom over ozclient.transport.
+
+A Client owns a small pool of SP connections: each call borrows one for
+itself, so any number of threads may call at once. Calls carry a deadline
+(timeout_ms in the envelope), a "request-id" metadata entry for the
+server's log, and, for writes, an idempotency key in the request_id field.
+
+Retries (see docs/protocol.md, "Retrying"): a call is sent again only when
+that cannot apply a change twice -- when nothing reached the server, when
+the method only reads, or when it is a write carrying a request_id and the
+client was told the server deduplicates (retry_writes=True). Everything else
+surfaces as OzError; nothing is repeated behind the caller's back.
+"""
+
+import itertools
+import os
+import random
+import threading
+import time
+import uuid
+
+from . import _gen
+from .errors import Code, FieldViolation, OzError
+from . import transport
+
+pb = _gen.load()
+
+DEFAULT_URL = "tcp://127.0.0.1:7878"
+_RETRY_CODES = (Code.UNAVAILABLE, Code.RESOURCE_EXHAUSTED)
+
+
+def is_read_only(method):
+    """True for methods that change nothing: Get*, List*, health, reflection.
+    Same rule as MethodInfo.idempotent in the server's reflection."""
+    service, _, name = method.rpartition("/")
+    return (name.startswith(("Get", "List")) or
+            service in ("/grpc.health.v1.Health", "/oz.rpc.v1.Reflection"))
+
+
+class _Attempt(Exception):
+    """One failed attempt: the error, and whether the request may have
+    reached the server."""
+
+    def __init__(self, error, sent):
+        super().__init__(str(error))
+        self.error = error
+        self.sent = sent
+
+
+class _Pool:
+    """Idle connections to one URL. A connection is used by one call at a
+    time; at most max_idle are kept between calls."""
+
+    def __init__(self, url, max_idle, max_message):
+        transport.parse_url(url)  # raise ValueError early on a bad URL
+        self.url = url
+        self.max_idle = max_idle
+        self.max_message = max_message
+        self._idle = []
+        self._lock = threading.Lock()
+        self._closed = False
+        self.dials = 0  # connections opened so far (tests read it)
+
+    def get(self, deadline):
+        while True:
+            with self._lock:
+                if self._closed:
+                    raise OzError(Code.CANCELLED, "client is closed",
+                                  local=True)
+                conn = self._idle.pop() if self._idle else None
+                if conn is None:
+                    self.dials += 1
+            if conn is None:
+                return transport.Connection(self.url, deadline,
+                                            self.max_message)
+            if conn.looks_alive():
+                return conn
+            conn.close()  # the server went away while it sat idle
+
+    def put(self, conn):
+        with self._lock:
+            if not self._closed and len(self._idle) < self.max_idle:
+                self._idle.append(conn)
+                return
+        conn.close()
+
+    def close(self):
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for c in idle:
+            c.close()
+
+
+class Client:
+    """A connection to one oz server. Use connect() to make one; use it as a
+    context manager or call close(). Thread-safe.
+
+    timeout      default seconds per call (covers all its retries)
+    token        sent as "authorization: Bearer <token>" when set
+    metadata     dict of extra metadata sent on every call
+    retries      how many times a retryable call may be re-sent
+    retry_writes re-send writes that carry a request_id (only when the
+                 server deduplicates request_id; see docs/protocol.md)
+    pool_size    idle connections kept for reuse
+    """
+
+    def __init__(self, url=DEFAULT_URL, timeout=5.0, token=None,
+                 metadata=None, retries=3, retry_writes=False, pool_size=8,
+                 max_message_bytes=4 * 1024 * 1024):
+        self.url = url
+        self.timeout = float(timeout)
+        self.token = token
+        self.metadata = dict(metadata or {})
+        self.retries = int(retries)
+        self.retry_writes = bool(retry_writes)
+        self._pool = _Pool(url, pool_size, max_message_bytes + 1024)
+        self._ids = itertools.count(random.getrandbits(31))
+        self.users = Users(self)
+        self.tasks = Tasks(self)
+        self.health = Health(self)
+        self.reflection = Reflection(self)
+        self.attempts = 0  # requests put on the wire (tests read it)
+
+    # --- lifecycle ----------------------------------------------------------
+    def close(self):
+        self._pool.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # --- the one way every call goes ----------------------------------------
+    def call(self, method, request, response_type, timeout=None,
+             metadata=None):
+        """Calls method (full name, e.g. "/oz.v1.UserService/GetUser") with
+        request (a message) and returns the decoded response_type message.
+        Raises OzError."""
+        timeout = self.timeout if timeout is None else float(timeout)
+        deadline = time.monotonic() + timeout
+        md = self._metadata(metadata)
+        key = getattr(request, "request_id", None)
+        safe = is_read_only(method) or (self.retry_writes and bool(key))
+        payload = request.SerializeToString()
+        for attempt in itertools.count(1):
+            try:
+                return self._attempt(method, payload, md, response_type,
+                                     deadline)
+            except _Attempt as a:
+                err = a.error
+                if (err.code not in _RETRY_CODES or (a.sent and not safe)
+                        or attempt > self.retries):
+                    raise err from None
+                pause = min(1.0, 0.05 * 2 ** (attempt - 1))
+                pause *= 0.5 + random.random() / 2
+                if time.monotonic() + pause >= deadline:
+                    raise err from None
+                time.sleep(pause)
+
+    def _metadata(self, extra):
+        md = dict(self.metadata)
+        md.update(extra or {})
+        md.setdefault("request-id", uuid.uuid4().hex)
+        if self.token:
+            md["authorization"] = "Bearer " + self.token
+        return md
+
+    def _attempt(self, method, payload, md, response_type, deadline):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise OzError(Code.DEADLINE_EXCEEDED, "deadline exceeded before "
+                          "the call was sent", method=method, local=True)
+        env = pb.rpc.Request(method=method, payload=payload,
+                             timeout_ms=max(1, int(left * 1000)))
+        for k, v in md.items():
+            env.metadata.add(key=k, value=v)
+        rid = transport.HIGH_BIT | (next(self._ids) & 0x7FFFFFFF)
+        try:
+            conn = self._pool.get(deadline)
+        except transport.TransportTimeout as e:
+            raise OzError(Code.DEADLINE_EXCEEDED, str(e), method=method,
+                          local=True) from None
+        except transport.TransportError as e:
+            raise _Attempt(OzError(Code.UNAVAILABLE, str(e), method=method,
+                                   local=True), sent=False) from None
+        self.attempts += 1
+        try:
+            body = conn.call(rid, env.SerializeToString(), deadline)
+        except transport.TransportTimeout:
+            conn.close()
+            raise OzError(Code.DEADLINE_EXCEEDED, "no reply within the "
+                          "deadline; the call may or may not have run",
+                          method=method, local=True) from None
+        except transport.TransportError as e:
+            conn.close()
+            text = str(e)
+            if e.sent:
+                text += "; the call may or may not have run"
+            raise _Attempt(OzError(Code.UNAVAILABLE, text, method=method,
+                                   local=True), sent=e.sent) from None
+        except BaseException:
+            conn.close()
+            raise
+        self._pool.put(conn)
+        return self._decode(method, body, response_type)
+
+    @staticmethod
+    def _decode(method, body, response_type):
+        try:
+            resp = pb.rpc.Response.FromString(body)
+        except Exception as e:  # DecodeError and friends
+            raise OzError(Code.INTERNAL, "undecodable Response: %s" % e,
+                          method=method, local=True) from None
+        st = resp.status
+        if st.code != Code.OK:
+            err = OzError(st.code, st.message,
+                          [FieldViolation(d.field, d.description)
+                           for d in st.details], method=method)
+            raise _Attempt(err, sent=True)
+        try:
+            return response_type.FromString(resp.payload)
+        except Exception as e:
+            raise OzError(Code.INTERNAL, "undecodable %s: %s"
+                          % (response_type.DESCRIPTOR.full_name, e),
+                          method=method, local=True) from None
+
+
+def _new_key():
+    return uuid.UUID(bytes=os.urandom(16), version=4).hex
+
+
+def _view(with_tasks):
+    v = pb.users.USER_VIEW_WITH_TASKS if with_tasks else 0
+    return v
+
+
+def task_status(value):
+    """Accepts a TaskStatus number or a name ("done", "DONE",
+    "TASK_STATUS_DONE") and returns the number."""
+    if value is None:
+        return 0
+    if isinstance(value, int):
+        return value
+    name = str(value).upper()
+    if not name.startswith("TASK_STATUS_"):
+        name = "TASK_STATUS_" + name
+    return pb.resources.TaskStatus.Value(name)
+
+
+class _Service:
+    def __init__(self, client):
+        self._c = client
+
+    def _call(self, name, request, response_type, timeout):
+        return self._c.call("/%s/%s" % (self.SERVICE, name), request,
+                            response_type, timeout=timeout)
+
+    def _pages(self, list_page, items, kwargs):
+        """Yields every item of every page, following next_page_token."""
+        token = ""
+        while True:
+            resp = list_page(page_token=token, **kwargs)
+            for item in getattr(resp, items):
+                yield item
+            token = resp.next_page_token
+            if not token:
+                return
+            kwargs = dict(kwargs, skip=0)  # skip applies to the first page
+
+
+class Users(_Service):
+    """oz.v1.UserService. Returns oz.v1.User messages."""
+
+    SERVICE = "oz.v1.UserService"
+
+    def create(self, username, email, request_id=None, timeout=None):
+        req = pb.users.CreateUserRequest(username=username, email=email,
+                                         request_id=request_id or _new_key())
+        return self._call("CreateUser", req, pb.resources.User, timeout)
+
+    def get(self, id, with_tasks=False, timeout=None):
+        req = pb.users.GetUserRequest(id=id, view=_view(with_tasks))
+        return self._call("GetUser", req, pb.resources.User, timeout)
+
+    def get_by_email(self, email, with_tasks=False, timeout=None):
+        req = pb.users.GetUserByEmailRequest(email=email,
+                                             view=_view(with_tasks))
+        return self._call("GetUserByEmail", req, pb.resources.User, timeout)
+
+    def list_page(self, page_size=0, page_token="", skip=0, order_by="",
+                  is_active=None, timeout=None):
+        """One page: a ListUsersResponse (users, next_page_token,
+        total_size)."""
+        req = pb.users.ListUsersRequest(page_size=page_size,
+                                        page_token=page_token, skip=skip,
+                                        order_by=order_by)
+        if is_active is not None:
+            req.is_active.value = bool(is_active)
+        return self._call("ListUsers", req, pb.users.ListUsersResponse,
+                          timeout)
+
+    def list(self, page_size=0, skip=0, order_by="", is_active=None,
+             timeout=None):
+        """Iterates over every matching user, page after page."""
+        return self._pages(self.list_page, "users",
+                           dict(page_size=page_size, skip=skip,
+                                order_by=order_by, is_active=is_active,
+                                timeout=timeout))
+
+    def update(self, id, username=None, email=None, is_active=None,
+               etag="", request_id=None, timeout=None):
+        """Changes the fields given (others stay). etag makes it
+        conditional (ABORTED when stale)."""
+        req = pb.users.UpdateUserRequest(request_id=request_id or _new_key())
+        req.user.id = id
+        req.user.etag = etag or ""
+        for path, value in (("username", username), ("email", email),
+                            ("is_active", is_active)):
+            if value is not None:
+                setattr(req.user, path, value)
+                req.update_mask.paths.append(path)
+        return self._call("UpdateUser", req, pb.resources.User, timeout)
+
+    def delete(self, id, force=False, etag="", request_id=None,
+               timeout=None):
+        req = pb.users.DeleteUserRequest(id=id, force=force, etag=etag or "",
+                                         request_id=request_id or _new_key())
+        self._call("DeleteUser", req, _gen.empty_type(), timeout)
+
+
+class Tasks(_Service):
+    """oz.v1.TaskService. Returns oz.v1.Task messages; status arguments take
+    a TaskStatus number or a name like "done"."""
+
+    SERVICE = "oz.v1.TaskService"
+
+    def create(self, user_id, title, description="", status=None,
+               request_id=None, timeout=None):
+        req = pb.tasks.CreateTaskRequest(user_id=user_id, title=title,
+                                         description=description,
+                                         status=task_status(status),
+                                         request_id=request_id or _new_key())
+        return self._call("CreateTask", req, pb.resources.Task, timeout)
+
+    def get(self, id, timeout=None):
+        return self._call("GetTask", pb.tasks.GetTaskRequest(id=id),
+                          pb.resources.Task, timeout)
+
+    def list_page(self, user_id=None, status=None, page_size=0,
+                  page_token="", skip=0, order_by="", timeout=None):
+        req = pb.tasks.ListTasksRequest(status=task_status(status),
+                                        page_size=page_size,
+                                        page_token=page_token, skip=skip,
+                                        order_by=order_by)
+        if user_id is not None:
+            req.user_id.value = user_id
+        return self._call("ListTasks", req, pb.tasks.ListTasksResponse,
+                          timeout)
+
+    def list(self, user_id=None, status=None, page_size=0, skip=0,
+             order_by="", timeout=None):
+        return self._pages(self.list_page, "tasks",
+                           dict(user_id=user_id, status=status,
+                                page_size=page_size, skip=skip,
+                                order_by=order_by, timeout=timeout))
+
+    def update(self, id, title=None, description=None, status=None,
+               etag="", request_id=None, timeout=None):
+        req = pb.tasks.UpdateTaskRequest(request_id=request_id or _new_key())
+        req.task.id = id
+        req.task.etag = etag or ""
+        for path, value in (("title", title), ("description", description),
+                            ("status", status)):
+            if value is not None:
+                if path == "status":
+                    value = task_status(value)
+                setattr(req.task, path, value)
+                req.update_mask.paths.append(path)
+        return self._call("UpdateTask", req, pb.resources.Task, timeout)
+
+    def delete(self, id, etag="", request_id=None, timeout=None):
+        req = pb.tasks.DeleteTaskRequest(id=id, etag=etag or "",
+                                         request_id=request_id or _new_key())
+        self._call("DeleteTask", req, _gen.empty_type(), timeout)
+
+
+class Health(_Service):
+    """grpc.health.v1.Health."""
+
+    SERVICE = "grpc.health.v1.Health"
+
+    def check(self, service="", timeout=None):
+        """Returns the serving status name: "SERVING", "NOT_SERVING"..."""
+        resp = self._call("Check", pb.health.HealthCheckRequest(
+            service=service), pb.health.HealthCheckResponse, timeout)
+        return pb.health.HealthCheckResponse.ServingStatus.Name(resp.status)
+
+
+class Reflection(_Service):
+    """oz.rpc.v1.Reflection."""
+
+    SERVICE = "oz.rpc.v1.Reflection"
+
+    def list_services(self, timeout=None):
+        return self._call("ListServices", pb.rpc.ListServicesRequest(),
+                          pb.rpc.ListServicesResponse, timeout)
+
+
+def connect(url=DEFAULT_URL, timeout=5.0, **options):
+    """Returns a Client for url (tcp://host:port, ipc:///path or
+    ws://host:port/path). Connections are made on first use."""
+    return Client(url, timeout=timeout, **options)

@@ -1,0 +1,174 @@
+"""ozclient.testing -- start and stop a real ozd process for tests and tools.
+
+Used by the pytest suite and tools/capture_dump.py. It runs the ozd binary
+given to it (env OZD in `make test`) on a loopback port or an ipc:// path in
+a temporary directory, with a fresh SQLite database; it must never touch a
+database or address it did not create.
+"""
+
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+from .client import Client
+from .errors import OzError
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def find_ozd():
+    """The ozd binary: $OZD, else build/ozd of this checkout."""
+    path = os.environ.get("OZD")
+    if not path:
+        path = os.path.normpath(os.path.join(_HERE, "..", "..", "..",
+                                             "build", "ozd"))
+    if not os.access(path, os.X_OK):
+        raise RuntimeError("ozd not found at %s: build it (make) or set OZD"
+                           % path)
+    return path
+
+
+def free_port():
+    """A loopback TCP port that was free a moment ago, from a range the
+    kernel does not hand out for outgoing connections."""
+    for _ in range(100):
+        port = random.randint(20000, 32000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port found")
+
+
+class OzdProcess:
+    """One ozd on a fresh database. extra_listen adds ipc:// (a socket in
+    the temp dir) and/or ws:// URLs next to the tcp one; extra_args go to
+    ozd as they are.
+
+        with OzdProcess() as srv:
+            with srv.client() as oz: ...
+    """
+
+    def __init__(self, ozd=None, extra_args=(), ipc=False, ws=False,
+                 start_timeout=10.0):
+        self.ozd = ozd or find_ozd()
+        self.extra_args = list(extra_args)
+        self.start_timeout = start_timeout
+        self.dir = tempfile.mkdtemp(prefix="ozclient-test.")
+        self.db = os.path.join(self.dir, "oz.db")
+        self.log_path = os.path.join(self.dir, "ozd.log")
+        self.port = free_port()
+        self.url = "tcp://127.0.0.1:%d" % self.port
+        self.ipc_url = ("ipc://" + os.path.join(self.dir, "oz.sock")
+                        if ipc else None)
+        self.ws_url = ("ws://127.0.0.1:%d/oz" % free_port() if ws else None)
+        self.proc = None
+        self._log = None
+
+    # --- lifecycle ----------------------------------------------------------
+    def args(self):
+        a = [self.ozd, "--listen", self.url]
+        for u in (self.ipc_url, self.ws_url):
+            if u:
+                a += ["--listen", u]
+        a += ["--database-url", "sqlite:///" + self.db, "--migrate"]
+        return a + self.extra_args
+
+    def start(self):
+        """Starts ozd and waits until it answers a health check."""
+        if self.proc is not None:
+            raise RuntimeError("already running")
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(self.args(), stdout=self._log,
+                                     stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + self.start_timeout
+        with Client(self.url, timeout=1.0, retries=0) as c:
+            while True:
+                if self.proc.poll() is not None:
+                    raise RuntimeError("ozd exited with %s:\n%s"
+                                       % (self.proc.returncode, self.log()))
+                try:
+                    if c.health.check(timeout=0.5) == "SERVING":
+                        return self
+                except OzError:
+                    pass
+                if time.monotonic() > deadline:
+                    self.kill()
+                    raise RuntimeError("ozd did not answer within %.0f s:\n%s"
+                                       % (self.start_timeout, self.log()))
+                time.sleep(0.05)
+
+    def stop(self, timeout=10.0):
+        """SIGTERM, then wait (SIGKILL after timeout). Returns the exit
+        status."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        return self._reap()
+
+    def kill(self):
+        """SIGKILL (also works on a stopped process). Returns the status."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+        return self._reap()
+
+    def pause(self):
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self):
+        self.proc.send_signal(signal.SIGCONT)
+
+    def _reap(self):
+        rc = self.proc.returncode
+        self.proc = None
+        if self._log:
+            self._log.close()
+            self._log = None
+        if self.ipc_url:
+            try:  # a killed ozd leaves its socket file behind
+                os.unlink(self.ipc_url[len("ipc://"):])
+            except OSError:
+                pass
+        return rc
+
+    def restart(self):
+        self.stop()
+        return self.start()
+
+    def log(self):
+        try:
+            with open(self.log_path, "rb") as fh:
+                return fh.read().decode(errors="replace")[-4000:]
+        except OSError:
+            return ""
+
+    def cleanup(self):
+        self.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def client(self, url=None, **options):
+        options.setdefault("timeout", 10.0)
+        return Client(url or self.url, **options)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.cleanup()
