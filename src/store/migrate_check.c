@@ -14,20 +14,30 @@ struct schema_row {
 	const char *type, *name, *sql;
 };
 
-/* Collapses runs of blanks to one space and drops blanks next to "(),;"
- * and at both ends, so layout alone is never drift. */
+/* Collapses runs of blanks to one space, drops blanks next to "(),;" and
+ * at both ends, and drops the double quotes around identifiers (ALTER TABLE
+ * RENAME writes CREATE TABLE "t"), so layout alone is never drift. Text in
+ * single-quoted literals is kept as it is. */
 static char *
 normalize_sql(arena *a, const char *sql)
 {
 	char *out = arena_alloc(a, strlen(sql) + 1);
 	size_t o = 0;
-	bool blank = false;
+	bool blank = false, literal = false;
 	if (out == NULL) {
 		return NULL;
 	}
 	for (const char *p = sql; *p != '\0'; p++) {
+		if (literal) {
+			out[o++] = *p;
+			literal = *p != '\'';
+			continue;
+		}
 		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
 			blank = true;
+			continue;
+		}
+		if (*p == '"') {
 			continue;
 		}
 		bool tight = strchr("(),;", *p) != NULL ||
@@ -37,6 +47,7 @@ normalize_sql(arena *a, const char *sql)
 		}
 		blank = false;
 		out[o++] = *p;
+		literal = *p == '\'';
 	}
 	out[o] = '\0';
 	return out;

@@ -1,0 +1,118 @@
+/* tests/support/db.c -- database helpers for store tests (see db.h). It
+ * fails the running test on any error rather than returning one. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/db.h"
+#include "db.h"
+
+store_conn *
+test_db_memory(void)
+{
+	store_config cfg;
+	store_conn *c = NULL;
+	oz_status st;
+	store_config_init(&cfg);
+	snprintf(cfg.path, sizeof(cfg.path), ":memory:");
+	assert_int_equal(store_open(&c, &cfg, &st), OZ_OK);
+	return c;
+}
+
+void
+test_tmpdb_init(test_tmpdb *t)
+{
+	const char *tmp = getenv("TMPDIR");
+	snprintf(t->dir, sizeof(t->dir), "%s/oz-test-XXXXXX",
+		tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
+	assert_non_null(mkdtemp(t->dir));
+	snprintf(t->path, sizeof(t->path), "%s/test.db", t->dir);
+}
+
+store_conn *
+test_db_file(const test_tmpdb *t)
+{
+	store_config cfg;
+	store_conn *c = NULL;
+	oz_status st;
+	store_config_init(&cfg);
+	snprintf(cfg.path, sizeof(cfg.path), "%s", t->path);
+	if (store_open(&c, &cfg, &st) != OZ_OK) {
+		fail_msg("store_open %s: %s", t->path, st.message);
+	}
+	return c;
+}
+
+void
+test_tmpdb_fini(test_tmpdb *t)
+{
+	static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+	char p[320];
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", t->path, suffixes[i]);
+		unlink(p);
+	}
+	rmdir(t->dir);
+}
+
+void
+test_db_exec(store_conn *c, const char *sql)
+{
+	char *err = NULL;
+	if (sqlite3_exec(c->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		fail_msg("%s: %s", sql, err != NULL ? err : "?");
+	}
+}
+
+int64_t
+test_db_int(store_conn *c, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t v = 0;
+	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		fail_msg("%s: %s", sql, sqlite3_errmsg(c->db));
+	}
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		v = sqlite3_column_int64(s, 0);
+	} else if (rc != SQLITE_DONE) {
+		fail_msg("%s: %s", sql, sqlite3_errmsg(c->db));
+	}
+	sqlite3_finalize(s);
+	return v;
+}
+
+char *
+test_db_schema(store_conn *c)
+{
+	static const char sql[] =
+		"SELECT type || '|' || name || '|' || tbl_name || '|' || "
+		"coalesce(sql, '') FROM sqlite_master WHERE name NOT LIKE "
+		"'%oz_migrations%' ORDER BY type, name";
+	sqlite3_stmt *s = NULL;
+	size_t len = 0;
+	char *out = calloc(1, 1);
+	assert_non_null(out);
+	assert_int_equal(
+		sqlite3_prepare_v2(c->db, sql, -1, &s, NULL), SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *row = (const char *) sqlite3_column_text(s, 0);
+		size_t n = strlen(row);
+		char *grown = realloc(out, len + n + 2);
+		assert_non_null(grown);
+		out = grown;
+		memcpy(out + len, row, n);
+		out[len + n] = '\n';
+		out[len + n + 1] = '\0';
+		len += n + 1;
+	}
+	sqlite3_finalize(s);
+	return out;
+}

@@ -1,0 +1,41 @@
+/* tests/support/db.h -- helpers for store tests: open :memory: or a
+ * temporary file database, read one value or the whole schema. Test code
+ * only: every helper fails the running cmocka test instead of returning an
+ * error. */
+#ifndef OZ_TESTS_SUPPORT_DB_H
+#define OZ_TESTS_SUPPORT_DB_H
+
+#include <stdint.h>
+
+#include "store/store.h"
+
+/* A temporary directory holding one database file. */
+typedef struct test_tmpdb {
+	char dir[256];  /* mkdtemp directory under $TMPDIR or /tmp. */
+	char path[300]; /* dir/test.db */
+} test_tmpdb;
+
+/* Opens a fresh :memory: database with the default settings. */
+store_conn *test_db_memory(void);
+
+/* Creates a temporary directory for a database file (not yet created). */
+void test_tmpdb_init(test_tmpdb *t);
+
+/* Opens (creating) the file database of t with the default settings. */
+store_conn *test_db_file(const test_tmpdb *t);
+
+/* Removes the database, its -wal and -shm files and the directory. */
+void test_tmpdb_fini(test_tmpdb *t);
+
+/* Runs sql (one or more statements); the test fails on any error. */
+void test_db_exec(store_conn *c, const char *sql);
+
+/* The first column of the first row of sql as an integer (0 if no row). */
+int64_t test_db_int(store_conn *c, const char *sql);
+
+/* The schema from sqlite_master (type, name, tbl_name, sql per line,
+ * ordered), without the oz_migrations version table. Heap string, freed
+ * by the caller with free(). */
+char *test_db_schema(store_conn *c);
+
+#endif /* OZ_TESTS_SUPPORT_DB_H */
