@@ -1,0 +1,210 @@
+/* rpc/call.c -- decode, check, run and encode one call. No nng here: the
+ * server hands in bytes and sends out bytes, so this path can be fuzzed. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "rpc/call.h"
+
+int64_t
+rpc_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+bool
+rpc_call_ok(const rpc_call *call)
+{
+	return call->st.code == OZ_OK;
+}
+
+void
+rpc_call_fail(rpc_call *call, oz_code code, const char *msg)
+{
+	if (rpc_call_ok(call)) {
+		oz_fail(&call->st, code, "%s", msg);
+	}
+}
+
+const char *
+rpc_call_method_name(const rpc_call *call)
+{
+	return call->method != NULL ? call->method->name : "-";
+}
+
+static oz_code
+check_metadata(rpc_call *call)
+{
+	Oz__Rpc__V1__Request *req = call->req;
+	if (req->n_metadata > RPC_METADATA_MAX) {
+		return oz_fail(&call->st, OZ_INVALID_ARGUMENT,
+			"too many metadata entries: %zu, at most %d",
+			req->n_metadata, RPC_METADATA_MAX);
+	}
+	for (size_t i = 0; i < req->n_metadata; i++) {
+		const Oz__Rpc__V1__Metadata *md = req->metadata[i];
+		if (strlen(md->key) > RPC_METADATA_KEY_MAX ||
+			strlen(md->value) > RPC_METADATA_VALUE_MAX) {
+			oz_status_violation(&call->st, "metadata",
+				"entry %zu: key at most %d bytes, value at "
+				"most %d",
+				i, RPC_METADATA_KEY_MAX,
+				RPC_METADATA_VALUE_MAX);
+			return oz_fail(&call->st, OZ_INVALID_ARGUMENT,
+				"metadata entry too large");
+		}
+		if (strcmp(md->key, "request-id") == 0) {
+			call->request_id = md->value;
+		}
+	}
+	return OZ_OK;
+}
+
+void
+rpc_call_begin(rpc_call *call, const rpc_call_config *cfg, arena *a,
+	const void *buf, size_t len)
+{
+	memset(call, 0, sizeof(*call));
+	call->arena = a;
+	call->cfg = cfg;
+	call->start_us = rpc_now_us();
+	oz_status_clear(&call->st);
+
+	call->req = oz__rpc__v1__request__unpack(arena_pb(a), len, buf);
+	if (call->req == NULL) {
+		oz_fail(&call->st, OZ_INVALID_ARGUMENT,
+			"request is not a valid oz.rpc.v1.Request envelope");
+		return;
+	}
+	uint32_t timeout = call->req->timeout_ms != 0
+				   ? call->req->timeout_ms
+				   : cfg->default_timeout_ms;
+	call->deadline_us = call->start_us + (int64_t) timeout * 1000;
+	if (check_metadata(call) != OZ_OK) {
+		return;
+	}
+	if (call->req->method[0] == '\0') {
+		oz_fail(&call->st, OZ_INVALID_ARGUMENT,
+			"request has no method");
+		return;
+	}
+	call->method = dispatch_find(call->req->method);
+	if (call->method == NULL) {
+		oz_fail(&call->st, OZ_UNIMPLEMENTED, "unknown method %.200s",
+			call->req->method);
+		return;
+	}
+	const ProtobufCMessageDescriptor *in = call->method->input;
+	call->input = protobuf_c_message_unpack(in, arena_pb(a),
+		call->req->payload.len, call->req->payload.data);
+	if (call->input == NULL) {
+		oz_fail(&call->st, OZ_INVALID_ARGUMENT,
+			"payload is not a valid %s", in->name);
+		return;
+	}
+	const ProtobufCMessageDescriptor *out = call->method->output;
+	call->output = arena_alloc(a, out->sizeof_message);
+	if (call->output == NULL) {
+		oz_fail(&call->st, OZ_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	protobuf_c_message_init(out, call->output);
+}
+
+void
+rpc_call_run(rpc_call *call, store_conn *db, bool serving)
+{
+	if (!rpc_call_ok(call)) {
+		return;
+	}
+	if (rpc_now_us() > call->deadline_us) {
+		oz_fail(&call->st, OZ_DEADLINE_EXCEEDED,
+			"deadline exceeded before the call ran");
+		return;
+	}
+	service_ctx cx = {
+		.db = db,
+		.arena = call->arena,
+		.metadata = call->req->metadata,
+		.n_metadata = call->req->n_metadata,
+		.serving = serving,
+	};
+	call->ran = true;
+	call->method->handler(&cx, call->input, call->output, &call->st);
+}
+
+static Oz__Rpc__V1__Status *
+status_message(rpc_call *call)
+{
+	arena *a = call->arena;
+	const oz_status *st = &call->st;
+	Oz__Rpc__V1__Status *s = arena_alloc(a, sizeof(*s));
+	if (s == NULL) {
+		return NULL;
+	}
+	oz__rpc__v1__status__init(s);
+	s->code = (int32_t) st->code;
+	s->message = (char *) st->message;
+	if (st->n_violations == 0) {
+		return s;
+	}
+	Oz__Rpc__V1__FieldViolation *v =
+		arena_alloc(a, sizeof(*v) * st->n_violations);
+	s->details = arena_alloc(a, sizeof(*s->details) * st->n_violations);
+	if (v == NULL || s->details == NULL) {
+		return s; /* The code and message still go out. */
+	}
+	for (size_t i = 0; i < st->n_violations; i++) {
+		oz__rpc__v1__field_violation__init(&v[i]);
+		v[i].field = (char *) st->violations[i].field;
+		v[i].description = (char *) st->violations[i].description;
+		s->details[i] = &v[i];
+	}
+	s->n_details = st->n_violations;
+	return s;
+}
+
+static void
+encode(rpc_call *call, void **out, size_t *len)
+{
+	Oz__Rpc__V1__Response resp = OZ__RPC__V1__RESPONSE__INIT;
+	if (rpc_call_ok(call) && call->output != NULL) {
+		size_t n = protobuf_c_message_get_packed_size(call->output);
+		uint8_t *p = arena_alloc(call->arena, n + 1);
+		if (p == NULL) {
+			oz_fail(&call->st, OZ_RESOURCE_EXHAUSTED,
+				"out of memory encoding the reply");
+		} else {
+			resp.payload.data = p;
+			resp.payload.len =
+				protobuf_c_message_pack(call->output, p);
+		}
+	}
+	resp.status = status_message(call);
+	size_t n = oz__rpc__v1__response__get_packed_size(&resp);
+	uint8_t *buf = arena_alloc(call->arena, n + 1);
+	if (buf == NULL) {
+		*out = NULL;
+		*len = 0;
+		return;
+	}
+	*len = oz__rpc__v1__response__pack(&resp, buf);
+	*out = buf;
+}
+
+void
+rpc_call_reply(rpc_call *call, void **out, size_t *len)
+{
+	encode(call, out, len);
+	if (*out != NULL && *len > call->cfg->max_message_bytes &&
+		rpc_call_ok(call)) {
+		oz_fail(&call->st, OZ_RESOURCE_EXHAUSTED,
+			"reply of %zu bytes exceeds the %zu byte message "
+			"limit; ask for a smaller page",
+			*len, call->cfg->max_message_bytes);
+		call->output = NULL;
+		encode(call, out, len);
+	}
+}

@@ -1,0 +1,72 @@
+/* rpc/call.h -- one RPC from request bytes to response bytes, without nng.
+ *
+ * The generic checks run here once, before any handler (STYLE.md §3):
+ * envelope decode, method lookup, metadata limits, deadline, payload
+ * decode. The server (and the fuzz harness) drive a call in three steps:
+ * rpc_call_begin, rpc_call_run (on the connection the method's kind needs),
+ * rpc_call_reply. Everything is allocated from the call's arena. */
+#ifndef OZ_RPC_CALL_H
+#define OZ_RPC_CALL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "oz/status.h"
+#include "rpc/dispatch.h"
+#include "store/store.h"
+
+/* Limits on a request's metadata (documented in docs/protocol.md). */
+#define RPC_METADATA_MAX       32
+#define RPC_METADATA_KEY_MAX   64
+#define RPC_METADATA_VALUE_MAX 1024
+
+typedef struct rpc_call_config {
+	uint32_t default_timeout_ms; /* Deadline when a request has 0. */
+	size_t max_message_bytes;    /* Largest reply the server sends. */
+} rpc_call_config;
+
+typedef struct rpc_call {
+	arena *arena;
+	const rpc_call_config *cfg;
+	const rpc_method *method; /* NULL until found. */
+	Oz__Rpc__V1__Request *req;
+	ProtobufCMessage *input;
+	ProtobufCMessage *output;
+	const char *request_id; /* The "request-id" metadata, or NULL. */
+	int64_t start_us;       /* Monotonic time the request arrived. */
+	int64_t deadline_us;    /* Monotonic deadline. */
+	bool ran;               /* True once the handler has run. */
+	oz_status st;
+} rpc_call;
+
+/* Monotonic microseconds. */
+int64_t rpc_now_us(void);
+
+/* Decodes the envelope and payload of buf[0..len) into call, using a for
+ * every allocation. On failure call->st holds the status (INVALID_ARGUMENT,
+ * UNIMPLEMENTED, ...) and rpc_call_ok is false. buf must outlive the call
+ * (payload bytes are not copied). */
+void rpc_call_begin(rpc_call *call, const rpc_call_config *cfg, arena *a,
+	const void *buf, size_t len);
+
+/* True while no status other than OK has been set. */
+bool rpc_call_ok(const rpc_call *call);
+
+/* Runs the handler unless the call already failed or its deadline has
+ * passed (then DEADLINE_EXCEEDED, not executed). db may be NULL for
+ * RPC_NODB methods. serving is what health reports. */
+void rpc_call_run(rpc_call *call, store_conn *db, bool serving);
+
+/* Fails the call with code and message unless it already failed. */
+void rpc_call_fail(rpc_call *call, oz_code code, const char *msg);
+
+/* Encodes the oz.rpc.v1.Response into arena memory. A reply larger than
+ * cfg->max_message_bytes becomes RESOURCE_EXHAUSTED. OUT: *out, *len. */
+void rpc_call_reply(rpc_call *call, void **out, size_t *len);
+
+/* The method name for logs: the row's, or "-" when unknown. */
+const char *rpc_call_method_name(const rpc_call *call);
+
+#endif /* OZ_RPC_CALL_H */

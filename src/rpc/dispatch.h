@@ -1,0 +1,44 @@
+/* rpc/dispatch.h -- the one method table: full gRPC name -> input and
+ * output descriptors, handler and how the method touches the database. */
+#ifndef OZ_RPC_DISPATCH_H
+#define OZ_RPC_DISPATCH_H
+
+#include <stddef.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "service/service.h"
+
+/* How a method uses the database; decides where the server runs it. */
+typedef enum rpc_kind {
+	RPC_NODB = 0,  /* No database: answered on the receiving worker. */
+	RPC_READ = 1,  /* Reads: the worker's own read connection. */
+	RPC_WRITE = 2, /* Writes: the group-commit writer. */
+} rpc_kind;
+
+typedef struct rpc_method {
+	const char *name; /* "/oz.v1.UserService/CreateUser" */
+	const ProtobufCMessageDescriptor *input;
+	const ProtobufCMessageDescriptor *output;
+	service_fn handler;
+	rpc_kind kind;
+} rpc_method;
+
+/* Returns the row for a full method name, or NULL when there is none. */
+const rpc_method *dispatch_find(const char *name);
+
+/* Returns the whole table. OUT: *n, the number of rows. Static memory. */
+const rpc_method *dispatch_methods(size_t *n);
+
+/* Returns the service descriptors of every service in proto/ (NULL
+ * terminated). A test checks each of their methods has a row. */
+const ProtobufCServiceDescriptor *const *dispatch_services(void);
+
+/* True for methods that are safe to repeat (they change nothing). */
+int dispatch_is_idempotent(const rpc_method *m);
+
+/* The handler of /oz.rpc.v1.Reflection/ListServices (rpc/reflection.c). */
+oz_code rpc_reflection_list(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, oz_status *st);
+
+#endif /* OZ_RPC_DISPATCH_H */

@@ -1,0 +1,57 @@
+/* rpc/server.h -- ozd's serving core: one nng rep0 socket with its
+ * listeners, worker threads that each own an nng context, and the
+ * group-commit writer. Knows nothing of flags or signals (src/main.c). */
+#ifndef OZ_RPC_SERVER_H
+#define OZ_RPC_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "oz/status.h"
+#include "store/store.h"
+
+#define RPC_LISTEN_MAX 16
+
+typedef struct rpc_server_config {
+	const char *listen[RPC_LISTEN_MAX]; /* URLs; at least one. */
+	size_t n_listen;
+	int workers;                 /* Requests served at once. */
+	size_t max_message_bytes;    /* Largest request and reply. */
+	uint32_t default_timeout_ms; /* Deadline of calls that give none. */
+	const char *tls_cert;        /* PEM files for tls+tcp:// */
+	const char *tls_key;
+	const char *tls_ca; /* If set, clients must present a cert. */
+	int ipc_mode;       /* Permissions of ipc:// socket files. */
+	bool group_commit;  /* false: one COMMIT per write call. */
+	store_config store;
+} rpc_server_config;
+
+/* Fills the defaults: tcp://127.0.0.1:7878, 64 workers, 4 MiB, 30 s,
+ * 0600, group commit on, the store's defaults. */
+void rpc_server_config_init(rpc_server_config *cfg);
+
+typedef struct rpc_server rpc_server;
+
+/* Opens the database connections and starts listening and serving. OUT:
+ * *out, freed by rpc_server_stop. Returns OK, INVALID_ARGUMENT for a bad
+ * URL or TLS file, UNAVAILABLE when an address cannot be bound. */
+oz_code rpc_server_start(
+	rpc_server **out, const rpc_server_config *cfg, oz_status *st);
+
+/* Starts draining: health reports NOT_SERVING and calls that arrive from
+ * now on are answered UNAVAILABLE without running; calls already running
+ * finish and are answered. Listeners close in rpc_server_stop. */
+void rpc_server_drain(rpc_server *s);
+
+/* Waits until no call is running, at most timeout_ms. True if idle. */
+bool rpc_server_wait_idle(rpc_server *s, int timeout_ms);
+
+/* Stops the workers and the writer (which runs PRAGMA optimize and
+ * checkpoints the WAL), closes the socket and the database, frees s. */
+void rpc_server_stop(rpc_server *s);
+
+/* Calls answered since start (any status). */
+long rpc_server_calls(rpc_server *s);
+
+#endif /* OZ_RPC_SERVER_H */

@@ -1,0 +1,190 @@
+/* rpc/writer.c -- the group-commit writer thread. It owns the only write
+ * connection; nothing else writes, so writers never meet SQLITE_BUSY. */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "core/log.h"
+#include "rpc/writer.h"
+
+#define BATCH_MAX 256
+
+struct item {
+	rpc_call *call;
+	bool serving;
+	bool done;
+	pthread_cond_t cv;
+	struct item *next;
+};
+
+struct rpc_writer {
+	store_conn *db;
+	bool group;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv; /* Signals new items or stop. */
+	struct item *head, *tail;
+	bool stopping;
+	long batches, calls;
+};
+
+/* Fails every call in the batch that still looks successful: their work
+ * was rolled back with the transaction. */
+static void
+fail_batch(struct item **batch, int n, const oz_status *why)
+{
+	for (int i = 0; i < n; i++) {
+		rpc_call *call = batch[i]->call;
+		if (rpc_call_ok(call)) {
+			call->st = *why;
+			call->st.n_violations = 0;
+			call->output = NULL;
+		}
+	}
+}
+
+static void
+run_batch(rpc_writer *w, struct item **batch, int n)
+{
+	oz_status st;
+	oz_status_clear(&st);
+	if (store_tx_begin(w->db, STORE_TX_WRITE, &st) != OZ_OK) {
+		fail_batch(batch, n, &st);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		rpc_call_run(batch[i]->call, w->db, batch[i]->serving);
+		if (!store_tx_intact(w->db)) {
+			/* SQLite rolled the whole transaction back (I/O error,
+			 * disk full): nothing of this batch survived. */
+			oz_fail(&st, OZ_UNAVAILABLE,
+				"write batch was rolled back; retry");
+			fail_batch(batch, i + 1, &st);
+			for (int j = i + 1; j < n; j++) {
+				rpc_call_fail(batch[j]->call, OZ_UNAVAILABLE,
+					"write batch was rolled back; retry");
+			}
+			store_tx_end(w->db, OZ_ABORTED, &st);
+			return;
+		}
+	}
+	if (store_tx_end(w->db, OZ_OK, &st) != OZ_OK) {
+		log_error(
+			"group commit of %d calls failed: %s", n, st.message);
+		fail_batch(batch, n, &st);
+		return;
+	}
+	w->batches++;
+	w->calls += n;
+}
+
+static void *
+writer_main(void *arg)
+{
+	rpc_writer *w = arg;
+	struct item *batch[BATCH_MAX];
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (w->head == NULL && !w->stopping) {
+			pthread_cond_wait(&w->cv, &w->mu);
+		}
+		if (w->head == NULL) {
+			break; /* Stopping and nothing left. */
+		}
+		int max = w->group ? BATCH_MAX : 1;
+		int n = 0;
+		while (w->head != NULL && n < max) {
+			batch[n++] = w->head;
+			w->head = w->head->next;
+		}
+		if (w->head == NULL) {
+			w->tail = NULL;
+		}
+		pthread_mutex_unlock(&w->mu);
+		run_batch(w, batch, n);
+		pthread_mutex_lock(&w->mu);
+		for (int i = 0; i < n; i++) {
+			batch[i]->done = true;
+			pthread_cond_signal(&batch[i]->cv);
+		}
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+oz_code
+rpc_writer_start(
+	rpc_writer **out, const store_config *cfg, bool group, oz_status *st)
+{
+	rpc_writer *w = calloc(1, sizeof(*w));
+	if (w == NULL) {
+		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
+	}
+	oz_code rc = store_open(&w->db, cfg, st);
+	if (rc != OZ_OK) {
+		free(w);
+		return rc;
+	}
+	w->group = group;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+		store_close(w->db);
+		pthread_cond_destroy(&w->cv);
+		pthread_mutex_destroy(&w->mu);
+		free(w);
+		return oz_fail(st, OZ_INTERNAL, "cannot start writer thread");
+	}
+	*out = w;
+	return OZ_OK;
+}
+
+void
+rpc_writer_run(rpc_writer *w, rpc_call *call, bool serving)
+{
+	struct item it = {.call = call, .serving = serving};
+	pthread_cond_init(&it.cv, NULL);
+	pthread_mutex_lock(&w->mu);
+	if (w->tail != NULL) {
+		w->tail->next = &it;
+	} else {
+		w->head = &it;
+	}
+	w->tail = &it;
+	pthread_cond_signal(&w->cv);
+	while (!it.done) {
+		pthread_cond_wait(&it.cv, &w->mu);
+	}
+	pthread_mutex_unlock(&w->mu);
+	pthread_cond_destroy(&it.cv);
+}
+
+void
+rpc_writer_counts(rpc_writer *w, long *batches, long *calls)
+{
+	pthread_mutex_lock(&w->mu);
+	*batches = w->batches;
+	*calls = w->calls;
+	pthread_mutex_unlock(&w->mu);
+}
+
+void
+rpc_writer_stop(rpc_writer *w)
+{
+	if (w == NULL) {
+		return;
+	}
+	pthread_mutex_lock(&w->mu);
+	w->stopping = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	oz_status st;
+	if (store_optimize(w->db, &st) != OZ_OK ||
+		store_checkpoint(w->db, &st) != OZ_OK) {
+		log_warn("at close: %s", st.message);
+	}
+	store_close(w->db);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+}

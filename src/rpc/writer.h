@@ -1,0 +1,36 @@
+/* rpc/writer.h -- group commit: the one thread that runs every write.
+ *
+ * Workers hand write calls to the writer and wait. The writer takes every
+ * call queued so far, runs them in ONE transaction, each inside its own
+ * SAVEPOINT (so one failing call does not undo the others), COMMITs, and
+ * only then wakes the workers: each call is answered after the COMMIT
+ * that makes it durable, and N concurrent writers cost one fsync. If the
+ * COMMIT fails, every call of the batch fails and none is acknowledged. */
+#ifndef OZ_RPC_WRITER_H
+#define OZ_RPC_WRITER_H
+
+#include <stdbool.h>
+
+#include "rpc/call.h"
+#include "store/store.h"
+
+typedef struct rpc_writer rpc_writer;
+
+/* Opens the writer's connection to cfg and starts its thread. group false
+ * commits each call on its own (for comparison in benchmarks). OUT: *out,
+ * freed by rpc_writer_stop. Returns OK or the store's open failure. */
+oz_code rpc_writer_start(
+	rpc_writer **out, const store_config *cfg, bool group, oz_status *st);
+
+/* Runs call on the writer and returns when it has committed or failed.
+ * Thread-safe. serving is passed to the handler. */
+void rpc_writer_run(rpc_writer *w, rpc_call *call, bool serving);
+
+/* The number of batches and calls committed so far (for tests/stats). */
+void rpc_writer_counts(rpc_writer *w, long *batches, long *calls);
+
+/* Finishes queued calls, runs PRAGMA optimize, checkpoints the WAL, closes
+ * the connection and frees w. NULL is a no-op. */
+void rpc_writer_stop(rpc_writer *w);
+
+#endif /* OZ_RPC_WRITER_H */
