@@ -1,0 +1,210 @@
+/* oz/client.h -- the C client library of oz: open a connection to ozd and
+ * call its methods, typed or generically by name.
+ *
+ * Messages are the protobuf-c types generated from proto/ (installed under
+ * oz/pb/, found with `pkg-config --cflags oz-client`). This header does not
+ * expose nng: transport errors come back as oz codes in an oz_status.
+ *
+ * Threads: one oz_client may be used by any number of threads at once;
+ * every call runs on its own nng context, so calls proceed in parallel.
+ * oz_client_close must not run while calls are in flight.
+ *
+ * Ownership: every message a call returns through an OUT pointer is owned
+ * by the caller and freed with oz_message_free() (the same as
+ * protobuf_c_message_free_unpacked(msg, NULL)). On failure *out is NULL.
+ * Input messages stay owned by the caller and are never modified.
+ *
+ * Retries: a call is retried, with exponential back-off and jitter, only
+ * on UNAVAILABLE and only when repeating it cannot change the outcome: read
+ * methods (Get*, List*, Health, Reflection), writes that were never sent,
+ * and writes that carry an idempotency key (request_id). Writes without a
+ * request_id get a random one automatically unless the options turn that
+ * off. Nothing else is ever repeated. */
+#ifndef OZ_CLIENT_H
+#define OZ_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "oz/status.h"
+#include "grpc/health/v1/health.pb-c.h"
+#include "oz/rpc/v1/rpc.pb-c.h"
+#include "oz/v1/task_service.pb-c.h"
+#include "oz/v1/user_service.pb-c.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The URL ozd listens on by default. */
+#define OZ_CLIENT_DEFAULT_URL "tcp://127.0.0.1:7878"
+/* Default deadline of a call when the options give none. */
+#define OZ_CLIENT_DEFAULT_DEADLINE_MS 5000
+/* Default largest message accepted, the server's default too. */
+#define OZ_CLIENT_DEFAULT_MAX_MESSAGE (4u * 1024u * 1024u)
+
+typedef struct oz_client oz_client;
+
+/* Options of oz_client_open. Zero-initialise, then set what you need:
+ * every zero or NULL member means its default. Strings are copied by
+ * oz_client_open; the struct may be discarded afterwards. */
+typedef struct oz_client_options {
+	/* Deadline of each call in milliseconds, retries included; 0 means
+	 * OZ_CLIENT_DEFAULT_DEADLINE_MS. A call never waits longer. */
+	int deadline_ms;
+	/* Sent as metadata "authorization: Bearer <auth_token>"; NULL: none.
+	 */
+	const char *auth_token;
+	/* tls+tcp:// only: PEM file of the CA that signed the server's
+	 * certificate (NULL: the server is not verified), the name expected
+	 * in it (NULL: the URL's host), and an optional PEM file holding this
+	 * client's certificate followed by its key, for servers that require
+	 * client certificates. */
+	const char *tls_ca_file;
+	const char *tls_server_name;
+	const char *tls_cert_key_file;
+	/* Largest request sent and reply accepted, in bytes; 0 means
+	 * OZ_CLIENT_DEFAULT_MAX_MESSAGE. A bigger request fails with
+	 * RESOURCE_EXHAUSTED before it is sent; a bigger reply makes nng drop
+	 * the connection, seen as UNAVAILABLE. */
+	size_t max_message_bytes;
+	/* Retries of a retryable call after the first attempt (default 5
+	 * when 0; -1 for none). The deadline bounds them in any case. */
+	int max_retries;
+	/* When true, writes without a request_id are sent as they are, and
+	 * thus never retried once sent. */
+	bool no_auto_request_id;
+} oz_client_options;
+
+/* Creates a client for url (tcp://, ipc://, tls+tcp://, ws://, inproc://;
+ * NULL means OZ_CLIENT_DEFAULT_URL) and starts connecting in the
+ * background: a server that is not up yet is not an error here; calls wait
+ * for it until their deadline. options may be NULL.
+ * OUT: *out, owned by the caller, freed with oz_client_close.
+ * Returns OK; INVALID_ARGUMENT for a malformed or unsupported URL or bad
+ * TLS files; INTERNAL when nng fails otherwise. */
+oz_code oz_client_open(oz_client **out, const char *url,
+	const oz_client_options *options, oz_status *st);
+
+/* Closes the connection and frees the client. NULL is a no-op. No call
+ * may be in flight on it. */
+void oz_client_close(oz_client *client);
+
+/* Per-call settings of oz_client_call_with; zero means the client's
+ * default. */
+typedef struct oz_call_options {
+	int deadline_ms;
+} oz_call_options;
+
+/* Calls method (full name, e.g. "/oz.v1.UserService/CreateUser") with
+ * request in, decoding the reply as out_desc.
+ * OUT: *out, a message of type out_desc owned by the caller (free it with
+ * oz_message_free); NULL on failure. in stays the caller's.
+ * Returns st->code: OK; the server's status (code, message, violations);
+ * INVALID_ARGUMENT when in is not the method's input type (for a method
+ * this library knows); RESOURCE_EXHAUSTED for a request over the size
+ * limit; UNAVAILABLE when the server could not be reached or the
+ * connection dropped; DEADLINE_EXCEEDED when the deadline passed while
+ * waiting for the reply; INTERNAL for an undecodable reply. */
+oz_code oz_client_call(oz_client *client, const char *method,
+	const ProtobufCMessage *in, const ProtobufCMessageDescriptor *out_desc,
+	ProtobufCMessage **out, oz_status *st);
+
+/* oz_client_call with per-call options (opts may be NULL). */
+oz_code oz_client_call_with(oz_client *client, const char *method,
+	const ProtobufCMessage *in, const ProtobufCMessageDescriptor *out_desc,
+	ProtobufCMessage **out, const oz_call_options *opts, oz_status *st);
+
+/* Frees a message returned by this library (any protobuf-c message
+ * unpacked with the default allocator). NULL is a no-op. */
+void oz_message_free(void *msg);
+
+/* One known method: its full name, message types, and whether it only
+ * reads (and so is safe to retry). */
+typedef struct oz_method_info {
+	const char *full_name;
+	const ProtobufCMessageDescriptor *input;
+	const ProtobufCMessageDescriptor *output;
+	bool idempotent;
+} oz_method_info;
+
+/* Returns the method compiled into this library named full_name ("/pkg.
+ * Service/Method"), or NULL. The result is static. */
+const oz_method_info *oz_method_find(const char *full_name);
+
+/* Returns the i-th known method (0-based), or NULL past the end. */
+const oz_method_info *oz_method_at(size_t i);
+
+/* --- Typed calls. Each is oz_client_call on the named method. ---------- */
+
+/* oz.v1.UserService */
+oz_code oz_user_create(oz_client *client, const Oz__V1__CreateUserRequest *req,
+	Oz__V1__User **out, oz_status *st);
+oz_code oz_user_get(oz_client *client, const Oz__V1__GetUserRequest *req,
+	Oz__V1__User **out, oz_status *st);
+oz_code oz_user_get_by_email(oz_client *client,
+	const Oz__V1__GetUserByEmailRequest *req, Oz__V1__User **out,
+	oz_status *st);
+oz_code oz_user_list(oz_client *client, const Oz__V1__ListUsersRequest *req,
+	Oz__V1__ListUsersResponse **out, oz_status *st);
+oz_code oz_user_update(oz_client *client, const Oz__V1__UpdateUserRequest *req,
+	Oz__V1__User **out, oz_status *st);
+/* The reply (google.protobuf.Empty) carries nothing and is not returned. */
+oz_code oz_user_delete(oz_client *client, const Oz__V1__DeleteUserRequest *req,
+	oz_status *st);
+
+/* oz.v1.TaskService */
+oz_code oz_task_create(oz_client *client, const Oz__V1__CreateTaskRequest *req,
+	Oz__V1__Task **out, oz_status *st);
+oz_code oz_task_get(oz_client *client, const Oz__V1__GetTaskRequest *req,
+	Oz__V1__Task **out, oz_status *st);
+oz_code oz_task_list(oz_client *client, const Oz__V1__ListTasksRequest *req,
+	Oz__V1__ListTasksResponse **out, oz_status *st);
+oz_code oz_task_update(oz_client *client, const Oz__V1__UpdateTaskRequest *req,
+	Oz__V1__Task **out, oz_status *st);
+oz_code oz_task_delete(oz_client *client, const Oz__V1__DeleteTaskRequest *req,
+	oz_status *st);
+
+/* grpc.health.v1.Health/Check */
+oz_code oz_health_check(oz_client *client,
+	const Grpc__Health__V1__HealthCheckRequest *req,
+	Grpc__Health__V1__HealthCheckResponse **out, oz_status *st);
+
+/* oz.rpc.v1.Reflection/ListServices */
+oz_code oz_reflection_list_services(oz_client *client,
+	const Oz__Rpc__V1__ListServicesRequest *req,
+	Oz__Rpc__V1__ListServicesResponse **out, oz_status *st);
+
+/* --- JSON (proto3 JSON mapping) ------------------------------------------
+ * Field names in lowerCamelCase (the .proto names are accepted on input
+ * too), enums by name, 64-bit integers as strings, bytes in base64, and the
+ * well-known types Timestamp (RFC 3339), FieldMask (comma-separated
+ * lowerCamel paths), wrappers (the bare value) and Empty ({}). These are
+ * pure functions: no I/O, no global state. */
+
+/* Output flags of oz_json_from_message. */
+#define OZ_JSON_PRETTY        1u /* Indent by two spaces. */
+#define OZ_JSON_EMIT_DEFAULTS 2u /* Include scalars and lists at default. */
+
+/* Parses len bytes of JSON text as a message of type desc.
+ * OUT: *out owned by the caller (oz_message_free); NULL on failure.
+ * Returns OK, or INVALID_ARGUMENT naming the offending field (also as a
+ * violation) for malformed JSON, unknown fields, wrong types or values out
+ * of range. */
+oz_code oz_json_to_message(const char *json, size_t len,
+	const ProtobufCMessageDescriptor *desc, ProtobufCMessage **out,
+	oz_status *st);
+
+/* Formats msg as JSON text with the given OZ_JSON_* flags.
+ * OUT: *out, a NUL-terminated string owned by the caller (free()).
+ * Returns OK, or INTERNAL when out of memory or msg is malformed. */
+oz_code oz_json_from_message(const ProtobufCMessage *msg, unsigned flags,
+	char **out, oz_status *st);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* OZ_CLIENT_H */
