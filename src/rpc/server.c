@@ -322,6 +322,12 @@ rpc_server_calls(rpc_server *s)
 }
 
 void
+rpc_server_commit_counts(rpc_server *s, long *batches, long *calls)
+{
+	rpc_writer_counts(s->writer, batches, calls);
+}
+
+void
 rpc_server_stop(rpc_server *s)
 {
 	if (s == NULL) {

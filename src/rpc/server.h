@@ -54,4 +54,8 @@ void rpc_server_stop(rpc_server *s);
 /* Calls answered since start (any status). */
 long rpc_server_calls(rpc_server *s);
 
+/* Write transactions committed and the write calls they carried: with
+ * group commit under concurrent writes, batches < calls. */
+void rpc_server_commit_counts(rpc_server *s, long *batches, long *calls);
+
 #endif /* OZ_RPC_SERVER_H */
