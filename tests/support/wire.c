@@ -18,7 +18,9 @@ wire_open(nng_socket *s, const char *url)
 	nng_socket_set_ms(*s, NNG_OPT_RECVTIMEO, 5000);
 	nng_socket_set_ms(*s, NNG_OPT_SENDTIMEO, 5000);
 	nng_socket_set_size(*s, NNG_OPT_RECVMAXSZ, 64u << 20);
-	if ((rv = nng_dial(*s, url, NULL, 0)) != 0) {
+	/* Non-blocking: a listener that never answers the handshake must
+	 * show up as a call timeout, not hang the dial. */
+	if ((rv = nng_dial(*s, url, NULL, NNG_FLAG_NONBLOCK)) != 0) {
 		nng_close(*s);
 	}
 	return rv;
