@@ -57,6 +57,9 @@ arena_fini(arena *a)
 static struct arena_block *
 block_new(size_t size, struct arena_block *next)
 {
+	if (size > SIZE_MAX - sizeof(struct arena_block)) {
+		return NULL;
+	}
 	struct arena_block *b = malloc(sizeof(*b) + size);
 	if (b == NULL) {
 		return NULL;
@@ -71,7 +74,7 @@ void *
 arena_alloc(arena *a, size_t n)
 {
 	size_t need = (n + ARENA_ALIGN - 1) & ~(size_t) (ARENA_ALIGN - 1);
-	if (need < n || (a->limit != 0 && a->used + need > a->limit)) {
+	if (need < n || (a->limit != 0 && need > a->limit - a->used)) {
 		return NULL;
 	}
 	struct arena_block *b = a->head;

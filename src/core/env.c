@@ -51,9 +51,13 @@ dotenv_line(char *line, const char *name, const char **val, size_t *len)
 		p++;
 	}
 	size_t l = strcspn(p, "\r\n");
-	if (l >= 2 && (p[0] == '"' || p[0] == '\'') && p[l - 1] == p[0]) {
+	/* A quoted value ends at its closing quote; a comment may follow. */
+	const char *closing = l >= 2 && (p[0] == '"' || p[0] == '\'')
+				      ? memchr(p + 1, p[0], l - 1)
+				      : NULL;
+	if (closing != NULL) {
+		l = (size_t) (closing - p) - 1;
 		p++;
-		l -= 2;
 	} else {
 		/* An unquoted value ends at " #" (a trailing comment). */
 		char *hash = strstr(p, " #");
