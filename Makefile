@@ -42,7 +42,7 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 SAN_FLAGS := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer)
 OZ_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	-DOZ_VERSION='"$(VERSION)"' -Wall -Wextra -Wshadow -Wno-unused-parameter \
-	-fPIC -pthread -Iinclude -Isrc -I$(BUILD)/gen $(SAN_FLAGS)
+	-fPIC -pthread -Iinclude -Isrc -Itests -I$(BUILD)/gen $(SAN_FLAGS)
 ALL_CFLAGS = $(OZ_CFLAGS) $(DEP_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = -pthread $(SAN_FLAGS) $(LDFLAGS)
 LIBS = $(NNG_LIBS) $(DEP_LIBS) -lm
