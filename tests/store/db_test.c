@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../support/db.h"
+#include "support/db.h"
 #include "store/db.h"
 
 #define NELEMS(a) (sizeof(a) / sizeof((a)[0]))

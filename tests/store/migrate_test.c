@@ -17,7 +17,7 @@
 
 #include "store/db.h"
 #include "store/migrate.h"
-#include "../support/db.h"
+#include "support/db.h"
 
 #define N_REAL    ((int) embed_n_migrations)
 #define HEAD      "0002"

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "store/db.h"
-#include "db.h"
+#include "support/db.h"
 
 store_conn *
 test_db_memory(void)
