@@ -1,0 +1,73 @@
+/* service/paging.h -- list requests: page_size and skip, order_by parsing
+ * and the opaque page token.
+ *
+ * Pure functions over plain data (no I/O, no protobuf, no SQL), so a fuzz
+ * harness can call them directly. Memory they return comes from the
+ * caller's arena.
+ *
+ * A page token is base64url (no padding) of this binary form:
+ *   byte 0      version (1)
+ *   bytes 1-8   hash of (resource, filter, normalized order), big-endian
+ *   byte 9      number of sort keys n (the order's, id included)
+ *   n times     type byte (1 int, 2 text), then an int as 8 bytes
+ *               big-endian two's complement, or a text as a 2-byte
+ *               big-endian length and that many bytes of UTF-8 (no NUL)
+ * holding the sort key of the last row of the page before. Nothing may
+ * follow. A token is only a position: every value in it is bound as a
+ * parameter, so a forged one can at most start the list elsewhere. */
+#ifndef OZ_SERVICE_PAGING_H
+#define OZ_SERVICE_PAGING_H
+
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "oz/status.h"
+#include "store/list.h"
+
+#define PAGING_DEFAULT_SIZE 50
+#define PAGING_MAX_SIZE     1000
+#define PAGING_ORDER_BY_MAX 512  /* Bytes of an order_by string. */
+#define PAGING_TEXT_MAX     1024 /* Bytes of a text key in a token. */
+#define PAGING_TOKEN_MAX    4096 /* Characters of a token. */
+
+/* Checks page_size (0 means PAGING_DEFAULT_SIZE, above PAGING_MAX_SIZE
+ * means PAGING_MAX_SIZE, negative is invalid) and skip (>= 0). OUT: *size,
+ * the page size to use. Returns OK or INVALID_ARGUMENT "invalid request"
+ * with a violation for "page_size" and/or "skip". */
+oz_code paging_size(
+	int32_t page_size, int32_t skip, int64_t *size, oz_status *st);
+
+/* Parses order_by: a comma list of column names of cols (n_cols entries,
+ * cols[0] being "id"), each optionally followed by " desc" or " asc";
+ * spaces around items are ignored; "" means "id". The result always ends
+ * with id: when order_by does not name it, it is added with the direction
+ * of the last key; keys after id are dropped (id is unique). OUT: *out.
+ * Returns OK or INVALID_ARGUMENT with a violation for "order_by": message
+ * "unknown order_by field \"NAME\"" for a name not in cols, else "invalid
+ * order_by" (empty item, bad direction, field named twice, too long). */
+oz_code paging_order_parse(const char *order_by, const store_column *cols,
+	int n_cols, store_order *out, oz_status *st);
+
+/* Returns a hash of resource, filter (a canonical text of the request's
+ * filter fields) and the normalized order o, which a token carries so it
+ * is refused with a different filter or order. */
+uint64_t paging_hash(const char *resource, const char *filter,
+	const store_order *o, const store_column *cols);
+
+/* Encodes a token for the position after the row whose sort key is
+ * key[0..o->n). OUT: *token, a NUL-terminated string from a. Returns OK,
+ * INTERNAL for a key that cannot be encoded (a text past
+ * PAGING_TEXT_MAX), or RESOURCE_EXHAUSTED. */
+oz_code paging_token_encode(uint64_t hash, const store_order *o,
+	const store_value *key, arena *a, char **token, oz_status *st);
+
+/* Decodes token for a list with order o over cols, whose paging_hash is
+ * hash. OUT: *key, o->n values from a (texts copied into a). Returns OK,
+ * or INVALID_ARGUMENT with a violation for "page_token": "invalid
+ * page_token" for anything malformed, "page_token does not match this
+ * request's filter and order_by" for a token of another list. */
+oz_code paging_token_decode(const char *token, uint64_t hash,
+	const store_order *o, const store_column *cols, arena *a,
+	store_value **key, oz_status *st);
+
+#endif /* OZ_SERVICE_PAGING_H */

@@ -1,0 +1,350 @@
+/* service/user.c -- oz.v1.UserService: validates each request, runs it in
+ * one store transaction and fills the reply from the request's arena.
+ * No SQL and no nng here: the store does the one, the rpc layer the
+ * other. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "oz/v1/user_service.pb-c.h"
+#include "service/convert.h"
+#include "service/paging.h"
+#include "service/service.h"
+#include "service/validate.h"
+
+static const char *const user_paths[] = {
+	"username", "email", "is_active", "*", NULL};
+
+static const char *
+str(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
+/* Copies a request string into the arena, so the reply never points into
+ * the request. */
+static const char *
+dup(arena *a, const char *s)
+{
+	return arena_strdup(a, str(s));
+}
+
+static oz_code
+no_memory(oz_status *st)
+{
+	return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
+}
+
+oz_code
+service_user_create(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, oz_status *st)
+{
+	const Oz__V1__CreateUserRequest *req = (const void *) in;
+	oz_code rc =
+		convert_check(cx, in, &oz__v1__create_user_request__descriptor,
+			out, &oz__v1__user__descriptor, st);
+	if (rc != OZ_OK) {
+		return rc;
+	}
+	bool ok = validate_text(
+		st, "username", req->username, 1, VALIDATE_USERNAME_MAX);
+	ok = validate_email(st, "email", req->email) && ok;
+	if ((rc = validate_end(st, ok)) != OZ_OK) {
+		return rc;
+	}
+	store_user u = {
+		.username = dup(cx->arena, req->username),
+		.email = dup(cx->arena, req->email),
+		.is_active = true,
+		.create_us = store_now_us(),
+	};
+	if (u.username == NULL || u.email == NULL) {
+		return no_memory(st);
+	}
+	if ((rc = store_tx_begin(cx->db, STORE_TX_WRITE, st)) != OZ_OK) {
+		return rc;
+	}
+	rc = store_user_insert(cx->db, &u, st);
+	if ((rc = store_tx_end(cx->db, rc, st)) != OZ_OK) {
+		return rc;
+	}
+	return convert_user(cx->arena, &u, (Oz__V1__User *) out, st);
+}
+
+/* Looks the user up by id or (when email is not NULL) by email, with its
+ * tasks when view asks for them, in one read transaction. */
+static oz_code
+user_reply(service_ctx *cx, int64_t id, const char *email, int view,
+	Oz__V1__User *res, oz_status *st)
+{
+	store_user u;
+	store_task *tasks = NULL;
+	size_t n_tasks = 0;
+	if (view < OZ__V1__USER_VIEW__USER_VIEW_UNSPECIFIED ||
+		view > OZ__V1__USER_VIEW__USER_VIEW_WITH_TASKS) {
+		oz_status_violation(st, "view", "unknown view %d", view);
+		return validate_end(st, false);
+	}
+	oz_code rc = store_tx_begin(cx->db, STORE_TX_READ, st);
+	if (rc != OZ_OK) {
+		return rc;
+	}
+	rc = email != NULL ? store_user_get_by_email(
+				     cx->db, email, cx->arena, &u, st)
+			   : store_user_get(cx->db, id, cx->arena, &u, st);
+	if (rc == OZ_OK && view == OZ__V1__USER_VIEW__USER_VIEW_WITH_TASKS) {
+		rc = store_task_list_by_user(
+			cx->db, u.id, cx->arena, &tasks, &n_tasks, st);
+	}
+	if ((rc = store_tx_end(cx->db, rc, st)) != OZ_OK ||
+		(rc = convert_user(cx->arena, &u, res, st)) != OZ_OK ||
+		(rc = convert_tasks(cx->arena, tasks, n_tasks, &res->tasks,
+			 st)) != OZ_OK) {
+		return rc;
+	}
+	res->n_tasks = n_tasks;
+	return OZ_OK;
+}
+
+oz_code
+service_user_get(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, oz_status *st)
+{
+	const Oz__V1__GetUserRequest *req = (const void *) in;
+	oz_code rc =
+		convert_check(cx, in, &oz__v1__get_user_request__descriptor,
+			out, &oz__v1__user__descriptor, st);
+	if (rc != OZ_OK) {
+		return rc;
+	}
+	return user_reply(
+		cx, req->id, NULL, (int) req->view, (Oz__V1__User *) out, st);
+}
+
+oz_code
+service_user_get_by_email(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, oz_status *st)
+{
+	const Oz__V1__GetUserByEmailRequest *req = (const void *) in;
+	oz_code rc = convert_check(cx, in,
+		&oz__v1__get_user_by_email_request__descriptor, out,
+		&oz__v1__user__descriptor, st);
+	if (rc != OZ_OK) {
+		return rc;
+	}
+	return user_reply(cx, 0, str(req->email), (int) req->view,
+		(Oz__V1__User *) out, st);
+}
+
+/* Fills the reply's users and next_page_token from the rows of a page
+ * fetched with one extra row (its presence means there is a next page). */
+static oz_code
+list_reply(arena *a, const store_user *rows, size_t n, int64_t size,
+	const store_order *order, uint64_t hash,
+	Oz__V1__ListUsersResponse *res, oz_status *st)
+{
+	bool more = n > (size_t) size;
+	n = more ? (size_t) size : n;
+	res->users = n > 0 ? arena_alloc(a, sizeof(*res->users) * n) : NULL;
+	Oz__V1__User *msgs = n > 0 ? arena_alloc(a, sizeof(*msgs) * n) : NULL;
+	if (n > 0 && (res->users == NULL || msgs == NULL)) {
+		return no_memory(st);
+	}
+	for (size_t i = 0; i < n; i++) {
+		oz__v1__user__init(&msgs[i]);
+		oz_code rc = convert_user(a, &rows[i], &msgs[i], st);
+		if (rc != OZ_OK) {
+			return rc;
+		}
+		res->users[i] = &msgs[i];
+	}
+	res->n_users = n;
+	if (!more) {
+		return OZ_OK;
+	}
+	store_value key[STORE_ORDER_MAX];
+	for (int k = 0; k < order->n; k++) {
+		store_user_key(&rows[n - 1], order->keys[k].col, &key[k]);
+	}
+	return paging_token_encode(
+		hash, order, key, a, &res->next_page_token, st);
+}
+
+oz_code
+service_user_list(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, oz_status *st)
+{
+	const Oz__V1__ListUsersRequest *req = (const void *) in;
+	Oz__V1__ListUsersResponse *res = (void *) out;
+	store_order order;
+	store_value *after = NULL;
+	int64_t size, total = 0;
+	store_user *rows = NULL;
+	size_t n = 0;
+	oz_code rc =
+		convert_check(cx, in, &oz__v1__list_users_request__descriptor,
+			out, &oz__v1__list_users_response__descriptor, st);
+	if (rc != OZ_OK ||
+		(rc = paging_size(req->page_size, req->skip, &size, st)) !=
+			OZ_OK ||
+		(rc = paging_order_parse(req->order_by, store_user_columns,
+			 STORE_USER_NCOLS, &order, st)) != OZ_OK) {
+		return rc;
+	}
+	store_user_filter f = {.by_active = req->is_active != NULL};
+	f.is_active = f.by_active && req->is_active->value;
+	const char *ftext = !f.by_active  ? "is_active=*"
+			    : f.is_active ? "is_active=1"
+					  : "is_active=0";
+	uint64_t hash =
+		paging_hash("users", ftext, &order, store_user_columns);
+	if (str(req->page_token)[0] != '\0' &&
+		(rc = paging_token_decode(req->page_token, hash, &order,
+			 store_user_columns, cx->arena, &after, st)) !=
+			OZ_OK) {
+		return rc;
+	}
+	store_page page = {&order, after, size + 1, req->skip};
+	if ((rc = store_tx_begin(cx->db, STORE_TX_READ, st)) != OZ_OK) {
+		return rc;
+	}
+	rc = store_user_count(cx->db, &f, &total, st);
+	if (rc == OZ_OK) {
+		rc = store_user_list(
+			cx->db, &f, &page, cx->arena, &rows, &n, st);
+	}
+	if ((rc = store_tx_end(cx->db, rc, st)) != OZ_OK) {
+		return rc;
+	}
+	res->total_size = total > INT32_MAX ? INT32_MAX : (int32_t) total;
+	return list_reply(cx->arena, rows, n, size, &order, hash, res, st);
+}
+
+/* Applies the fields the update names (paths, or every non-default field
+ * of u when there are none) to cur, validating them. */
+static oz_code
+user_apply(arena *a, const Oz__V1__User *u, size_t n_paths, char *const *paths,
+	store_user *cur, oz_status *st)
+{
+	bool all = convert_mask_has(n_paths, paths, "*");
+	bool set_name = n_paths == 0 ? str(u->username)[0] != '\0'
+				     : all || convert_mask_has(n_paths, paths,
+						      "username");
+	bool set_email = n_paths == 0 ? str(u->email)[0] != '\0'
+				      : all || convert_mask_has(n_paths, paths,
+						       "email");
+	bool set_active = n_paths == 0 ? u->is_active
+				       : all || convert_mask_has(n_paths,
+							paths, "is_active");
+	bool ok = true;
+	if (!set_name && !set_email && !set_active) {
+		oz_status_violation(
+			st, "update_mask", "names no field to update");
+		return validate_end(st, false);
+	}
+	if (set_name) {
+		ok = validate_text(st, "username", u->username, 1,
+			     VALIDATE_USERNAME_MAX) &&
+		     ok;
+		cur->username = dup(a, u->username);
+	}
+	if (set_email) {
+		ok = validate_email(st, "email", u->email) && ok;
+		cur->email = dup(a, u->email);
+	}
+	if (set_active) {
+		cur->is_active = u->is_active;
+	}
+	if (cur->username == NULL || cur->email == NULL) {
+		return no_memory(st);
+	}
+	return validate_end(st, ok);
+}
+
+oz_code
+service_user_update(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, oz_status *st)
+{
+	const Oz__V1__UpdateUserRequest *req = (const void *) in;
+	oz_code rc =
+		convert_check(cx, in, &oz__v1__update_user_request__descriptor,
+			out, &oz__v1__user__descriptor, st);
+	if (rc != OZ_OK) {
+		return rc;
+	}
+	if (req->user == NULL) {
+		oz_status_violation(st, "user", "is required");
+		return validate_end(st, false);
+	}
+	size_t n_paths = req->update_mask ? req->update_mask->n_paths : 0;
+	char *const *paths = req->update_mask ? req->update_mask->paths : NULL;
+	if ((rc = convert_mask_check(n_paths, paths, user_paths, st)) !=
+		OZ_OK) {
+		return rc;
+	}
+	/* Validate before touching the database: a probe with the fields
+	 * alone (the values of cur do not matter here). */
+	store_user u = {.username = "", .email = ""};
+	if ((rc = user_apply(cx->arena, req->user, n_paths, paths, &u, st)) !=
+		OZ_OK) {
+		return rc;
+	}
+	if ((rc = store_tx_begin(cx->db, STORE_TX_WRITE, st)) != OZ_OK) {
+		return rc;
+	}
+	rc = store_user_get(cx->db, req->user->id, cx->arena, &u, st);
+	if (rc == OZ_OK) {
+		rc = convert_etag_check(
+			req->user->etag, u.version, u.create_us, st);
+	}
+	if (rc == OZ_OK) {
+		rc = user_apply(cx->arena, req->user, n_paths, paths, &u, st);
+	}
+	if (rc == OZ_OK) {
+		u.update_us = convert_next_time(u.update_us);
+		u.version++;
+		rc = store_user_update(cx->db, &u, st);
+	}
+	if ((rc = store_tx_end(cx->db, rc, st)) != OZ_OK) {
+		return rc;
+	}
+	return convert_user(cx->arena, &u, (Oz__V1__User *) out, st);
+}
+
+oz_code
+service_user_delete(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, oz_status *st)
+{
+	const Oz__V1__DeleteUserRequest *req = (const void *) in;
+	store_task_filter f = {.by_user = true, .user_id = req->id};
+	store_user u;
+	int64_t n_tasks = 0;
+	oz_code rc =
+		convert_check(cx, in, &oz__v1__delete_user_request__descriptor,
+			out, &google__protobuf__empty__descriptor, st);
+	if (rc != OZ_OK ||
+		(rc = store_tx_begin(cx->db, STORE_TX_WRITE, st)) != OZ_OK) {
+		return rc;
+	}
+	if (str(req->etag)[0] != '\0') {
+		rc = store_user_get(cx->db, req->id, cx->arena, &u, st);
+		if (rc == OZ_OK) {
+			rc = convert_etag_check(
+				req->etag, u.version, u.create_us, st);
+		}
+	}
+	if (rc == OZ_OK) {
+		rc = store_task_count(cx->db, &f, &n_tasks, st);
+	}
+	if (rc == OZ_OK && n_tasks > 0 && !req->force) {
+		rc = oz_fail(st, OZ_FAILED_PRECONDITION,
+			"User has %" PRId64 " task%s", n_tasks,
+			n_tasks == 1 ? "" : "s");
+	}
+	if (rc == OZ_OK && n_tasks > 0) {
+		rc = store_task_delete_by_user(cx->db, req->id, NULL, st);
+	}
+	if (rc == OZ_OK) {
+		rc = store_user_delete(cx->db, req->id, st);
+	}
+	return store_tx_end(cx->db, rc, st);
+}

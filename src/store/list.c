@@ -1,0 +1,279 @@
+/* store/list.c -- keyset pagination SQL shared by the users and tasks
+ * stores, and EXPLAIN QUERY PLAN for the index tests.
+ *
+ * SQL here is assembled only from the stores' fixed column tables and
+ * filter fragments; nothing from a request is ever pasted in. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "store/keyset.h"
+
+/* A bounded string builder: on overflow it keeps failing. */
+typedef struct sbuf {
+	char *buf;
+	size_t cap;
+	size_t len;
+	bool overflow;
+} sbuf;
+
+static void
+sb_add(sbuf *b, const char *fmt, ...)
+{
+	if (b->overflow) {
+		return;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(b->buf + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t) n >= b->cap - b->len) {
+		b->overflow = true;
+		return;
+	}
+	b->len += (size_t) n;
+}
+
+/* Appends "e1 ASC, e2 DESC, ..." for the order. */
+static void
+sb_order(sbuf *b, const store_column *cols, const store_order *o)
+{
+	for (int k = 0; k < o->n; k++) {
+		sb_add(b, "%s%s %s", k > 0 ? ", " : "",
+			cols[o->keys[k].col].expr,
+			o->keys[k].desc ? "DESC" : "ASC");
+	}
+}
+
+static bool
+order_valid(const store_order *o, int n_cols)
+{
+	if (o == NULL || o->n < 1 || o->n > STORE_ORDER_MAX ||
+		o->keys[o->n - 1].col != 0) {
+		return false;
+	}
+	for (int k = 0; k < o->n; k++) {
+		if (o->keys[k].col < 0 || o->keys[k].col >= n_cols) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* One branch of the union: rows equal to the cursor on keys 0..j-1 and
+ * after it on key j. */
+static void
+sb_branch(sbuf *b, const char *select, const char *table, const char *filter,
+	const store_column *cols, const store_order *o, int j)
+{
+	sb_add(b, "SELECT * FROM (SELECT %s FROM %s WHERE ", select, table);
+	if (filter[0] != '\0') {
+		sb_add(b, "%s AND ", filter);
+	}
+	for (int k = 0; k < j; k++) {
+		sb_add(b, "%s = ?%d AND ", cols[o->keys[k].col].expr,
+			KEYSET_PARAM_AFTER + k);
+	}
+	sb_add(b, "%s %s ?%d ORDER BY ", cols[o->keys[j].col].expr,
+		o->keys[j].desc ? "<" : ">", KEYSET_PARAM_AFTER + j);
+	sb_order(b, cols, o);
+	sb_add(b, " LIMIT ?%d + ?%d)", KEYSET_PARAM_LIMIT,
+		KEYSET_PARAM_OFFSET);
+}
+
+oz_code
+keyset_sql(char *buf, size_t cap, const char *select, const char *table,
+	const char *filter, const store_column *cols, int n_cols,
+	const store_page *p, oz_status *st)
+{
+	const store_order *o = p->order;
+	sbuf b = {buf, cap, 0, cap == 0};
+	if (!order_valid(o, n_cols)) {
+		return oz_fail(st, OZ_INTERNAL, "malformed sort order");
+	}
+	if (p->after == NULL) {
+		sb_add(&b, "SELECT %s FROM %s", select, table);
+		if (filter[0] != '\0') {
+			sb_add(&b, " WHERE %s", filter);
+		}
+	} else {
+		sb_add(&b, "SELECT * FROM (");
+		/* Deepest branch first: its rows come first in the order. */
+		for (int j = o->n - 1; j >= 0; j--) {
+			sb_branch(&b, select, table, filter, cols, o, j);
+			sb_add(&b, "%s", j > 0 ? " UNION ALL " : ")");
+		}
+	}
+	sb_add(&b, " ORDER BY ");
+	sb_order(&b, cols, o);
+	sb_add(&b, " LIMIT ?%d OFFSET ?%d", KEYSET_PARAM_LIMIT,
+		KEYSET_PARAM_OFFSET);
+	if (b.overflow) {
+		return oz_fail(st, OZ_INTERNAL, "list query too long");
+	}
+	return OZ_OK;
+}
+
+oz_code
+keyset_bind(
+	store_conn *c, sqlite3_stmt *stmt, const store_page *p, oz_status *st)
+{
+	int rc = SQLITE_OK;
+	for (int k = 0; p->after != NULL && k < p->order->n; k++) {
+		const store_value *v = &p->after[k];
+		int i = KEYSET_PARAM_AFTER + k;
+		if (rc != SQLITE_OK) {
+			break;
+		}
+		rc = v->type == STORE_TEXT ? sqlite3_bind_text(stmt, i, v->s,
+						     -1, SQLITE_STATIC)
+					   : sqlite3_bind_int64(stmt, i, v->i);
+	}
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_bind_int64(stmt, KEYSET_PARAM_LIMIT, p->limit);
+	}
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_bind_int64(stmt, KEYSET_PARAM_OFFSET, p->offset);
+	}
+	return rc == SQLITE_OK ? OZ_OK : store_error(c, rc, st);
+}
+
+oz_code
+store_explain(
+	store_conn *c, const char *sql, arena *a, char **plan, oz_status *st)
+{
+	char q[KEYSET_SQL_MAX + 32];
+	sqlite3_stmt *stmt = NULL;
+	size_t len = 0, cap = 256;
+	char *out = arena_alloc(a, cap);
+	snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", sql);
+	if (sqlite3_prepare_v2(c->db, q, -1, &stmt, NULL) != SQLITE_OK) {
+		return oz_fail(st, OZ_INTERNAL, "cannot explain: %s",
+			sqlite3_errmsg(c->db));
+	}
+	while (out != NULL && sqlite3_step(stmt) == SQLITE_ROW) {
+		const char *d = (const char *) sqlite3_column_text(stmt, 3);
+		size_t n = d != NULL ? strlen(d) : 0;
+		if (len + n + 2 > cap) {
+			char *bigger = arena_alloc(a, 2 * (len + n + 2));
+			if (bigger != NULL) {
+				memcpy(bigger, out, len);
+			}
+			out = bigger;
+			cap = 2 * (len + n + 2);
+		}
+		if (out != NULL) {
+			memcpy(out + len, d != NULL ? d : "", n);
+			len += n;
+			out[len++] = '\n';
+		}
+	}
+	sqlite3_finalize(stmt);
+	if (out == NULL) {
+		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
+	}
+	out[len] = '\0';
+	*plan = out;
+	return OZ_OK;
+}
+
+/* Grows *rows (cap elements of elem bytes) to twice its size in a. */
+static bool
+grow(arena *a, void **rows, size_t *cap, size_t n, size_t elem)
+{
+	size_t ncap = *cap == 0 ? 16 : 2 * *cap;
+	void *bigger = arena_alloc(a, ncap * elem);
+	if (bigger == NULL) {
+		return false;
+	}
+	if (n > 0) {
+		memcpy(bigger, *rows, n * elem);
+	}
+	*rows = bigger;
+	*cap = ncap;
+	return true;
+}
+
+oz_code
+keyset_rows(store_conn *c, const char *sql, keyset_bind_fn bind,
+	const void *arg, const store_page *p, size_t max, size_t elem,
+	keyset_read_fn read, arena *a, void **rows, size_t *n_rows,
+	oz_status *st)
+{
+	sqlite3_stmt *s;
+	void *out = NULL;
+	size_t n = 0, cap = 0;
+	oz_code rc = store_stmt(c, sql, &s, st);
+	if (rc != OZ_OK) {
+		return rc;
+	}
+	int src = bind != NULL ? bind(s, arg) : SQLITE_OK;
+	rc = src == SQLITE_OK ? OZ_OK : store_error(c, src, st);
+	if (rc == OZ_OK && p != NULL) {
+		rc = keyset_bind(c, s, p, st);
+	}
+	while (rc == OZ_OK && (max == 0 || n < max) &&
+		(src = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap && !grow(a, &out, &cap, n, elem)) {
+			rc = oz_fail(
+				st, OZ_RESOURCE_EXHAUSTED, "out of memory");
+			break;
+		}
+		rc = read(s, a, (char *) out + n * elem, st);
+		n++;
+	}
+	if (rc == OZ_OK && src != SQLITE_ROW && src != SQLITE_DONE) {
+		rc = store_error(c, src, st);
+	}
+	store_stmt_done(s);
+	*rows = out;
+	*n_rows = rc == OZ_OK ? n : 0;
+	return rc;
+}
+
+oz_code
+keyset_int(store_conn *c, const char *sql, keyset_bind_fn bind,
+	const void *arg, int64_t *n, oz_status *st)
+{
+	sqlite3_stmt *s;
+	oz_code rc = store_stmt(c, sql, &s, st);
+	if (rc != OZ_OK) {
+		return rc;
+	}
+	int src = bind != NULL ? bind(s, arg) : SQLITE_OK;
+	if (src == SQLITE_OK) {
+		src = sqlite3_step(s);
+	}
+	if (src == SQLITE_ROW) {
+		*n = sqlite3_column_int64(s, 0);
+	} else {
+		rc = store_error(c, src, st);
+	}
+	store_stmt_done(s);
+	return rc;
+}
+
+oz_code
+keyset_exec(store_conn *c, const char *sql, keyset_bind_fn bind,
+	const void *arg, int64_t *changes, oz_status *st)
+{
+	sqlite3_stmt *s;
+	oz_code rc = store_stmt(c, sql, &s, st);
+	if (rc != OZ_OK) {
+		return rc;
+	}
+	int src = bind != NULL ? bind(s, arg) : SQLITE_OK;
+	if (src == SQLITE_OK) {
+		src = sqlite3_step(s);
+	}
+	if (src != SQLITE_DONE) {
+		rc = store_error(c, src, st);
+		store_stmt_done(s);
+		return rc;
+	}
+	store_stmt_done(s);
+	if (changes != NULL) {
+		*changes = sqlite3_changes64(c->db);
+	}
+	return OZ_OK;
+}

@@ -1,0 +1,264 @@
+/* store/task_store.c -- SQL for the tasks table. Records in, records out:
+ * no protobuf here. Every value is bound; the only SQL text assembled at
+ * run time is a list query made from the fixed pieces below (keyset.h). */
+#include <string.h>
+
+#include "store/keyset.h"
+#include "store/task_store.h"
+
+#define TASK_COLS                                                             \
+	"id, title, description, user_id, status, create_time, update_time, " \
+	"version"
+
+const store_column store_task_columns[STORE_TASK_NCOLS] = {
+	[STORE_TASK_ID] = {"id", "id", STORE_INT},
+	[STORE_TASK_TITLE] = {"title", "title", STORE_TEXT},
+	[STORE_TASK_STATUS] = {"status", "status", STORE_INT},
+	[STORE_TASK_CREATE_TIME] = {"create_time", "create_time", STORE_INT},
+	[STORE_TASK_UPDATE_TIME] = {"update_time", "update_time", STORE_INT},
+};
+
+static const char sql_insert[] =
+	"INSERT INTO tasks (title, description, user_id, status, create_time, "
+	"update_time, version) VALUES (?2, ?3, ?4, ?5, ?6, ?6, ?7)";
+static const char sql_get[] = "SELECT " TASK_COLS " FROM tasks WHERE id = ?1";
+static const char sql_by_user[] =
+	"SELECT " TASK_COLS " FROM tasks WHERE user_id = ?1 ORDER BY id";
+static const char sql_update[] =
+	"UPDATE tasks SET title = ?2, description = ?3, status = ?5, "
+	"update_time = ?6, version = ?7 WHERE id = ?1";
+static const char sql_delete[] = "DELETE FROM tasks WHERE id = ?1";
+static const char sql_delete_by_user[] =
+	"DELETE FROM tasks WHERE user_id = ?1";
+
+/* Filters, indexed by (by_user ? 1 : 0) | (status ? 2 : 0). */
+static const char *const filters[4] = {
+	"",
+	"user_id = ?1",
+	"status = ?2",
+	"user_id = ?1 AND status = ?2",
+};
+#define COUNT        "SELECT count(*) FROM tasks"
+#define COUNT_USER   COUNT " WHERE user_id = ?1"
+#define COUNT_STATUS COUNT " WHERE status = ?2"
+#define COUNT_BOTH   COUNT " WHERE user_id = ?1 AND status = ?2"
+static const char *const sql_count[4] = {
+	COUNT, COUNT_USER, COUNT_STATUS, COUNT_BOTH};
+
+static const char *const statements[] = {sql_insert, sql_get, sql_by_user,
+	sql_update, sql_delete, sql_delete_by_user, COUNT, COUNT_USER,
+	COUNT_STATUS, COUNT_BOTH, NULL};
+
+const char *const *
+store_task_statements(void)
+{
+	return statements;
+}
+
+static int
+filter_index(const store_task_filter *f)
+{
+	return (f->by_user ? 1 : 0) | (f->status != 0 ? 2 : 0);
+}
+
+/* Copies the current row of a TASK_COLS statement into *row. */
+static oz_code
+read_task(sqlite3_stmt *s, arena *a, void *row, oz_status *st)
+{
+	store_task *t = row;
+	t->id = sqlite3_column_int64(s, 0);
+	t->title = store_column_text(s, 1, a);
+	t->description = store_column_text(s, 2, a);
+	t->user_id = sqlite3_column_int64(s, 3);
+	t->status = sqlite3_column_int(s, 4);
+	t->create_us = sqlite3_column_int64(s, 5);
+	t->update_us = sqlite3_column_int64(s, 6);
+	t->version = sqlite3_column_int64(s, 7);
+	if (t->title == NULL || t->description == NULL) {
+		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
+	}
+	return OZ_OK;
+}
+
+static int
+bind_id(sqlite3_stmt *s, const void *arg)
+{
+	return sqlite3_bind_int64(s, 1, *(const int64_t *) arg);
+}
+
+static int
+bind_filter(sqlite3_stmt *s, const void *arg)
+{
+	const store_task_filter *f = arg;
+	int src = SQLITE_OK;
+	if (f->by_user) {
+		src = sqlite3_bind_int64(s, 1, f->user_id);
+	}
+	if (src == SQLITE_OK && f->status != 0) {
+		src = sqlite3_bind_int(s, 2, f->status);
+	}
+	return src;
+}
+
+/* ?1 id, ?2 title, ?3 description, ?4 user_id, ?5 status, ?6 update (and,
+ * on insert, create) time, ?7 version; the insert does not use ?1 and the
+ * update not ?4. */
+static int
+bind_task(sqlite3_stmt *s, const void *arg)
+{
+	const store_task *t = arg;
+	int src = sqlite3_bind_int64(s, 1, t->id);
+	if (src == SQLITE_OK) {
+		src = sqlite3_bind_text(s, 2, t->title, -1, SQLITE_STATIC);
+	}
+	if (src == SQLITE_OK) {
+		src = sqlite3_bind_text(
+			s, 3, t->description, -1, SQLITE_STATIC);
+	}
+	if (src == SQLITE_OK) {
+		src = sqlite3_bind_int64(s, 4, t->user_id);
+	}
+	if (src == SQLITE_OK) {
+		src = sqlite3_bind_int(s, 5, t->status);
+	}
+	if (src == SQLITE_OK) {
+		src = sqlite3_bind_int64(s, 6, t->update_us);
+	}
+	if (src == SQLITE_OK) {
+		src = sqlite3_bind_int64(s, 7, t->version);
+	}
+	return src;
+}
+
+oz_code
+store_task_insert(store_conn *c, store_task *t, oz_status *st)
+{
+	t->id = 0;
+	t->update_us = t->create_us;
+	t->version = 1;
+	if (t->description == NULL) {
+		t->description = "";
+	}
+	oz_code rc = keyset_exec(c, sql_insert, bind_task, t, NULL, st);
+	if (rc == OZ_FAILED_PRECONDITION) {
+		/* A foreign key failed, and user_id is the only one. */
+		return oz_fail(st, OZ_NOT_FOUND, "User not found");
+	}
+	if (rc == OZ_OK) {
+		t->id = sqlite3_last_insert_rowid(c->db);
+	}
+	return rc;
+}
+
+oz_code
+store_task_get(
+	store_conn *c, int64_t id, arena *a, store_task *out, oz_status *st)
+{
+	void *rows;
+	size_t n;
+	oz_code rc = keyset_rows(c, sql_get, bind_id, &id, NULL, 1,
+		sizeof(*out), read_task, a, &rows, &n, st);
+	if (rc != OZ_OK) {
+		return rc;
+	}
+	if (n == 0) {
+		return oz_fail(st, OZ_NOT_FOUND, "Task not found");
+	}
+	*out = *(store_task *) rows;
+	return OZ_OK;
+}
+
+oz_code
+store_task_update(store_conn *c, const store_task *t, oz_status *st)
+{
+	int64_t changes = 0;
+	oz_code rc = keyset_exec(c, sql_update, bind_task, t, &changes, st);
+	if (rc == OZ_OK && changes == 0) {
+		return oz_fail(st, OZ_NOT_FOUND, "Task not found");
+	}
+	return rc;
+}
+
+oz_code
+store_task_delete(store_conn *c, int64_t id, oz_status *st)
+{
+	int64_t changes = 0;
+	oz_code rc = keyset_exec(c, sql_delete, bind_id, &id, &changes, st);
+	if (rc == OZ_OK && changes == 0) {
+		return oz_fail(st, OZ_NOT_FOUND, "Task not found");
+	}
+	return rc;
+}
+
+oz_code
+store_task_delete_by_user(
+	store_conn *c, int64_t user_id, int64_t *n, oz_status *st)
+{
+	return keyset_exec(c, sql_delete_by_user, bind_id, &user_id, n, st);
+}
+
+oz_code
+store_task_list_by_user(store_conn *c, int64_t user_id, arena *a,
+	store_task **rows, size_t *n_rows, oz_status *st)
+{
+	return keyset_rows(c, sql_by_user, bind_id, &user_id, NULL, 0,
+		sizeof(**rows), read_task, a, (void **) rows, n_rows, st);
+}
+
+oz_code
+store_task_count(
+	store_conn *c, const store_task_filter *f, int64_t *n, oz_status *st)
+{
+	return keyset_int(
+		c, sql_count[filter_index(f)], bind_filter, f, n, st);
+}
+
+oz_code
+store_task_list_sql(const store_task_filter *f, const store_page *p, char *buf,
+	size_t cap, oz_status *st)
+{
+	return keyset_sql(buf, cap, TASK_COLS, "tasks",
+		filters[filter_index(f)], store_task_columns, STORE_TASK_NCOLS,
+		p, st);
+}
+
+oz_code
+store_task_list(store_conn *c, const store_task_filter *f, const store_page *p,
+	arena *a, store_task **rows, size_t *n_rows, oz_status *st)
+{
+	char sql[KEYSET_SQL_MAX];
+	oz_code rc;
+	if (p->limit < 1 || p->limit > STORE_LIMIT_MAX || p->offset < 0) {
+		return oz_fail(st, OZ_INVALID_ARGUMENT, "bad page bounds");
+	}
+	if ((rc = store_task_list_sql(f, p, sql, sizeof(sql), st)) != OZ_OK) {
+		return rc;
+	}
+	return keyset_rows(c, sql, bind_filter, f, p, (size_t) p->limit,
+		sizeof(**rows), read_task, a, (void **) rows, n_rows, st);
+}
+
+void
+store_task_key(const store_task *t, int col, store_value *v)
+{
+	v->type = store_task_columns[col].type;
+	v->i = 0;
+	v->s = NULL;
+	switch (col) {
+	case STORE_TASK_TITLE:
+		v->s = t->title;
+		break;
+	case STORE_TASK_STATUS:
+		v->i = t->status;
+		break;
+	case STORE_TASK_CREATE_TIME:
+		v->i = t->create_us;
+		break;
+	case STORE_TASK_UPDATE_TIME:
+		v->i = t->update_us;
+		break;
+	default:
+		v->i = t->id;
+		break;
+	}
+}

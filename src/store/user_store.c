@@ -1,0 +1,259 @@
+/* store/user_store.c -- SQL for the users table. Records in, records out:
+ * no protobuf here. Every value is bound; the only SQL text assembled at
+ * run time is a list query made from the fixed pieces below (keyset.h). */
+#include <string.h>
+
+#include "store/keyset.h"
+#include "store/user_store.h"
+
+#define USER_COLS                                                             \
+	"id, username, email, is_active, create_time, update_time, version"
+
+const store_column store_user_columns[STORE_USER_NCOLS] = {
+	[STORE_USER_ID] = {"id", "id", STORE_INT},
+	[STORE_USER_USERNAME] = {"username", "username", STORE_TEXT},
+	[STORE_USER_EMAIL] = {"email", "email COLLATE NOCASE", STORE_TEXT},
+	[STORE_USER_CREATE_TIME] = {"create_time", "create_time", STORE_INT},
+};
+
+static const char sql_insert[] =
+	"INSERT INTO users (username, email, is_active, create_time, "
+	"update_time, version) VALUES (?2, ?3, ?4, ?5, ?5, ?6)";
+static const char sql_get[] = "SELECT " USER_COLS " FROM users WHERE id = ?1";
+static const char sql_get_by_email[] =
+	"SELECT " USER_COLS " FROM users WHERE email = ?1 COLLATE NOCASE";
+static const char sql_email_taken[] =
+	"SELECT EXISTS (SELECT 1 FROM users WHERE email = ?1 COLLATE NOCASE "
+	"AND id <> ?2)";
+static const char sql_update[] =
+	"UPDATE users SET username = ?2, email = ?3, is_active = ?4, "
+	"update_time = ?5, version = ?6 WHERE id = ?1";
+static const char sql_delete[] = "DELETE FROM users WHERE id = ?1";
+static const char sql_count_all[] = "SELECT count(*) FROM users";
+static const char sql_count_active[] =
+	"SELECT count(*) FROM users WHERE is_active = ?1";
+
+static const char *const statements[] = {sql_insert, sql_get, sql_get_by_email,
+	sql_email_taken, sql_update, sql_delete, sql_count_all,
+	sql_count_active, NULL};
+
+const char *const *
+store_user_statements(void)
+{
+	return statements;
+}
+
+/* Copies the current row of a USER_COLS statement into *u. */
+static oz_code
+read_user(sqlite3_stmt *s, arena *a, void *row, oz_status *st)
+{
+	store_user *u = row;
+	u->id = sqlite3_column_int64(s, 0);
+	u->username = store_column_text(s, 1, a);
+	u->email = store_column_text(s, 2, a);
+	u->is_active = sqlite3_column_int(s, 3) != 0;
+	u->create_us = sqlite3_column_int64(s, 4);
+	u->update_us = sqlite3_column_int64(s, 5);
+	u->version = sqlite3_column_int64(s, 6);
+	if (u->username == NULL || u->email == NULL) {
+		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
+	}
+	return OZ_OK;
+}
+
+static int
+bind_id(sqlite3_stmt *s, const void *arg)
+{
+	return sqlite3_bind_int64(s, 1, *(const int64_t *) arg);
+}
+
+static int
+bind_text(sqlite3_stmt *s, const void *arg)
+{
+	return sqlite3_bind_text(s, 1, arg, -1, SQLITE_STATIC);
+}
+
+static int
+bind_filter(sqlite3_stmt *s, const void *arg)
+{
+	const store_user_filter *f = arg;
+	return f->by_active ? sqlite3_bind_int(s, 1, f->is_active ? 1 : 0)
+			    : SQLITE_OK;
+}
+
+/* ?1 id, ?2 username, ?3 email, ?4 is_active, ?5 update (and, on insert,
+ * create) time, ?6 version; the insert does not use ?1. */
+static int
+bind_user(sqlite3_stmt *s, const void *arg)
+{
+	const store_user *u = arg;
+	int src = sqlite3_bind_text(s, 2, u->username, -1, SQLITE_STATIC);
+	if (src == SQLITE_OK) {
+		src = sqlite3_bind_text(s, 3, u->email, -1, SQLITE_STATIC);
+	}
+	if (src == SQLITE_OK) {
+		src = sqlite3_bind_int(s, 4, u->is_active ? 1 : 0);
+	}
+	if (src == SQLITE_OK) {
+		src = sqlite3_bind_int64(s, 5, u->update_us);
+	}
+	if (src == SQLITE_OK) {
+		src = sqlite3_bind_int64(s, 6, u->version);
+	}
+	if (src == SQLITE_OK) {
+		src = sqlite3_bind_int64(s, 1, u->id);
+	}
+	return src;
+}
+
+static int
+bind_conflict(sqlite3_stmt *s, const void *arg)
+{
+	const store_user *u = arg;
+	int src = sqlite3_bind_text(s, 1, u->email, -1, SQLITE_STATIC);
+	return src == SQLITE_OK ? sqlite3_bind_int64(s, 2, u->id) : src;
+}
+
+/* Runs a lookup of at most one row. */
+static oz_code
+get_one(store_conn *c, const char *sql, keyset_bind_fn bind, const void *arg,
+	arena *a, store_user *out, oz_status *st)
+{
+	void *rows;
+	size_t n;
+	oz_code rc = keyset_rows(c, sql, bind, arg, NULL, 1, sizeof(*out),
+		read_user, a, &rows, &n, st);
+	if (rc != OZ_OK) {
+		return rc;
+	}
+	if (n == 0) {
+		return oz_fail(st, OZ_NOT_FOUND, "User not found");
+	}
+	*out = *(store_user *) rows;
+	return OZ_OK;
+}
+
+oz_code
+store_user_get(
+	store_conn *c, int64_t id, arena *a, store_user *out, oz_status *st)
+{
+	return get_one(c, sql_get, bind_id, &id, a, out, st);
+}
+
+oz_code
+store_user_get_by_email(store_conn *c, const char *email, arena *a,
+	store_user *out, oz_status *st)
+{
+	return get_one(c, sql_get_by_email, bind_text, email, a, out, st);
+}
+
+/* Runs an insert or update of u; a unique violation is reported as the
+ * column that collided (the email first). */
+static oz_code
+write_user(store_conn *c, const char *sql, const store_user *u,
+	int64_t *changes, oz_status *st)
+{
+	oz_code rc = keyset_exec(c, sql, bind_user, u, changes, st);
+	if (rc != OZ_ALREADY_EXISTS) {
+		return rc;
+	}
+	int64_t taken = 0;
+	if ((rc = keyset_int(c, sql_email_taken, bind_conflict, u, &taken,
+		     st)) != OZ_OK) {
+		return rc;
+	}
+	return taken ? oz_fail(st, OZ_ALREADY_EXISTS,
+			       "Email already registered")
+		     : oz_fail(st, OZ_ALREADY_EXISTS,
+			       "Username already taken");
+}
+
+oz_code
+store_user_insert(store_conn *c, store_user *u, oz_status *st)
+{
+	u->id = 0;
+	u->update_us = u->create_us;
+	u->version = 1;
+	oz_code rc = write_user(c, sql_insert, u, NULL, st);
+	if (rc == OZ_OK) {
+		u->id = sqlite3_last_insert_rowid(c->db);
+	}
+	return rc;
+}
+
+oz_code
+store_user_update(store_conn *c, const store_user *u, oz_status *st)
+{
+	int64_t changes = 0;
+	oz_code rc = write_user(c, sql_update, u, &changes, st);
+	if (rc == OZ_OK && changes == 0) {
+		return oz_fail(st, OZ_NOT_FOUND, "User not found");
+	}
+	return rc;
+}
+
+oz_code
+store_user_delete(store_conn *c, int64_t id, oz_status *st)
+{
+	int64_t changes = 0;
+	oz_code rc = keyset_exec(c, sql_delete, bind_id, &id, &changes, st);
+	if (rc == OZ_OK && changes == 0) {
+		return oz_fail(st, OZ_NOT_FOUND, "User not found");
+	}
+	return rc;
+}
+
+oz_code
+store_user_count(
+	store_conn *c, const store_user_filter *f, int64_t *n, oz_status *st)
+{
+	return keyset_int(c, f->by_active ? sql_count_active : sql_count_all,
+		bind_filter, f, n, st);
+}
+
+oz_code
+store_user_list_sql(const store_user_filter *f, const store_page *p, char *buf,
+	size_t cap, oz_status *st)
+{
+	return keyset_sql(buf, cap, USER_COLS, "users",
+		f->by_active ? "is_active = ?1" : "", store_user_columns,
+		STORE_USER_NCOLS, p, st);
+}
+
+oz_code
+store_user_list(store_conn *c, const store_user_filter *f, const store_page *p,
+	arena *a, store_user **rows, size_t *n_rows, oz_status *st)
+{
+	char sql[KEYSET_SQL_MAX];
+	oz_code rc;
+	if (p->limit < 1 || p->limit > STORE_LIMIT_MAX || p->offset < 0) {
+		return oz_fail(st, OZ_INVALID_ARGUMENT, "bad page bounds");
+	}
+	if ((rc = store_user_list_sql(f, p, sql, sizeof(sql), st)) != OZ_OK) {
+		return rc;
+	}
+	return keyset_rows(c, sql, bind_filter, f, p, (size_t) p->limit,
+		sizeof(**rows), read_user, a, (void **) rows, n_rows, st);
+}
+
+void
+store_user_key(const store_user *u, int col, store_value *v)
+{
+	v->type = store_user_columns[col].type;
+	v->i = 0;
+	v->s = NULL;
+	switch (col) {
+	case STORE_USER_USERNAME:
+		v->s = u->username;
+		break;
+	case STORE_USER_EMAIL:
+		v->s = u->email;
+		break;
+	case STORE_USER_CREATE_TIME:
+		v->i = u->create_us;
+		break;
+	default:
+		v->i = u->id;
+		break;
+	}
+}

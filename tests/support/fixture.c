@@ -1,0 +1,156 @@
+/* tests/support/fixture.c -- migrated database + service context for
+ * store and service tests (see fixture.h). Fails the running test on any
+ * unexpected error. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/migrate.h"
+#include "fixture.h"
+
+static int
+setup(void **state, bool on_file)
+{
+	fixture *fx = calloc(1, sizeof(*fx));
+	assert_non_null(fx);
+	fx->on_file = on_file;
+	if (on_file) {
+		test_tmpdb_init(&fx->tmp);
+		fx->db = test_db_file(&fx->tmp);
+	} else {
+		fx->db = test_db_memory();
+	}
+	if (store_migrate_upgrade(fx->db, "head", &fx->st) != OZ_OK) {
+		fail_msg("migrate: %s", fx->st.message);
+	}
+	arena_init(&fx->arena, 0, 0);
+	fx->cx.db = fx->db;
+	fx->cx.arena = &fx->arena;
+	fx->cx.serving = true;
+	*state = fx;
+	return 0;
+}
+
+int
+fx_setup_memory(void **state)
+{
+	return setup(state, false);
+}
+
+int
+fx_setup_file(void **state)
+{
+	return setup(state, true);
+}
+
+int
+fx_teardown(void **state)
+{
+	fixture *fx = *state;
+	assert_int_equal(store_tx_depth(fx->db), 0);
+	store_close(fx->db);
+	if (fx->on_file) {
+		test_tmpdb_fini(&fx->tmp);
+	}
+	arena_fini(&fx->arena);
+	free(fx);
+	return 0;
+}
+
+void
+fx_reset(fixture *fx)
+{
+	arena_reset(&fx->arena);
+}
+
+oz_code
+fx_call(fixture *fx, service_fn fn, const void *in, void *out)
+{
+	oz_status_clear(&fx->st);
+	oz_code rc = fn(&fx->cx, in, out, &fx->st);
+	assert_int_equal(rc, fx->st.code);
+	assert_int_equal(store_tx_depth(fx->db), 0);
+	if (rc == OZ_OK) {
+		assert_int_equal(fx->st.n_violations, 0);
+	}
+	return rc;
+}
+
+void
+fx_expect(fixture *fx, oz_code code, const char *message)
+{
+	if (fx->st.code != code || strcmp(fx->st.message, message) != 0) {
+		fail_msg("expected %s \"%s\", got %s \"%s\"",
+			oz_code_name(code), message, oz_code_name(fx->st.code),
+			fx->st.message);
+	}
+}
+
+void
+fx_expect_fields(fixture *fx, int n, ...)
+{
+	va_list ap;
+	va_start(ap, n);
+	assert_int_equal(fx->st.n_violations, (size_t) n);
+	for (int i = 0; i < n; i++) {
+		const char *field = va_arg(ap, const char *);
+		assert_string_equal(fx->st.violations[i].field, field);
+		assert_true(fx->st.violations[i].description[0] != '\0');
+	}
+	va_end(ap);
+}
+
+Oz__V1__User *
+fx_user(fixture *fx, const char *username, const char *email)
+{
+	Oz__V1__CreateUserRequest req = OZ__V1__CREATE_USER_REQUEST__INIT;
+	Oz__V1__User *out = arena_alloc(&fx->arena, sizeof(*out));
+	assert_non_null(out);
+	oz__v1__user__init(out);
+	req.username = (char *) username;
+	req.email = (char *) email;
+	if (fx_call(fx, service_user_create, &req, out) != OZ_OK) {
+		fail_msg("create %s: %s", username, fx->st.message);
+	}
+	return out;
+}
+
+Oz__V1__Task *
+fx_task(fixture *fx, int64_t user_id, const char *title, int status)
+{
+	Oz__V1__CreateTaskRequest req = OZ__V1__CREATE_TASK_REQUEST__INIT;
+	Oz__V1__Task *out = arena_alloc(&fx->arena, sizeof(*out));
+	assert_non_null(out);
+	oz__v1__task__init(out);
+	req.user_id = user_id;
+	req.title = (char *) title;
+	req.status = (Oz__V1__TaskStatus) status;
+	if (fx_call(fx, service_task_create, &req, out) != OZ_OK) {
+		fail_msg("create task %s: %s", title, fx->st.message);
+	}
+	return out;
+}
+
+oz_code
+fx_get_user(fixture *fx, int64_t id, int view, Oz__V1__User *out)
+{
+	Oz__V1__GetUserRequest req = OZ__V1__GET_USER_REQUEST__INIT;
+	req.id = id;
+	req.view = (Oz__V1__UserView) view;
+	oz__v1__user__init(out);
+	return fx_call(fx, service_user_get, &req, out);
+}
+
+oz_code
+fx_get_task(fixture *fx, int64_t id, Oz__V1__Task *out)
+{
+	Oz__V1__GetTaskRequest req = OZ__V1__GET_TASK_REQUEST__INIT;
+	req.id = id;
+	oz__v1__task__init(out);
+	return fx_call(fx, service_task_get, &req, out);
+}

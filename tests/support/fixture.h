@@ -1,0 +1,61 @@
+/* tests/support/fixture.h -- a migrated database plus a service context,
+ * for store and service tests; helpers that call handlers the way the rpc
+ * layer does and check statuses. Test code only: helpers fail the running
+ * cmocka test instead of returning errors. */
+#ifndef OZ_TESTS_SUPPORT_FIXTURE_H
+#define OZ_TESTS_SUPPORT_FIXTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "oz/v1/task_service.pb-c.h"
+#include "oz/v1/user_service.pb-c.h"
+#include "service/service.h"
+#include "db.h"
+
+typedef struct fixture {
+	store_conn *db;
+	bool on_file;
+	test_tmpdb tmp;
+	arena arena; /* Every reply of a helper lives here until reset. */
+	service_ctx cx;
+	oz_status st; /* Status of the last fx_call. */
+} fixture;
+
+/* cmocka setup/teardown: a database migrated to head, on :memory: or on a
+ * temporary file (removed by the teardown). *state is the fixture. */
+int fx_setup_memory(void **state);
+int fx_setup_file(void **state);
+int fx_teardown(void **state);
+
+/* Releases every reply (the arena). */
+void fx_reset(fixture *fx);
+
+/* Calls fn(in) with out (a message initialised by the caller) the way the
+ * rpc layer does, with a cleared status; checks that the handler's code
+ * equals fx->st.code and that no transaction is left open. */
+oz_code fx_call(fixture *fx, service_fn fn, const void *in, void *out);
+
+/* Fails the test unless the last call ended with code and message. */
+void fx_expect(fixture *fx, oz_code code, const char *message);
+
+/* Fails the test unless the last status has exactly the violations for
+ * the n fields given (in order). */
+void fx_expect_fields(fixture *fx, int n, ...);
+
+/* Creates a user (is_active true); fails the test on error. The reply
+ * lives in the arena. */
+Oz__V1__User *fx_user(fixture *fx, const char *username, const char *email);
+
+/* Creates a task; fails the test on error. */
+Oz__V1__Task *fx_task(
+	fixture *fx, int64_t user_id, const char *title, int status);
+
+/* GetUser; returns the code (reply in *out, initialised here). */
+oz_code fx_get_user(fixture *fx, int64_t id, int view, Oz__V1__User *out);
+
+/* GetTask; returns the code (reply in *out, initialised here). */
+oz_code fx_get_task(fixture *fx, int64_t id, Oz__V1__Task *out);
+
+#endif /* OZ_TESTS_SUPPORT_FIXTURE_H */
