@@ -103,6 +103,8 @@ class Client:
     retry_writes re-send writes that carry a request_id (only when the
                  server deduplicates request_id; see docs/protocol.md)
     pool_size    idle connections kept for reuse
+    max_message_bytes  largest request sent (bigger: RESOURCE_EXHAUSTED,
+                 not sent) and reply accepted; match the server's limit
     """
 
     def __init__(self, url=DEFAULT_URL, timeout=5.0, token=None,
@@ -114,7 +116,8 @@ class Client:
         self.metadata = dict(metadata or {})
         self.retries = int(retries)
         self.retry_writes = bool(retry_writes)
-        self._pool = _Pool(url, pool_size, max_message_bytes + 1024)
+        self.max_message_bytes = int(max_message_bytes)
+        self._pool = _Pool(url, pool_size, self.max_message_bytes + 1024)
         self._ids = itertools.count(random.getrandbits(31))
         self.users = Users(self)
         self.tasks = Tasks(self)
@@ -138,19 +141,34 @@ class Client:
         """Calls method (full name, e.g. "/oz.v1.UserService/GetUser") with
         request (a message) and returns the decoded response_type message.
         Raises OzError."""
+        key = getattr(request, "request_id", None)
+        safe = is_read_only(method) or (self.retry_writes and bool(key))
+        body = self.call_raw(method, request.SerializeToString(), timeout,
+                             metadata, safe)
+        try:
+            return response_type.FromString(body)
+        except Exception as e:  # DecodeError and friends
+            raise OzError(Code.INTERNAL, "undecodable %s: %s"
+                          % (response_type.DESCRIPTOR.full_name, e),
+                          method=method, local=True) from None
+
+    def call_raw(self, method, payload, timeout=None, metadata=None,
+                 retry_safe=None):
+        """Like call() with serialized bytes in and out. retry_safe says
+        whether the call may be re-sent after it reached the server
+        (default: only read-only methods)."""
         timeout = self.timeout if timeout is None else float(timeout)
         deadline = time.monotonic() + timeout
         md = self._metadata(metadata)
-        key = getattr(request, "request_id", None)
-        safe = is_read_only(method) or (self.retry_writes and bool(key))
-        payload = request.SerializeToString()
+        if retry_safe is None:
+            retry_safe = is_read_only(method)
         for attempt in itertools.count(1):
             try:
-                return self._attempt(method, payload, md, response_type,
-                                     deadline)
+                return self._attempt(method, payload, md, deadline)
             except _Attempt as a:
                 err = a.error
-                if (err.code not in _RETRY_CODES or (a.sent and not safe)
+                if (err.code not in _RETRY_CODES
+                        or (a.sent and not retry_safe)
                         or attempt > self.retries):
                     raise err from None
                 pause = min(1.0, 0.05 * 2 ** (attempt - 1))
@@ -167,7 +185,7 @@ class Client:
             md["authorization"] = "Bearer " + self.token
         return md
 
-    def _attempt(self, method, payload, md, response_type, deadline):
+    def _attempt(self, method, payload, md, deadline):
         left = deadline - time.monotonic()
         if left <= 0:
             raise OzError(Code.DEADLINE_EXCEEDED, "deadline exceeded before "
@@ -176,6 +194,12 @@ class Client:
                              timeout_ms=max(1, int(left * 1000)))
         for k, v in md.items():
             env.metadata.add(key=k, value=v)
+        wire = env.SerializeToString()
+        if len(wire) + 4 > self.max_message_bytes:
+            raise OzError(Code.RESOURCE_EXHAUSTED, "request of %d bytes is "
+                          "over the %d byte message limit; not sent"
+                          % (len(wire) + 4, self.max_message_bytes),
+                          method=method, local=True)
         rid = transport.HIGH_BIT | (next(self._ids) & 0x7FFFFFFF)
         try:
             conn = self._pool.get(deadline)
@@ -187,7 +211,7 @@ class Client:
                                    local=True), sent=False) from None
         self.attempts += 1
         try:
-            body = conn.call(rid, env.SerializeToString(), deadline)
+            body = conn.call(rid, wire, deadline)
         except transport.TransportTimeout:
             conn.close()
             raise OzError(Code.DEADLINE_EXCEEDED, "no reply within the "
@@ -204,27 +228,25 @@ class Client:
             conn.close()
             raise
         self._pool.put(conn)
-        return self._decode(method, body, response_type)
+        return self._decode(method, body)
 
     @staticmethod
-    def _decode(method, body, response_type):
+    def _decode(method, body):
+        """The payload of an OK Response; raises for any other status. A
+        server-sent UNAVAILABLE means the call did not run (the server is
+        draining or the database was busy), so it counts as not sent."""
         try:
             resp = pb.rpc.Response.FromString(body)
         except Exception as e:  # DecodeError and friends
             raise OzError(Code.INTERNAL, "undecodable Response: %s" % e,
                           method=method, local=True) from None
         st = resp.status
-        if st.code != Code.OK:
-            err = OzError(st.code, st.message,
-                          [FieldViolation(d.field, d.description)
-                           for d in st.details], method=method)
-            raise _Attempt(err, sent=True)
-        try:
-            return response_type.FromString(resp.payload)
-        except Exception as e:
-            raise OzError(Code.INTERNAL, "undecodable %s: %s"
-                          % (response_type.DESCRIPTOR.full_name, e),
-                          method=method, local=True) from None
+        if st.code == Code.OK:
+            return resp.payload
+        err = OzError(st.code, st.message,
+                      [FieldViolation(d.field, d.description)
+                       for d in st.details], method=method)
+        raise _Attempt(err, sent=st.code != Code.UNAVAILABLE)
 
 
 def _new_key():
