@@ -1,0 +1,150 @@
+/* clients/ozctl/main.c -- ozctl, the command-line client of oz: global
+ * options, the verb table, --help and --version, and the exit status.
+ *
+ * Each verb lives in its own file; add one by adding a row to `verbs`.
+ * No server logic and no SQL here. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ozctl.h"
+
+static const char main_usage[] = "ozctl [GLOBAL OPTIONS] VERB [ARGS]";
+
+static const char main_help[] =
+	"ozctl -- command-line client of the oz service\n"
+	"\n"
+	"usage: ozctl [GLOBAL OPTIONS] VERB [ARGS]   (ozctl VERB --help for "
+	"more)\n"
+	"\n"
+	"verbs:\n"
+	"%s"
+	"\n"
+	"global options (accepted before or after the verb):\n"
+	"  --url URL        server URL (env OZ_URL; default "
+	"tcp://127.0.0.1:7878)\n"
+	"  --timeout MS     deadline of each call in milliseconds, retries "
+	"included\n"
+	"                   (default 5000)\n"
+	"  --token TOKEN    bearer token sent as authorization metadata (env "
+	"OZ_TOKEN)\n"
+	"  --json           machine-readable JSON output (proto3 JSON "
+	"mapping)\n"
+	"  -q, --quiet      print only ids\n"
+	"  -h, --help       help of ozctl or of a verb\n"
+	"  --version        print the version\n"
+	"\n"
+	"exit status:\n"
+	"  0  success\n"
+	"  1  other error (INTERNAL, UNKNOWN, UNIMPLEMENTED, DATA_LOSS, "
+	"CANCELLED)\n"
+	"  2  usage error (bad command line)\n"
+	"  3  NOT_FOUND\n"
+	"  4  ALREADY_EXISTS, FAILED_PRECONDITION, ABORTED\n"
+	"  5  INVALID_ARGUMENT, OUT_OF_RANGE\n"
+	"  6  UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED (and health "
+	"NOT_SERVING)\n"
+	"  7  UNAUTHENTICATED, PERMISSION_DENIED\n"
+	"\n"
+	"Errors are printed on stderr as \"ozctl: CODE: message\", followed "
+	"by one\n"
+	"\"  field: description\" line per invalid field. See ozctl(1).\n";
+
+struct verb {
+	const char *name;
+	int (*run)(ozctl *ctl, int argc, char **argv);
+	const char *summary;
+};
+
+static const struct verb verbs[] = {
+	{"users", ozctl_users, "create, get, list, update and delete users"},
+	{"tasks", ozctl_tasks, "create, get, list, update and delete tasks"},
+	{"health", ozctl_health, "ask whether the server is serving"},
+	{"methods", ozctl_methods, "list the server's methods (reflection)"},
+	{"call", ozctl_call, "call any method with a JSON request"},
+	{"migrate", ozctl_migrate,
+		"upgrade, downgrade or inspect the database schema"},
+};
+
+static void
+print_help(void)
+{
+	char list[1024];
+	size_t len = 0;
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		len += (size_t) snprintf(list + len, sizeof(list) - len,
+			"  %-9s%s\n", verbs[i].name, verbs[i].summary);
+	}
+	printf(main_help, list);
+}
+
+oz_client *
+ozctl_client(ozctl *ctl, int *exit_code)
+{
+	oz_client_options o;
+	oz_status st;
+	if (ctl->client != NULL) {
+		return ctl->client;
+	}
+	memset(&o, 0, sizeof(o));
+	o.deadline_ms = ctl->timeout_ms;
+	o.auth_token = ctl->token;
+	if (oz_client_open(&ctl->client, ctl->url, &o, &st) != OZ_OK) {
+		*exit_code = ozctl_fail(&st);
+		return NULL;
+	}
+	return ctl->client;
+}
+
+int
+main(int argc, char **argv)
+{
+	ozctl ctl;
+	int i, rc;
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.url = getenv("OZ_URL");
+	ctl.token = getenv("OZ_TOKEN");
+	if (ctl.url != NULL && ctl.url[0] == '\0') {
+		ctl.url = NULL;
+	}
+	/* Global options before the verb; the verb parses the rest. */
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("ozctl %s\n", OZ_VERSION);
+			return OZCTL_EXIT_OK;
+		}
+		const char *pos[1];
+		int n_pos, end = i + 1;
+		/* Options with a value consume the next word too. */
+		if (strchr(argv[i], '=') == NULL &&
+			(strcmp(argv[i], "--url") == 0 ||
+				strcmp(argv[i], "--token") == 0 ||
+				strcmp(argv[i], "--timeout") == 0)) {
+			end = i + 2 <= argc ? i + 2 : argc;
+		}
+		if ((rc = ozctl_parse(&ctl, end - i, argv + i, NULL, 0, pos, 0,
+			     &n_pos, main_usage)) != 0) {
+			return rc;
+		}
+		i = end - 1;
+	}
+	if (i >= argc) {
+		if (ctl.help) {
+			print_help();
+			return OZCTL_EXIT_OK;
+		}
+		return ozctl_usage_error(main_usage, "no verb given");
+	}
+	for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++) {
+		if (strcmp(argv[i], verbs[v].name) == 0) {
+			rc = verbs[v].run(&ctl, argc - i - 1, argv + i + 1);
+			oz_client_close(ctl.client);
+			return rc;
+		}
+	}
+	if (strcmp(argv[i], "help") == 0) {
+		print_help();
+		return OZCTL_EXIT_OK;
+	}
+	return ozctl_usage_error(main_usage, "unknown verb \"%s\"", argv[i]);
+}

@@ -1,0 +1,137 @@
+/* clients/ozctl/ozctl.h -- what the files of ozctl share: the global
+ * options, the exit statuses, option parsing and output helpers.
+ *
+ * ozctl talks to ozd only through the C client library (oz/client.h) and
+ * to the database only through store/migrate.h; no nng, no SQL here. */
+#ifndef OZ_OZCTL_H
+#define OZ_OZCTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "oz/client.h"
+
+/* Exit statuses, one per error class (documented in --help and ozctl(1)). */
+enum {
+	OZCTL_EXIT_OK = 0,
+	OZCTL_EXIT_OTHER = 1,       /* INTERNAL, UNKNOWN, UNIMPLEMENTED, ... */
+	OZCTL_EXIT_USAGE = 2,       /* Bad command line. */
+	OZCTL_EXIT_NOT_FOUND = 3,   /* NOT_FOUND. */
+	OZCTL_EXIT_CONFLICT = 4,    /* ALREADY_EXISTS, FAILED_PRECONDITION,
+				       ABORTED. */
+	OZCTL_EXIT_INVALID = 5,     /* INVALID_ARGUMENT, OUT_OF_RANGE. */
+	OZCTL_EXIT_UNAVAILABLE = 6, /* UNAVAILABLE, DEADLINE_EXCEEDED,
+				       RESOURCE_EXHAUSTED, NOT_SERVING. */
+	OZCTL_EXIT_AUTH = 7,        /* UNAUTHENTICATED, PERMISSION_DENIED. */
+};
+
+/* Global options and the lazily opened client. */
+typedef struct ozctl {
+	const char *url;
+	const char *token;
+	int timeout_ms;
+	bool json;
+	bool quiet;
+	bool help;
+	oz_client *client;
+} ozctl;
+
+/* One option of a verb. Parsing fills value/set. */
+typedef struct ozctl_opt {
+	const char *name; /* Long name without "--". */
+	bool has_value;
+	const char *value; /* OUT: the value; NULL for a flag. */
+	bool set;          /* OUT: given on the command line. */
+} ozctl_opt;
+
+/* Parses argv (after the verb words) against opts and the global options
+ * (--url, --timeout, --token, --json, -q/--quiet, -h/--help), which may
+ * appear anywhere. OUT: pos/n_pos, the positional arguments (pointers
+ * into argv, at most max_pos). Returns 0, or OZCTL_EXIT_USAGE after
+ * printing the problem and the hint to use --help. */
+int ozctl_parse(ozctl *ctl, int argc, char **argv, ozctl_opt *opts,
+	size_t n_opts, const char **pos, int max_pos, int *n_pos,
+	const char *usage);
+
+/* Initialiser of one ozctl_opt. */
+#define OZCTL_OPT(name, has_value)                                            \
+	{                                                                     \
+		(name), (has_value), NULL, false                              \
+	}
+
+/* ozctl_parse, then --help: returns true when the verb should run; else
+ * *exit_code is set (0 after printing usage and help on stdout). */
+bool ozctl_begin(ozctl *ctl, int argc, char **argv, ozctl_opt *opts,
+	size_t n_opts, const char **pos, int max_pos, int *n_pos,
+	const char *usage, const char *help, int *exit_code);
+
+/* Runs the sub-verb of argv[0] among subs (name, function); prints the
+ * group's help for --help or no sub-verb. Returns an exit status. */
+typedef struct ozctl_sub {
+	const char *name;
+	int (*run)(ozctl *ctl, int argc, char **argv);
+} ozctl_sub;
+int ozctl_dispatch(ozctl *ctl, int argc, char **argv, const ozctl_sub *subs,
+	size_t n_subs, const char *usage, const char *help);
+
+/* Returns the option named name of opts (it must exist). */
+ozctl_opt *ozctl_opt_get(ozctl_opt *opts, size_t n_opts, const char *name);
+
+/* Prints "ozctl: MESSAGE" and the usage line to stderr; returns
+ * OZCTL_EXIT_USAGE. */
+int ozctl_usage_error(const char *usage, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+
+/* Parses a decimal int64 / int32; false when s is not one. */
+bool ozctl_int64(const char *s, int64_t *v);
+bool ozctl_int32(const char *s, int32_t *v);
+
+/* Returns the client, opening it on first use. On failure prints the
+ * error and returns NULL with *exit_code set. */
+oz_client *ozctl_client(ozctl *ctl, int *exit_code);
+
+/* Maps a code to the exit status of its class. */
+int ozctl_exit_code(oz_code code);
+
+/* Prints "ozctl: CODE: message" and each violation to stderr; returns the
+ * exit status of st->code. */
+int ozctl_fail(const oz_status *st);
+
+/* Prints msg as pretty JSON (defaults included) on stdout. Returns an
+ * exit status. */
+int ozctl_print_json(const ProtobufCMessage *msg);
+
+/* Formats a timestamp as "2024-01-02T03:04:05Z", or "-" when absent. */
+const char *ozctl_time(
+	const Google__Protobuf__Timestamp *t, char *buf, size_t n);
+
+/* An aligned text table. Cells are copied. */
+typedef struct ozctl_table ozctl_table;
+ozctl_table *ozctl_table_new(size_t n_cols, const char *const *headers);
+void ozctl_table_add(ozctl_table *t, const char *const *cells);
+/* Prints and frees the table. */
+void ozctl_table_print(ozctl_table *t, FILE *f);
+
+/* Verbs: each returns an exit status. argv[0] is the verb's first
+ * argument after its name. */
+int ozctl_users(ozctl *ctl, int argc, char **argv);
+int ozctl_tasks(ozctl *ctl, int argc, char **argv);
+int ozctl_health(ozctl *ctl, int argc, char **argv);
+int ozctl_methods(ozctl *ctl, int argc, char **argv);
+int ozctl_call(ozctl *ctl, int argc, char **argv);
+int ozctl_migrate(ozctl *ctl, int argc, char **argv);
+
+/* Task status names as on the command line: "pending", "in_progress",
+ * "done". Parse returns false for another word. */
+bool ozctl_task_status_parse(const char *s, Oz__V1__TaskStatus *out);
+const char *ozctl_task_status_name(Oz__V1__TaskStatus s);
+
+/* Prints a task table (used by users get --with-tasks too). */
+void ozctl_print_tasks(Oz__V1__Task *const *tasks, size_t n);
+
+#endif /* OZ_OZCTL_H */

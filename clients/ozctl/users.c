@@ -1,0 +1,427 @@
+/* clients/ozctl/users.c -- `ozctl users create|get|list|update|delete`.
+ *
+ * Builds requests from the command line, calls the typed client functions
+ * and prints the result; validation of values is the server's job. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ozctl.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static void
+print_user_table(Oz__V1__User *const *users, size_t n)
+{
+	static const char *const head[] = {
+		"ID", "USERNAME", "EMAIL", "ACTIVE", "CREATED", "UPDATED"};
+	ozctl_table *t = ozctl_table_new(N(head), head);
+	for (size_t i = 0; i < n; i++) {
+		char id[24], c[40], u[40];
+		snprintf(id, sizeof(id), "%lld", (long long) users[i]->id);
+		const char *row[] = {id, users[i]->username, users[i]->email,
+			users[i]->is_active ? "yes" : "no",
+			ozctl_time(users[i]->create_time, c, sizeof(c)),
+			ozctl_time(users[i]->update_time, u, sizeof(u))};
+		ozctl_table_add(t, row);
+	}
+	ozctl_table_print(t, stdout);
+}
+
+/* Prints one user in the selected format, then frees it. */
+static int
+show_user(ozctl *ctl, Oz__V1__User *u)
+{
+	int rc = OZCTL_EXIT_OK;
+	if (ctl->json) {
+		rc = ozctl_print_json(&u->base);
+	} else if (ctl->quiet) {
+		printf("%lld\n", (long long) u->id);
+	} else {
+		print_user_table(&u, 1);
+		if (u->n_tasks > 0) {
+			printf("\n");
+			ozctl_print_tasks(u->tasks, u->n_tasks);
+		}
+	}
+	oz_message_free(u);
+	return rc;
+}
+
+static int
+parse_id(const char *s, int64_t *id, const char *usage)
+{
+	if (!ozctl_int64(s, id)) {
+		return ozctl_usage_error(
+			usage, "ID must be an integer, not \"%s\"", s);
+	}
+	return 0;
+}
+
+static int
+users_create(ozctl *ctl, int argc, char **argv)
+{
+	static const char usage[] = "ozctl users create --username U "
+				    "--email E [--request-id KEY]";
+	static const char help[] =
+		"Creates a user and prints it.\n"
+		"  --username U       1 to 50 characters, unique\n"
+		"  --email E          an email address, unique ignoring case\n"
+		"  --request-id KEY   idempotency key (default: a random one, "
+		"so the\n"
+		"                     call can be retried safely)\n";
+	ozctl_opt o[] = {OZCTL_OPT("username", true), OZCTL_OPT("email", true),
+		OZCTL_OPT("request-id", true)};
+	Oz__V1__CreateUserRequest req = OZ__V1__CREATE_USER_REQUEST__INIT;
+	Oz__V1__User *u;
+	oz_client *c;
+	oz_status st;
+	const char *pos[1];
+	int n_pos, rc;
+
+	if (!ozctl_begin(ctl, argc, argv, o, N(o), pos, 0, &n_pos, usage, help,
+		    &rc)) {
+		return rc;
+	}
+	if (!o[0].set || !o[1].set) {
+		return ozctl_usage_error(
+			usage, "--username and --email are required");
+	}
+	req.username = (char *) o[0].value;
+	req.email = (char *) o[1].value;
+	if (o[2].set) {
+		req.request_id = (char *) o[2].value;
+	}
+	if ((c = ozctl_client(ctl, &rc)) == NULL) {
+		return rc;
+	}
+	if (oz_user_create(c, &req, &u, &st) != OZ_OK) {
+		return ozctl_fail(&st);
+	}
+	return show_user(ctl, u);
+}
+
+static int
+users_get(ozctl *ctl, int argc, char **argv)
+{
+	static const char usage[] =
+		"ozctl users get ID [--with-tasks] | ozctl users get --email "
+		"E [--with-tasks]";
+	static const char help[] =
+		"Prints one user, by id or by email.\n"
+		"  --email E       look the user up by email (any case)\n"
+		"  --with-tasks    include the user's tasks\n";
+	ozctl_opt o[] = {
+		OZCTL_OPT("email", true), OZCTL_OPT("with-tasks", false)};
+	Oz__V1__User *u;
+	oz_client *c;
+	oz_status st;
+	const char *pos[1];
+	int n_pos, rc;
+	int64_t id = 0;
+
+	if (!ozctl_begin(ctl, argc, argv, o, N(o), pos, 1, &n_pos, usage, help,
+		    &rc)) {
+		return rc;
+	}
+	if ((n_pos == 1) == o[0].set) {
+		return ozctl_usage_error(usage, "give either ID or --email");
+	}
+	if (n_pos == 1 && (rc = parse_id(pos[0], &id, usage)) != 0) {
+		return rc;
+	}
+	Oz__V1__UserView view =
+		o[1].set ? OZ__V1__USER_VIEW__USER_VIEW_WITH_TASKS
+			 : OZ__V1__USER_VIEW__USER_VIEW_BASIC;
+	if ((c = ozctl_client(ctl, &rc)) == NULL) {
+		return rc;
+	}
+	if (o[0].set) {
+		Oz__V1__GetUserByEmailRequest req =
+			OZ__V1__GET_USER_BY_EMAIL_REQUEST__INIT;
+		req.email = (char *) o[0].value;
+		req.view = view;
+		rc = oz_user_get_by_email(c, &req, &u, &st);
+	} else {
+		Oz__V1__GetUserRequest req = OZ__V1__GET_USER_REQUEST__INIT;
+		req.id = id;
+		req.view = view;
+		rc = oz_user_get(c, &req, &u, &st);
+	}
+	if (rc != OZ_OK) {
+		return ozctl_fail(&st);
+	}
+	return show_user(ctl, u);
+}
+
+#define MAX_PAGES 100000
+
+/* Prints pages[0..n) as one list: a table, ids, or one JSON object with
+ * every user and the last page's next_page_token. */
+static int
+show_user_pages(ozctl *ctl, Oz__V1__ListUsersResponse **pages, size_t n)
+{
+	Oz__V1__ListUsersResponse all = OZ__V1__LIST_USERS_RESPONSE__INIT;
+	size_t total = 0, k = 0;
+	int rc = OZCTL_EXIT_OK;
+	for (size_t i = 0; i < n; i++) {
+		total += pages[i]->n_users;
+	}
+	all.users = calloc(total > 0 ? total : 1, sizeof(Oz__V1__User *));
+	if (all.users == NULL) {
+		fprintf(stderr, "ozctl: out of memory\n");
+		return OZCTL_EXIT_OTHER;
+	}
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < pages[i]->n_users; j++) {
+			all.users[k++] = pages[i]->users[j];
+		}
+	}
+	all.n_users = total;
+	all.next_page_token = pages[n - 1]->next_page_token;
+	all.total_size = pages[n - 1]->total_size;
+	if (ctl->json) {
+		rc = ozctl_print_json(&all.base);
+	} else if (ctl->quiet) {
+		for (size_t i = 0; i < total; i++) {
+			printf("%lld\n", (long long) all.users[i]->id);
+		}
+	} else {
+		print_user_table(all.users, total);
+		if (all.next_page_token[0] != '\0') {
+			printf("next page: --page-token %s\n",
+				all.next_page_token);
+		}
+	}
+	free(all.users);
+	return rc;
+}
+
+static int
+users_list(ozctl *ctl, int argc, char **argv)
+{
+	static const char usage[] =
+		"ozctl users list [--page-size N] [--page-token T] [--skip N] "
+		"[--order-by \"create_time desc\"] [--active|--inactive] "
+		"[--all]";
+	static const char help[] =
+		"Lists users, one page at a time (or every page with --all).\n"
+		"  --page-size N    users per page (server default 50, max "
+		"1000)\n"
+		"  --page-token T   continue from a previous page\n"
+		"  --skip N         skip N users first\n"
+		"  --order-by S     comma list of id, username, email, "
+		"create_time,\n"
+		"                   each with optional \" desc\"\n"
+		"  --active         only active users; --inactive: only "
+		"inactive\n"
+		"  --all            follow page tokens to the end\n"
+		"--json prints one object: {\"users\": [...], "
+		"\"nextPageToken\": ..., \"totalSize\": ...}.\n";
+	ozctl_opt o[] = {OZCTL_OPT("page-size", true),
+		OZCTL_OPT("page-token", true), OZCTL_OPT("skip", true),
+		OZCTL_OPT("order-by", true), OZCTL_OPT("active", false),
+		OZCTL_OPT("inactive", false), OZCTL_OPT("all", false)};
+	Oz__V1__ListUsersRequest req = OZ__V1__LIST_USERS_REQUEST__INIT;
+	Google__Protobuf__BoolValue active =
+		GOOGLE__PROTOBUF__BOOL_VALUE__INIT;
+	Oz__V1__ListUsersResponse **pages = NULL;
+	size_t n_pages = 0;
+	oz_client *c;
+	oz_status st;
+	const char *pos[1];
+	int n_pos, rc;
+
+	if (!ozctl_begin(ctl, argc, argv, o, N(o), pos, 0, &n_pos, usage, help,
+		    &rc)) {
+		return rc;
+	}
+	if ((o[0].set && !ozctl_int32(o[0].value, &req.page_size)) ||
+		(o[2].set && !ozctl_int32(o[2].value, &req.skip))) {
+		return ozctl_usage_error(
+			usage, "--page-size and --skip take integers");
+	}
+	if (o[4].set && o[5].set) {
+		return ozctl_usage_error(
+			usage, "--active and --inactive exclude each other");
+	}
+	req.page_token = o[1].set ? (char *) o[1].value : "";
+	req.order_by = o[3].set ? (char *) o[3].value : "";
+	if (o[4].set || o[5].set) {
+		active.value = o[4].set;
+		req.is_active = &active;
+	}
+	if ((c = ozctl_client(ctl, &rc)) == NULL) {
+		return rc;
+	}
+	for (rc = 0; n_pages < MAX_PAGES; n_pages++) {
+		Oz__V1__ListUsersResponse *page, **more;
+		if (oz_user_list(c, &req, &page, &st) != OZ_OK) {
+			rc = ozctl_fail(&st);
+			break;
+		}
+		more = realloc(pages, (n_pages + 1) * sizeof(*pages));
+		if (more == NULL) {
+			oz_message_free(page);
+			rc = OZCTL_EXIT_OTHER;
+			break;
+		}
+		pages = more;
+		pages[n_pages] = page;
+		if (!o[6].set || page->next_page_token[0] == '\0') {
+			n_pages++;
+			break;
+		}
+		req.page_token = page->next_page_token;
+		req.skip = 0; /* The token already accounts for it. */
+	}
+	if (rc == 0 && n_pages > 0) {
+		rc = show_user_pages(ctl, pages, n_pages);
+	}
+	for (size_t i = 0; i < n_pages; i++) {
+		oz_message_free(pages[i]);
+	}
+	free(pages);
+	return rc;
+}
+
+static int
+users_update(ozctl *ctl, int argc, char **argv)
+{
+	static const char usage[] =
+		"ozctl users update ID [--username U] [--email E] "
+		"[--active|--inactive] [--etag E] [--request-id KEY]";
+	static const char help[] =
+		"Changes the given fields of a user and prints it.\n"
+		"  --username U, --email E   new values\n"
+		"  --active, --inactive      activate or deactivate\n"
+		"  --etag E                  only if the user's etag is still "
+		"E (else ABORTED)\n"
+		"  --request-id KEY          idempotency key (default: "
+		"random)\n";
+	ozctl_opt o[] = {OZCTL_OPT("username", true), OZCTL_OPT("email", true),
+		OZCTL_OPT("active", false), OZCTL_OPT("inactive", false),
+		OZCTL_OPT("etag", true), OZCTL_OPT("request-id", true)};
+	Oz__V1__UpdateUserRequest req = OZ__V1__UPDATE_USER_REQUEST__INIT;
+	Oz__V1__User user = OZ__V1__USER__INIT, *u;
+	Google__Protobuf__FieldMask mask = GOOGLE__PROTOBUF__FIELD_MASK__INIT;
+	char *paths[3];
+	oz_client *c;
+	oz_status st;
+	const char *pos[1];
+	int n_pos, rc;
+
+	if (!ozctl_begin(ctl, argc, argv, o, N(o), pos, 1, &n_pos, usage, help,
+		    &rc)) {
+		return rc;
+	}
+	if (n_pos != 1) {
+		return ozctl_usage_error(usage, "ID is required");
+	}
+	if ((rc = parse_id(pos[0], &user.id, usage)) != 0) {
+		return rc;
+	}
+	if (o[2].set && o[3].set) {
+		return ozctl_usage_error(
+			usage, "--active and --inactive exclude each other");
+	}
+	if (o[0].set) {
+		user.username = (char *) o[0].value;
+		paths[mask.n_paths++] = "username";
+	}
+	if (o[1].set) {
+		user.email = (char *) o[1].value;
+		paths[mask.n_paths++] = "email";
+	}
+	if (o[2].set || o[3].set) {
+		user.is_active = o[2].set;
+		paths[mask.n_paths++] = "is_active";
+	}
+	if (mask.n_paths == 0) {
+		return ozctl_usage_error(usage, "nothing to update");
+	}
+	user.etag = o[4].set ? (char *) o[4].value : "";
+	mask.paths = paths;
+	req.user = &user;
+	req.update_mask = &mask;
+	if (o[5].set) {
+		req.request_id = (char *) o[5].value;
+	}
+	if ((c = ozctl_client(ctl, &rc)) == NULL) {
+		return rc;
+	}
+	if (oz_user_update(c, &req, &u, &st) != OZ_OK) {
+		return ozctl_fail(&st);
+	}
+	return show_user(ctl, u);
+}
+
+static int
+users_delete(ozctl *ctl, int argc, char **argv)
+{
+	static const char usage[] = "ozctl users delete ID [--force] [--etag "
+				    "E] [--request-id KEY]";
+	static const char help[] =
+		"Deletes a user. A user with tasks is FAILED_PRECONDITION "
+		"unless --force,\n"
+		"which deletes the tasks too.\n"
+		"  --etag E          only if the user's etag is still E\n"
+		"  --request-id KEY  idempotency key (default: random)\n";
+	ozctl_opt o[] = {OZCTL_OPT("force", false), OZCTL_OPT("etag", true),
+		OZCTL_OPT("request-id", true)};
+	Oz__V1__DeleteUserRequest req = OZ__V1__DELETE_USER_REQUEST__INIT;
+	oz_client *c;
+	oz_status st;
+	const char *pos[1];
+	int n_pos, rc;
+
+	if (!ozctl_begin(ctl, argc, argv, o, N(o), pos, 1, &n_pos, usage, help,
+		    &rc)) {
+		return rc;
+	}
+	if (n_pos != 1) {
+		return ozctl_usage_error(usage, "ID is required");
+	}
+	if ((rc = parse_id(pos[0], &req.id, usage)) != 0) {
+		return rc;
+	}
+	req.force = o[0].set;
+	if (o[1].set) {
+		req.etag = (char *) o[1].value;
+	}
+	if (o[2].set) {
+		req.request_id = (char *) o[2].value;
+	}
+	if ((c = ozctl_client(ctl, &rc)) == NULL) {
+		return rc;
+	}
+	if (oz_user_delete(c, &req, &st) != OZ_OK) {
+		return ozctl_fail(&st);
+	}
+	if (ctl->json) {
+		printf("{}\n");
+	} else if (!ctl->quiet) {
+		printf("deleted user %lld\n", (long long) req.id);
+	}
+	return OZCTL_EXIT_OK;
+}
+
+int
+ozctl_users(ozctl *ctl, int argc, char **argv)
+{
+	static const ozctl_sub subs[] = {{"create", users_create},
+		{"get", users_get}, {"list", users_list},
+		{"update", users_update}, {"delete", users_delete}};
+	static const char usage[] =
+		"ozctl users create|get|list|update|delete ...";
+	static const char help[] =
+		"  users create --username U --email E\n"
+		"  users get ID [--with-tasks] | users get --email E\n"
+		"  users list [--page-size N] [--page-token T] [--skip N] "
+		"[--order-by S]\n"
+		"             [--active|--inactive] [--all]\n"
+		"  users update ID [--username U] [--email E] "
+		"[--active|--inactive]\n"
+		"  users delete ID [--force]\n"
+		"ozctl users SUB --help describes each.\n";
+	return ozctl_dispatch(ctl, argc, argv, subs, N(subs), usage, help);
+}
