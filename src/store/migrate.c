@@ -163,47 +163,63 @@ record(store_conn *c, const char *rev, bool applied, oz_status *st)
 
 /* --- Running one migration ---------------------------------------------- */
 
-/* Runs every statement of the script sql[0..len). On failure sets st to
- * "migration FILE (DIR) failed: SQLite's message". */
+/* The authorizer while a script runs: it refuses BEGIN, COMMIT and
+ * ROLLBACK, which would end the migration's transaction half way. */
+static int
+deny_tx_cb(void *arg, int action, const char *a, const char *b, const char *db,
+	const char *trigger)
+{
+	if (action == SQLITE_TRANSACTION) {
+		*(bool *) arg = true;
+		return SQLITE_DENY;
+	}
+	return SQLITE_OK;
+}
+
+/* Prepares and runs the first statement of p[0..end). OUT: *tail, where
+ * the next statement starts. Returns an SQLite result code. */
+static int
+exec_one(sqlite3 *db, const char *p, const char *end, const char **tail)
+{
+	sqlite3_stmt *s = NULL;
+	int src = sqlite3_prepare_v2(db, p, (int) (end - p), &s, tail);
+	if (src == SQLITE_OK && s != NULL) {
+		while ((src = sqlite3_step(s)) == SQLITE_ROW) { }
+		src = src == SQLITE_DONE ? SQLITE_OK : src;
+	}
+	/* The message survives finalize: it reports the same error. */
+	sqlite3_finalize(s);
+	return src;
+}
+
+/* Runs every statement of m's Up or Down script. On failure sets st to
+ * "migration FILE (up|down) failed: SQLite's message". */
 static oz_code
 run_script(store_conn *c, const struct mig *m, bool up, oz_status *st)
 {
 	const char *p = up ? m->up : m->down;
 	const char *end = p + (up ? m->up_len : m->down_len);
-	const char *dir = up ? "up" : "down";
-	while (p < end) {
-		sqlite3_stmt *s = NULL;
+	bool tx_stmt = false;
+	int src = SQLITE_OK;
+	sqlite3_set_authorizer(c->db, deny_tx_cb, &tx_stmt);
+	while (p < end && src == SQLITE_OK) {
 		const char *tail = end;
-		int src = sqlite3_prepare_v2(
-			c->db, p, (int) (end - p), &s, &tail);
-		if (src == SQLITE_OK && s != NULL) {
-			while ((src = sqlite3_step(s)) == SQLITE_ROW) { }
-			src = src == SQLITE_DONE ? SQLITE_OK : src;
-		}
-		if (src != SQLITE_OK) {
-			char msg[160];
-			snprintf(
-				msg, sizeof(msg), "%s", sqlite3_errmsg(c->db));
-			int xrc = sqlite3_extended_errcode(c->db);
-			sqlite3_finalize(s);
-			oz_code rc = store_error(c, xrc, st);
-			return oz_fail(st, rc, "migration %s (%s) failed: %s",
-				m->file, dir, msg);
-		}
-		sqlite3_finalize(s);
-		if (sqlite3_get_autocommit(c->db)) {
-			return oz_fail(st, OZ_FAILED_PRECONDITION,
-				"migration %s (%s) ended the transaction: "
-				"migrations must not BEGIN, COMMIT or "
-				"ROLLBACK",
-				m->file, dir);
-		}
-		if (tail <= p) {
-			break;
-		}
-		p = tail;
+		src = exec_one(c->db, p, end, &tail);
+		p = tail > p ? tail : end;
 	}
-	return OZ_OK;
+	sqlite3_set_authorizer(c->db, NULL, NULL);
+	if (src == SQLITE_OK) {
+		return OZ_OK;
+	}
+	char msg[160];
+	snprintf(msg, sizeof(msg), "%s",
+		tx_stmt ? "migrations must not BEGIN, COMMIT or ROLLBACK"
+			: sqlite3_errmsg(c->db));
+	oz_code rc =
+		tx_stmt ? OZ_FAILED_PRECONDITION
+			: store_error(c, sqlite3_extended_errcode(c->db), st);
+	return oz_fail(st, rc, "migration %s (%s) failed: %s", m->file,
+		up ? "up" : "down", msg);
 }
 
 /* Fails when the schema now has rows that break a foreign key. */

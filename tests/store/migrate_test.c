@@ -391,6 +391,29 @@ broken_first_migration_stays_at_base(void **state)
 	assert_false(has_table(c, "oz_migrations"));
 }
 
+/* An error found while stepping (not preparing) is reported the same way,
+ * with the code store_error gives SQLite's result. */
+static void
+step_error_names_file_and_sqlite_message(void **state)
+{
+	store_conn *c = *state;
+	oz_status st;
+	static const char dup[] = "-- Duplicate key.\n-- +oz Up\n"
+				  "INSERT INTO a VALUES (2, 'two');\n"
+				  "INSERT INTO a VALUES (1, 'dup');\n"
+				  "-- +oz Down\n";
+	const struct embed_file set[] = {
+		FILE_OF("0001_a.sql", good_1),
+		FILE_OF("0002_dup.sql", dup),
+	};
+	oz_code rc = store_migrate_upgrade_set(c, set, 2, "head", &st);
+	assert_fails(rc, &st, OZ_ALREADY_EXISTS,
+		"migration 0002_dup.sql (up) failed: UNIQUE constraint "
+		"failed: a.id");
+	assert_current(c, "0001");
+	assert_int_equal(test_db_int(c, "SELECT count(*) FROM a"), 1);
+}
+
 static void
 broken_down_migration_stays_at_head(void **state)
 {
@@ -460,8 +483,13 @@ migration_may_not_commit(void **state)
 	const struct embed_file set[] = {FILE_OF("0001_commit.sql", commits)};
 	oz_code rc = store_migrate_upgrade_set(c, set, 1, "head", &st);
 	assert_fails(rc, &st, OZ_FAILED_PRECONDITION,
-		"migration 0001_commit.sql (up) ended the transaction: "
-		"migrations must not BEGIN, COMMIT or ROLLBACK");
+		"migration 0001_commit.sql (up) failed: migrations must not "
+		"BEGIN, COMMIT or ROLLBACK");
+	/* Refused before it ran: nothing of the migration is committed. */
+	assert_false(has_table(c, "x"));
+	assert_current(c, "base");
+	/* The authorizer is gone afterwards. */
+	assert_int_equal(store_exec(c, "BEGIN; COMMIT", &st), OZ_OK);
 	assert_int_equal(store_tx_depth(c), 0);
 	assert_int_equal(test_db_int(c, "PRAGMA foreign_keys"), 1);
 }
@@ -1047,6 +1075,7 @@ main(void)
 		T(broken_migration_leaves_database_untouched),
 		cmocka_unit_test(broken_migration_leaves_file_untouched),
 		T(broken_first_migration_stays_at_base),
+		T(step_error_names_file_and_sqlite_message),
 		T(broken_down_migration_stays_at_head),
 		T(foreign_key_violation_fails_migration),
 		T(table_rebuild_keeps_referencing_rows),
