@@ -803,6 +803,24 @@ check_detects_missing_and_changed(void **state)
 }
 
 static void
+check_ignores_layout_and_identifier_quotes(void **state)
+{
+	store_conn *c = *state;
+	oz_status st;
+	upgrade_ok(c, "head");
+	test_db_exec(c,
+		"DROP INDEX tasks_title;"
+		"CREATE INDEX \"tasks_title\"\n\tON \"tasks\"(title ,  id)");
+	assert_int_equal(store_migrate_check(c, &st), OZ_OK);
+	/* But a different column list is drift. */
+	test_db_exec(c, "DROP INDEX tasks_title;"
+			"CREATE INDEX tasks_title ON tasks (title)");
+	assert_fails(store_migrate_check(c, &st), &st, OZ_FAILED_PRECONDITION,
+		"schema drift at revision 0002: 1 difference(s); first: the "
+		"database has a different index tasks_title ON tasks");
+}
+
+static void
 check_detects_schema_without_revision(void **state)
 {
 	store_conn *c = *state;
@@ -1093,6 +1111,7 @@ main(void)
 		T(check_passes_on_migrated_schema),
 		T(check_detects_extra_index),
 		T(check_detects_missing_and_changed),
+		T(check_ignores_layout_and_identifier_quotes),
 		T(check_detects_schema_without_revision),
 		T(malformed_files_are_refused),
 		T(markers_accept_crlf_and_comments_only_parts),
