@@ -38,15 +38,7 @@ setup_memory(void **state)
 	return 0;
 }
 
-static int
-teardown_conn(void **state)
-{
-	store_close(*state);
-	return 0;
-}
-
-/* --- Configuration --------------------------------------------------------
- */
+/* --- Configuration ----------------------------------------------- */
 
 static void
 config_defaults(void **state)
@@ -149,8 +141,7 @@ sync_names_round_trip(void **state)
 	assert_string_equal(store_sync_name((store_sync) 7), "?");
 }
 
-/* --- Opening and pragmas --------------------------------------------------
- */
+/* --- Opening and pragmas ----------------------------------------- */
 
 static void
 file_connection_sets_pragmas(void **state)
@@ -223,8 +214,7 @@ open_failure_is_unavailable(void **state)
 	store_close(NULL);
 }
 
-/* --- Statements -----------------------------------------------------------
- */
+/* --- Statements -------------------------------------------------- */
 
 static void
 statements_are_cached(void **state)
@@ -284,8 +274,7 @@ column_text_copies_into_arena(void **state)
 	arena_fini(&a);
 }
 
-/* --- Transactions ---------------------------------------------------------
- */
+/* --- Transactions ------------------------------------------------ */
 
 static void
 savepoint_rollback_keeps_outer_work(void **state)
@@ -341,8 +330,7 @@ tx_end_without_begin_is_internal(void **state)
 		"Task not found");
 }
 
-/* --- Mapping SQLite results -----------------------------------------------
- */
+/* --- Mapping SQLite results -------------------------------------- */
 
 static void
 constraint_errors_map_to_codes(void **state)
@@ -453,8 +441,7 @@ locked_past_timeout_is_unavailable(void **state)
 	test_tmpdb_fini(&t);
 }
 
-/* --- Two writers ----------------------------------------------------------
- */
+/* --- Two writers ------------------------------------------------- */
 
 #define WRITERS        2
 #define ROWS_PER_WRITE 200
@@ -556,7 +543,7 @@ now_is_microseconds(void **state)
 }
 
 #define T(name)                                                               \
-	cmocka_unit_test_setup_teardown(name, setup_memory, teardown_conn)
+	cmocka_unit_test_setup_teardown(name, setup_memory, test_db_teardown)
 
 int
 main(void)

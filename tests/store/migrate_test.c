@@ -27,7 +27,7 @@
 		name, text, sizeof(text) - 1                                  \
 	}
 
-/* --- Test-only migration sets -------------------------------------------- */
+/* --- Test-only migration sets ------------------------------------ */
 
 static const char good_1[] =
 	"-- Create a.\n"
@@ -114,22 +114,7 @@ static const struct embed_file rebuild_set[] = {
 	FILE_OF("0002_rebuild.sql", rebuild_2),
 };
 
-/* --- Helpers --------------------------------------------------------------
- */
-
-static int
-setup_memory(void **state)
-{
-	*state = test_db_memory();
-	return 0;
-}
-
-static int
-teardown_conn(void **state)
-{
-	store_close(*state);
-	return 0;
-}
+/* --- Helpers ----------------------------------------------------- */
 
 static void
 assert_current(store_conn *c, const char *want)
@@ -187,8 +172,7 @@ has_table(store_conn *c, const char *name)
 	return test_db_int(c, sql) == 1;
 }
 
-/* --- Upgrade, downgrade, round trips --------------------------------------
- */
+/* --- Upgrade, downgrade, round trips ----------------------------- */
 
 static void
 new_database_has_all_pending(void **state)
@@ -321,8 +305,7 @@ data_survives_0002_round_trip(void **state)
 	assert_int_equal(test_db_int(c, "SELECT count(*) FROM tasks"), 3);
 }
 
-/* --- Failures roll back ---------------------------------------------------
- */
+/* --- Failures roll back ------------------------------------------ */
 
 static void
 broken_migration_leaves_previous_revision(store_conn *c)
@@ -510,8 +493,7 @@ refuses_inside_transaction(void **state)
 	assert_int_equal(store_tx_end(c, OZ_OK, &st), OZ_OK);
 }
 
-/* --- Targets --------------------------------------------------------------
- */
+/* --- Targets ----------------------------------------------------- */
 
 static void
 relative_targets_move_by_n(void **state)
@@ -605,8 +587,7 @@ bad_targets_are_invalid_argument(void **state)
 	assert_current(c, "base");
 }
 
-/* --- Recorded state -------------------------------------------------------
- */
+/* --- Recorded state ---------------------------------------------- */
 
 static void
 newer_database_is_refused(void **state)
@@ -753,8 +734,7 @@ history_of_new_database_has_nothing_applied(void **state)
 	arena_fini(&a);
 }
 
-/* --- Drift ----------------------------------------------------------------
- */
+/* --- Drift ------------------------------------------------------- */
 
 static void
 check_passes_on_migrated_schema(void **state)
@@ -832,8 +812,7 @@ check_detects_schema_without_revision(void **state)
 	assert_non_null(strstr(st.message, "schema drift at revision 0001: "));
 }
 
-/* --- Malformed sets -------------------------------------------------------
- */
+/* --- Malformed sets ---------------------------------------------- */
 
 static void
 malformed_files_are_refused(void **state)
@@ -914,8 +893,7 @@ markers_accept_crlf_and_comments_only_parts(void **state)
 	assert_true(has_table(c, "w"));
 }
 
-/* --- revision -------------------------------------------------------------
- */
+/* --- revision ---------------------------------------------------- */
 
 static char *
 read_all(const char *path)
@@ -1022,8 +1000,7 @@ revision_refuses_bad_input(void **state)
 	test_tmpdb_fini(&t);
 }
 
-/* --- Two migrators at once ------------------------------------------------
- */
+/* --- Two migrators at once --------------------------------------- */
 
 struct migrator {
 	const test_tmpdb *t;
@@ -1078,7 +1055,8 @@ two_migrators_apply_each_revision_once(void **state)
 }
 
 #define T(name)                                                               \
-	cmocka_unit_test_setup_teardown(name, setup_memory, teardown_conn)
+	cmocka_unit_test_setup_teardown(                                      \
+		name, test_db_setup_memory, test_db_teardown)
 
 int
 main(void)

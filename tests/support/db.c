@@ -26,6 +26,20 @@ test_db_memory(void)
 	return c;
 }
 
+int
+test_db_setup_memory(void **state)
+{
+	*state = test_db_memory();
+	return 0;
+}
+
+int
+test_db_teardown(void **state)
+{
+	store_close(*state);
+	return 0;
+}
+
 void
 test_tmpdb_init(test_tmpdb *t)
 {

@@ -18,6 +18,11 @@ typedef struct test_tmpdb {
 /* Opens a fresh :memory: database with the default settings. */
 store_conn *test_db_memory(void);
 
+/* cmocka setup and teardown: *state = test_db_memory(), and closing
+ * *state with store_close. */
+int test_db_setup_memory(void **state);
+int test_db_teardown(void **state);
+
 /* Creates a temporary directory for a database file (not yet created). */
 void test_tmpdb_init(test_tmpdb *t);
 
