@@ -59,6 +59,8 @@ schema_read(store_conn *c, arena *a, struct schema_row **rows, size_t *n,
 	oz_status *st)
 {
 	sqlite3_stmt *s;
+	*rows = NULL;
+	*n = 0;
 	oz_code rc = store_stmt(c,
 		"SELECT type, name || ' ON ' || tbl_name, coalesce(sql, ''), "
 		"(SELECT count(*) FROM sqlite_master) FROM sqlite_master "
@@ -71,7 +73,6 @@ schema_read(store_conn *c, arena *a, struct schema_row **rows, size_t *n,
 	}
 	int src;
 	size_t i = 0;
-	*rows = NULL;
 	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
 		if (*rows == NULL) {
 			*rows = arena_alloc(
