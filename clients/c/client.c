@@ -54,7 +54,7 @@ setup_tls(oz_client *c, const oz_client_options *o, oz_status *st)
 	int rv;
 
 	if ((rv = nng_tls_config_alloc(&cfg, NNG_TLS_MODE_CLIENT)) != 0) {
-		return wire_nng_fail(rv, false, c->url, st);
+		return client_nng_fail(rv, false, c->url, st);
 	}
 	rv = nng_tls_config_auth_mode(cfg, o->tls_ca_file != NULL
 						   ? NNG_TLS_AUTH_MODE_REQUIRED
@@ -87,7 +87,7 @@ open_socket(oz_client *c, const oz_client_options *o, oz_status *st)
 	int rv;
 
 	if ((rv = nng_req0_open(&c->sock)) != 0) {
-		return wire_nng_fail(rv, false, c->url, st);
+		return client_nng_fail(rv, false, c->url, st);
 	}
 	if ((rv = nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME,
 		     NNG_DURATION_INFINITE)) != 0 ||
@@ -97,7 +97,7 @@ open_socket(oz_client *c, const oz_client_options *o, oz_status *st)
 			0 ||
 		(rv = nng_socket_set_ms(c->sock, NNG_OPT_RECONNMAXT, 500)) !=
 			0) {
-		return wire_nng_fail(rv, false, c->url, st);
+		return client_nng_fail(rv, false, c->url, st);
 	}
 	if ((rv = nng_dialer_create(&c->dialer, c->sock, c->url)) != 0) {
 		return oz_fail(st, OZ_INVALID_ARGUMENT,
@@ -194,14 +194,14 @@ attempt(oz_client *c, const uint8_t *buf, size_t len, int64_t deadline,
 
 	*sent = false;
 	if ((rv = nng_ctx_open(&ctx, c->sock)) != 0) {
-		return wire_nng_fail(rv, false, c->url, st);
+		return client_nng_fail(rv, false, c->url, st);
 	}
 	if ((rv = nng_ctx_set_ms(ctx, NNG_OPT_REQ_RESENDTIME,
 		     NNG_DURATION_INFINITE)) != 0 ||
 		(rv = nng_aio_alloc(&aio, NULL, NULL)) != 0 ||
 		(rv = nng_msg_alloc(&msg, 0)) != 0 ||
 		(rv = nng_msg_append(msg, buf, len)) != 0) {
-		rc = wire_nng_fail(rv, false, c->url, st);
+		rc = client_nng_fail(rv, false, c->url, st);
 		goto out;
 	}
 	left = deadline - now_ms();
@@ -212,7 +212,7 @@ attempt(oz_client *c, const uint8_t *buf, size_t len, int64_t deadline,
 	if ((rv = nng_aio_result(aio)) != 0) {
 		/* On failure the message is still ours. */
 		nng_msg_free(nng_aio_get_msg(aio));
-		rc = wire_nng_fail(rv, false, c->url, st);
+		rc = client_nng_fail(rv, false, c->url, st);
 		goto out;
 	}
 	*sent = true;
@@ -221,11 +221,11 @@ attempt(oz_client *c, const uint8_t *buf, size_t len, int64_t deadline,
 	nng_ctx_recv(ctx, aio);
 	nng_aio_wait(aio);
 	if ((rv = nng_aio_result(aio)) != 0) {
-		rc = wire_nng_fail(rv, true, c->url, st);
+		rc = client_nng_fail(rv, true, c->url, st);
 		goto out;
 	}
 	msg = nng_aio_get_msg(aio);
-	rc = wire_decode_response(
+	rc = client_decode_response(
 		nng_msg_body(msg), nng_msg_len(msg), out_desc, out, st);
 	nng_msg_free(msg);
 out:
@@ -295,7 +295,7 @@ oz_client_call_with(oz_client *c, const char *method,
 	uint8_t *payload = NULL, *buf = NULL;
 	size_t payload_len, len;
 	nng_aio *sleeper = NULL;
-	char id[WIRE_ID_LEN];
+	char id[CLIENT_ID_LEN];
 	bool has_key, sent, retryable;
 	int64_t deadline, left;
 	oz_code rc;
@@ -312,8 +312,8 @@ oz_client_call_with(oz_client *c, const char *method,
 	deadline = now_ms() + (opts != NULL && opts->deadline_ms > 0
 					      ? opts->deadline_ms
 					      : c->deadline_ms);
-	wire_new_id(id);
-	if ((rc = wire_pack_input(in, c->auto_id, id, &payload, &payload_len,
+	client_new_id(id);
+	if ((rc = client_pack_input(in, c->auto_id, id, &payload, &payload_len,
 		     &has_key, st)) != OZ_OK) {
 		return rc;
 	}
@@ -327,7 +327,7 @@ oz_client_call_with(oz_client *c, const char *method,
 			break;
 		}
 		oz_status_clear(st);
-		rc = wire_encode_request(method, payload, payload_len,
+		rc = client_encode_request(method, payload, payload_len,
 			c->token, id, (uint32_t) left, c->max_message, &buf,
 			&len, st);
 		if (rc != OZ_OK) {

@@ -219,12 +219,15 @@ msg_to_json(const ProtobufCMessage *m, unsigned flags, int depth)
 	}
 	for (unsigned i = 0; i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		bool emit = jt_field_present(m, f) ||
-			    ((flags & OZ_JSON_EMIT_DEFAULTS) != 0 &&
-				    f->type != PROTOBUF_C_TYPE_MESSAGE &&
-				    (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ==
-					    0 &&
-				    f->label != PROTOBUF_C_LABEL_OPTIONAL);
+		bool emit =
+			jt_field_present(m, f) ||
+			((flags & OZ_JSON_EMIT_DEFAULTS) != 0 &&
+				(f->type != PROTOBUF_C_TYPE_MESSAGE ||
+					f->label ==
+						PROTOBUF_C_LABEL_REPEATED) &&
+				(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ==
+					0 &&
+				f->label != PROTOBUF_C_LABEL_OPTIONAL);
 		if (!emit) {
 			continue;
 		}

@@ -14,7 +14,7 @@
 #include "wire.h"
 
 void
-wire_new_id(char id[WIRE_ID_LEN])
+client_new_id(char id[CLIENT_ID_LEN])
 {
 	uint8_t b[16];
 	for (int i = 0; i < 16; i += 4) {
@@ -23,7 +23,7 @@ wire_new_id(char id[WIRE_ID_LEN])
 	}
 	b[6] = (uint8_t) ((b[6] & 0x0f) | 0x40);
 	b[8] = (uint8_t) ((b[8] & 0x3f) | 0x80);
-	snprintf(id, WIRE_ID_LEN,
+	snprintf(id, CLIENT_ID_LEN,
 		"%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
 		"%02x%02x%02x%02x%02x%02x",
 		b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
@@ -46,7 +46,7 @@ request_id_field(const ProtobufCMessageDescriptor *d)
 }
 
 oz_code
-wire_pack_input(const ProtobufCMessage *in, bool auto_id, const char *id,
+client_pack_input(const ProtobufCMessage *in, bool auto_id, const char *id,
 	uint8_t **buf, size_t *len, bool *has_key, oz_status *st)
 {
 	const ProtobufCMessageDescriptor *d = in->descriptor;
@@ -83,7 +83,7 @@ wire_pack_input(const ProtobufCMessage *in, bool auto_id, const char *id,
 }
 
 oz_code
-wire_encode_request(const char *method, const uint8_t *payload,
+client_encode_request(const char *method, const uint8_t *payload,
 	size_t payload_len, const char *token, const char *request_id,
 	uint32_t timeout_ms, size_t max_bytes, uint8_t **buf, size_t *len,
 	oz_status *st)
@@ -155,7 +155,7 @@ copy_status(const Oz__Rpc__V1__Status *s, oz_status *st)
 }
 
 oz_code
-wire_decode_response(const uint8_t *buf, size_t len,
+client_decode_response(const uint8_t *buf, size_t len,
 	const ProtobufCMessageDescriptor *out_desc, ProtobufCMessage **out,
 	oz_status *st)
 {
@@ -186,7 +186,7 @@ wire_decode_response(const uint8_t *buf, size_t len,
 }
 
 oz_code
-wire_nng_fail(int rv, bool sent, const char *url, oz_status *st)
+client_nng_fail(int rv, bool sent, const char *url, oz_status *st)
 {
 	switch (rv) {
 	case NNG_ETIMEDOUT:

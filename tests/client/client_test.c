@@ -1,0 +1,572 @@
+/* tests/client/client_test.c -- the C client library against a real
+ * in-process ozd (ipc:// in a temporary directory) and against a fake
+ * rep0 server that records what the client sends.
+ *
+ * Proves: 8 threads x 1,000 calls on one client each get their own answer;
+ * typed calls and statuses with violations; retries only where they are
+ * safe (reads, keyed writes) and never for unkeyed writes; metadata and
+ * deadlines in the envelope; transport and decoding failures as codes. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/rep.h>
+
+#include "oz/client.h"
+#include "support/server.h"
+
+/* --- the real server ------------------------------------------------------
+ */
+
+typedef struct live {
+	test_server srv;
+	char url[400];
+	oz_client *client;
+} live;
+
+static int
+live_setup(void **state)
+{
+	live *l = calloc(1, sizeof(*l));
+	oz_client_options o = {0};
+	oz_status st;
+	test_server_init(&l->srv);
+	snprintf(l->url, sizeof(l->url), "ipc://%s/oz.sock", l->srv.db.dir);
+	l->srv.cfg.listen[0] = l->url;
+	test_server_start(&l->srv);
+	o.deadline_ms = 20000;
+	assert_int_equal(oz_client_open(&l->client, l->url, &o, &st), OZ_OK);
+	*state = l;
+	return 0;
+}
+
+static int
+live_teardown(void **state)
+{
+	live *l = *state;
+	oz_client_close(l->client);
+	test_server_fini(&l->srv);
+	free(l);
+	return 0;
+}
+
+#define THREADS    8
+#define CALLS_EACH 1000
+#define USERS_EACH (CALLS_EACH / 2)
+
+typedef struct worker {
+	oz_client *client;
+	int n;
+	int ok; /* Calls answered with exactly the expected message. */
+	char error[OZ_STATUS_MESSAGE_MAX + 64];
+} worker;
+
+static void *
+worker_main(void *arg)
+{
+	worker *w = arg;
+	for (int i = 0; i < USERS_EACH; i++) {
+		Oz__V1__CreateUserRequest cr =
+			OZ__V1__CREATE_USER_REQUEST__INIT;
+		Oz__V1__GetUserRequest gr = OZ__V1__GET_USER_REQUEST__INIT;
+		Oz__V1__User *made = NULL, *got = NULL;
+		char name[32], email[64];
+		oz_status st;
+		snprintf(name, sizeof(name), "t%d-%d", w->n, i);
+		snprintf(email, sizeof(email), "t%d-%d@example.com", w->n, i);
+		cr.username = name;
+		cr.email = email;
+		if (oz_user_create(w->client, &cr, &made, &st) != OZ_OK) {
+			snprintf(w->error, sizeof(w->error),
+				"create %s: %s: %s", name,
+				oz_code_name(st.code), st.message);
+			return NULL;
+		}
+		w->ok += strcmp(made->username, name) == 0 &&
+			 strcmp(made->email, email) == 0;
+		gr.id = made->id;
+		if (oz_user_get(w->client, &gr, &got, &st) != OZ_OK) {
+			snprintf(w->error, sizeof(w->error), "get %lld: %s",
+				(long long) gr.id, st.message);
+			oz_message_free(made);
+			return NULL;
+		}
+		w->ok += got->id == made->id &&
+			 strcmp(got->username, name) == 0;
+		oz_message_free(made);
+		oz_message_free(got);
+	}
+	return NULL;
+}
+
+static void
+threads_share_one_client_and_get_their_own_answers(void **state)
+{
+	live *l = *state;
+	pthread_t th[THREADS];
+	worker w[THREADS];
+	for (int i = 0; i < THREADS; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		w[i].client = l->client;
+		w[i].n = i;
+		assert_int_equal(
+			pthread_create(&th[i], NULL, worker_main, &w[i]), 0);
+	}
+	for (int i = 0; i < THREADS; i++) {
+		pthread_join(th[i], NULL);
+	}
+	for (int i = 0; i < THREADS; i++) {
+		if (w[i].error[0] != '\0') {
+			fail_msg("thread %d: %s", i, w[i].error);
+		}
+		assert_int_equal(w[i].ok, CALLS_EACH);
+	}
+	Oz__V1__ListUsersRequest lr = OZ__V1__LIST_USERS_REQUEST__INIT;
+	Oz__V1__ListUsersResponse *list;
+	oz_status st;
+	lr.page_size = 1;
+	assert_int_equal(oz_user_list(l->client, &lr, &list, &st), OZ_OK);
+	assert_int_equal(list->total_size, THREADS * USERS_EACH);
+	oz_message_free(list);
+}
+
+static void
+typed_calls_round_trip(void **state)
+{
+	live *l = *state;
+	oz_status st;
+	Oz__V1__CreateUserRequest cr = OZ__V1__CREATE_USER_REQUEST__INIT;
+	Oz__V1__User *u;
+	cr.username = "ann";
+	cr.email = "ann@example.com";
+	assert_int_equal(oz_user_create(l->client, &cr, &u, &st), OZ_OK);
+	assert_string_equal(cr.request_id, ""); /* The caller's stays. */
+
+	Oz__V1__CreateTaskRequest tr = OZ__V1__CREATE_TASK_REQUEST__INIT;
+	Oz__V1__Task *t;
+	tr.user_id = u->id;
+	tr.title = "write";
+	assert_int_equal(oz_task_create(l->client, &tr, &t, &st), OZ_OK);
+	assert_int_equal(t->status, OZ__V1__TASK_STATUS__TASK_STATUS_PENDING);
+
+	Oz__V1__GetUserByEmailRequest gr =
+		OZ__V1__GET_USER_BY_EMAIL_REQUEST__INIT;
+	Oz__V1__User *g;
+	gr.email = "ANN@example.com";
+	gr.view = OZ__V1__USER_VIEW__USER_VIEW_WITH_TASKS;
+	assert_int_equal(oz_user_get_by_email(l->client, &gr, &g, &st), OZ_OK);
+	assert_int_equal(g->id, u->id);
+	assert_int_equal(g->n_tasks, 1);
+	assert_string_equal(g->tasks[0]->title, "write");
+	oz_message_free(g);
+
+	Oz__V1__DeleteUserRequest dr = OZ__V1__DELETE_USER_REQUEST__INIT;
+	dr.id = u->id;
+	assert_int_equal(
+		oz_user_delete(l->client, &dr, &st), OZ_FAILED_PRECONDITION);
+	Oz__V1__DeleteTaskRequest dt = OZ__V1__DELETE_TASK_REQUEST__INIT;
+	dt.id = t->id;
+	assert_int_equal(oz_task_delete(l->client, &dt, &st), OZ_OK);
+	assert_int_equal(oz_user_delete(l->client, &dr, &st), OZ_OK);
+	Oz__V1__GetUserRequest get = OZ__V1__GET_USER_REQUEST__INIT;
+	get.id = u->id;
+	assert_int_equal(oz_user_get(l->client, &get, &g, &st), OZ_NOT_FOUND);
+	assert_null(g);
+	assert_string_equal(st.message, "User not found");
+	oz_message_free(u);
+	oz_message_free(t);
+
+	Grpc__Health__V1__HealthCheckRequest hr =
+		GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
+	Grpc__Health__V1__HealthCheckResponse *h;
+	assert_int_equal(oz_health_check(l->client, &hr, &h, &st), OZ_OK);
+	assert_int_equal(h->status,
+		GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING);
+	oz_message_free(h);
+
+	Oz__Rpc__V1__ListServicesRequest rr =
+		OZ__RPC__V1__LIST_SERVICES_REQUEST__INIT;
+	Oz__Rpc__V1__ListServicesResponse *r;
+	assert_int_equal(
+		oz_reflection_list_services(l->client, &rr, &r, &st), OZ_OK);
+	size_t n = 0;
+	for (size_t i = 0; i < r->n_services; i++) {
+		for (size_t j = 0; j < r->services[i]->n_methods; j++) {
+			/* Every method the server has, this library knows. */
+			assert_non_null(oz_method_find(
+				r->services[i]->methods[j]->full_name));
+			n++;
+		}
+	}
+	assert_true(n >= 13);
+	assert_true(r->file_descriptor_set.len > 0);
+	oz_message_free(r);
+}
+
+static void
+violations_reach_the_caller(void **state)
+{
+	live *l = *state;
+	Oz__V1__CreateUserRequest cr = OZ__V1__CREATE_USER_REQUEST__INIT;
+	Oz__V1__User *u = (void *) 1;
+	oz_status st;
+	cr.username = "";
+	cr.email = "nope";
+	assert_int_equal(
+		oz_user_create(l->client, &cr, &u, &st), OZ_INVALID_ARGUMENT);
+	assert_null(u);
+	assert_int_equal(st.n_violations, 2);
+	assert_string_equal(st.violations[0].field, "username");
+	assert_string_equal(st.violations[1].field, "email");
+}
+
+static void
+wrong_types_are_invalid_argument(void **state)
+{
+	live *l = *state;
+	Oz__V1__GetUserRequest gr = OZ__V1__GET_USER_REQUEST__INIT;
+	ProtobufCMessage *out = (void *) 1;
+	oz_status st;
+	assert_int_equal(
+		oz_client_call(l->client, "/oz.v1.UserService/CreateUser",
+			&gr.base, &oz__v1__user__descriptor, &out, &st),
+		OZ_INVALID_ARGUMENT);
+	assert_null(out);
+	assert_int_equal(
+		oz_client_call(l->client, "/oz.v1.UserService/GetUser",
+			&gr.base, &oz__v1__task__descriptor, &out, &st),
+		OZ_INVALID_ARGUMENT);
+	/* A method the library does not know still goes out; the server
+	 * names it. */
+	assert_int_equal(
+		oz_client_call(l->client, "/oz.v1.Nope/Nope", &gr.base,
+			&oz__v1__user__descriptor, &out, &st),
+		OZ_UNIMPLEMENTED);
+}
+
+static void
+oversize_request_is_resource_exhausted(void **state)
+{
+	live *l = *state;
+	oz_client *c;
+	oz_client_options o = {0};
+	oz_status st;
+	char big[3000];
+	o.max_message_bytes = 1024;
+	assert_int_equal(oz_client_open(&c, l->url, &o, &st), OZ_OK);
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	Oz__V1__GetUserByEmailRequest r =
+		OZ__V1__GET_USER_BY_EMAIL_REQUEST__INIT;
+	Oz__V1__User *u;
+	r.email = big;
+	assert_int_equal(
+		oz_user_get_by_email(c, &r, &u, &st), OZ_RESOURCE_EXHAUSTED);
+	oz_client_close(c);
+}
+
+/* --- no server, bad URLs --------------------------------------------------
+ */
+
+static void
+unreachable_server_is_unavailable(void **state)
+{
+	oz_client *c;
+	oz_client_options o = {0};
+	oz_status st;
+	(void) state;
+	o.deadline_ms = 300;
+	assert_int_equal(
+		oz_client_open(
+			&c, "ipc:///nonexistent-oz-dir/none.sock", &o, &st),
+		OZ_OK);
+	Grpc__Health__V1__HealthCheckRequest hr =
+		GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
+	Grpc__Health__V1__HealthCheckResponse *h;
+	assert_int_equal(oz_health_check(c, &hr, &h, &st), OZ_UNAVAILABLE);
+	assert_null(h);
+	oz_client_close(c);
+}
+
+static void
+bad_url_is_invalid_argument(void **state)
+{
+	oz_client *c = (void *) 1;
+	oz_status st;
+	(void) state;
+	assert_int_equal(oz_client_open(&c, "bogus://x", NULL, &st),
+		OZ_INVALID_ARGUMENT);
+	assert_null(c);
+	assert_int_equal(
+		oz_client_open(&c, "tcp://", NULL, &st), OZ_INVALID_ARGUMENT);
+}
+
+/* --- a fake server that records requests --------------------------------- */
+
+enum fake_mode { FAKE_UNAVAILABLE, FAKE_GARBAGE };
+
+typedef struct fake {
+	nng_socket sock;
+	pthread_t thread;
+	char url[64];
+	enum fake_mode mode;
+	volatile int stop;
+	pthread_mutex_t mu;
+	int n_requests;
+	Oz__Rpc__V1__Request *first;
+	char first_request_id[64]; /* request_id inside the payload. */
+	bool request_ids_equal;    /* Every attempt carried the same one. */
+} fake;
+
+static void
+fake_reply(fake *f)
+{
+	Oz__Rpc__V1__Response r = OZ__RPC__V1__RESPONSE__INIT;
+	Oz__Rpc__V1__Status s = OZ__RPC__V1__STATUS__INIT;
+	uint8_t buf[256];
+	size_t len;
+	if (f->mode == FAKE_GARBAGE) {
+		memcpy(buf, "\xff\xff\xff garbage", 11);
+		len = 11;
+	} else {
+		s.code = OZ_UNAVAILABLE;
+		s.message = "try later";
+		r.status = &s;
+		len = oz__rpc__v1__response__pack(&r, buf);
+	}
+	nng_send(f->sock, buf, len, 0);
+}
+
+static void
+fake_record(fake *f, Oz__Rpc__V1__Request *req)
+{
+	char rid[64] = "";
+	Oz__V1__CreateUserRequest *cu = NULL;
+	if (strcmp(req->method, "/oz.v1.UserService/CreateUser") == 0) {
+		cu = oz__v1__create_user_request__unpack(
+			NULL, req->payload.len, req->payload.data);
+		if (cu != NULL) {
+			snprintf(rid, sizeof(rid), "%s", cu->request_id);
+			oz__v1__create_user_request__free_unpacked(cu, NULL);
+		}
+	}
+	pthread_mutex_lock(&f->mu);
+	if (f->n_requests++ == 0) {
+		f->first = req;
+		snprintf(f->first_request_id, sizeof(f->first_request_id),
+			"%s", rid);
+		f->request_ids_equal = true;
+	} else {
+		f->request_ids_equal &= strcmp(rid, f->first_request_id) == 0;
+		oz__rpc__v1__request__free_unpacked(req, NULL);
+	}
+	pthread_mutex_unlock(&f->mu);
+}
+
+static void *
+fake_main(void *arg)
+{
+	fake *f = arg;
+	while (!f->stop) {
+		nng_msg *m;
+		if (nng_recvmsg(f->sock, &m, 0) != 0) {
+			continue; /* Receive timeout: look at stop again. */
+		}
+		Oz__Rpc__V1__Request *req = oz__rpc__v1__request__unpack(
+			NULL, nng_msg_len(m), nng_msg_body(m));
+		nng_msg_free(m);
+		if (req != NULL) {
+			fake_record(f, req);
+		}
+		fake_reply(f);
+	}
+	return NULL;
+}
+
+static int
+fake_setup(void **state)
+{
+	static int seq;
+	fake *f = calloc(1, sizeof(*f));
+	pthread_mutex_init(&f->mu, NULL);
+	snprintf(f->url, sizeof(f->url), "inproc://oz-fake-%d-%d",
+		(int) getpid(), ++seq);
+	assert_int_equal(nng_rep0_open(&f->sock), 0);
+	assert_int_equal(nng_socket_set_ms(f->sock, NNG_OPT_RECVTIMEO, 50), 0);
+	assert_int_equal(nng_listen(f->sock, f->url, NULL, 0), 0);
+	assert_int_equal(pthread_create(&f->thread, NULL, fake_main, f), 0);
+	*state = f;
+	return 0;
+}
+
+static int
+fake_teardown(void **state)
+{
+	fake *f = *state;
+	f->stop = 1;
+	pthread_join(f->thread, NULL);
+	nng_close(f->sock);
+	if (f->first != NULL) {
+		oz__rpc__v1__request__free_unpacked(f->first, NULL);
+	}
+	pthread_mutex_destroy(&f->mu);
+	free(f);
+	return 0;
+}
+
+static oz_client *
+fake_client(fake *f, bool auto_id)
+{
+	oz_client *c;
+	oz_client_options o = {0};
+	oz_status st;
+	o.deadline_ms = 10000; /* Retries end by count, not by time. */
+	o.max_retries = 3;
+	o.auth_token = "s3cret";
+	o.no_auto_request_id = !auto_id;
+	assert_int_equal(oz_client_open(&c, f->url, &o, &st), OZ_OK);
+	return c;
+}
+
+static const char *
+metadata(const Oz__Rpc__V1__Request *r, const char *key)
+{
+	for (size_t i = 0; i < r->n_metadata; i++) {
+		if (strcmp(r->metadata[i]->key, key) == 0) {
+			return r->metadata[i]->value;
+		}
+	}
+	return NULL;
+}
+
+static void
+reads_are_retried_on_unavailable(void **state)
+{
+	fake *f = *state;
+	oz_client *c = fake_client(f, true);
+	Oz__V1__GetUserRequest gr = OZ__V1__GET_USER_REQUEST__INIT;
+	Oz__V1__User *u;
+	oz_status st;
+	gr.id = 1;
+	assert_int_equal(oz_user_get(c, &gr, &u, &st), OZ_UNAVAILABLE);
+	assert_string_equal(st.message, "try later");
+	assert_int_equal(f->n_requests, 4); /* 1 + max_retries. */
+	assert_string_equal(f->first->method, "/oz.v1.UserService/GetUser");
+	assert_string_equal(
+		metadata(f->first, "authorization"), "Bearer s3cret");
+	assert_int_equal(strlen(metadata(f->first, "request-id")), 36);
+	assert_true(f->first->timeout_ms > 0);
+	assert_true(f->first->timeout_ms <= 10000);
+	oz_client_close(c);
+}
+
+static void
+unkeyed_writes_are_never_repeated(void **state)
+{
+	fake *f = *state;
+	oz_client *c = fake_client(f, false);
+	Oz__V1__CreateUserRequest cr = OZ__V1__CREATE_USER_REQUEST__INIT;
+	Oz__V1__User *u;
+	oz_status st;
+	cr.username = "a";
+	cr.email = "a@example.com";
+	assert_int_equal(oz_user_create(c, &cr, &u, &st), OZ_UNAVAILABLE);
+	assert_int_equal(f->n_requests, 1);
+	assert_string_equal(f->first_request_id, "");
+	oz_client_close(c);
+}
+
+static void
+keyed_writes_are_retried_with_one_key(void **state)
+{
+	fake *f = *state;
+	oz_client *c = fake_client(f, true);
+	Oz__V1__CreateUserRequest cr = OZ__V1__CREATE_USER_REQUEST__INIT;
+	Oz__V1__User *u;
+	oz_status st;
+	cr.username = "a";
+	cr.email = "a@example.com";
+	assert_int_equal(oz_user_create(c, &cr, &u, &st), OZ_UNAVAILABLE);
+	assert_int_equal(f->n_requests, 4);
+	assert_int_equal(strlen(f->first_request_id), 36);
+	assert_true(f->request_ids_equal);
+	assert_string_equal(cr.request_id, "");
+	oz_client_close(c);
+}
+
+static void
+caller_key_is_kept(void **state)
+{
+	fake *f = *state;
+	oz_client *c = fake_client(f, false);
+	Oz__V1__CreateUserRequest cr = OZ__V1__CREATE_USER_REQUEST__INIT;
+	Oz__V1__User *u;
+	oz_status st;
+	cr.username = "a";
+	cr.email = "a@example.com";
+	cr.request_id = "my-key";
+	assert_int_equal(oz_user_create(c, &cr, &u, &st), OZ_UNAVAILABLE);
+	assert_int_equal(f->n_requests, 4);
+	assert_string_equal(f->first_request_id, "my-key");
+	assert_true(f->request_ids_equal);
+	oz_client_close(c);
+}
+
+static void
+garbage_reply_is_internal(void **state)
+{
+	fake *f = *state;
+	oz_client *c;
+	oz_status st;
+	f->mode = FAKE_GARBAGE;
+	c = fake_client(f, true);
+	Grpc__Health__V1__HealthCheckRequest hr =
+		GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
+	Grpc__Health__V1__HealthCheckResponse *h;
+	assert_int_equal(oz_health_check(c, &hr, &h, &st), OZ_INTERNAL);
+	assert_int_equal(f->n_requests, 1);
+	oz_client_close(c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+			threads_share_one_client_and_get_their_own_answers,
+			live_setup, live_teardown),
+		cmocka_unit_test_setup_teardown(
+			typed_calls_round_trip, live_setup, live_teardown),
+		cmocka_unit_test_setup_teardown(violations_reach_the_caller,
+			live_setup, live_teardown),
+		cmocka_unit_test_setup_teardown(
+			wrong_types_are_invalid_argument, live_setup,
+			live_teardown),
+		cmocka_unit_test_setup_teardown(
+			oversize_request_is_resource_exhausted, live_setup,
+			live_teardown),
+		cmocka_unit_test(unreachable_server_is_unavailable),
+		cmocka_unit_test(bad_url_is_invalid_argument),
+		cmocka_unit_test_setup_teardown(
+			reads_are_retried_on_unavailable, fake_setup,
+			fake_teardown),
+		cmocka_unit_test_setup_teardown(
+			unkeyed_writes_are_never_repeated, fake_setup,
+			fake_teardown),
+		cmocka_unit_test_setup_teardown(
+			keyed_writes_are_retried_with_one_key, fake_setup,
+			fake_teardown),
+		cmocka_unit_test_setup_teardown(
+			caller_key_is_kept, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(
+			garbage_reply_is_internal, fake_setup, fake_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
