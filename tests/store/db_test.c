@@ -367,6 +367,17 @@ constraint_errors_map_to_codes(void **state)
 }
 
 static void
+read_only_is_failed_precondition(void **state)
+{
+	store_conn *c = *state;
+	oz_status st;
+	test_db_exec(c, "PRAGMA query_only = ON");
+	assert_status(store_exec(c, "INSERT INTO p VALUES (1, 'a')", &st), &st,
+		OZ_FAILED_PRECONDITION, "database is read-only");
+	assert_int_equal(test_db_int(c, "SELECT count(*) FROM p"), 0);
+}
+
+static void
 result_codes_map_to_codes(void **state)
 {
 	store_conn *c = *state;
@@ -564,6 +575,7 @@ main(void)
 		T(outer_rollback_discards_everything),
 		T(tx_end_without_begin_is_internal),
 		T(constraint_errors_map_to_codes),
+		T(read_only_is_failed_precondition),
 		T(result_codes_map_to_codes),
 		cmocka_unit_test(locked_past_timeout_is_unavailable),
 		cmocka_unit_test(two_writers_never_see_locked),

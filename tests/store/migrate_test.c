@@ -478,6 +478,25 @@ migration_may_not_commit(void **state)
 }
 
 static void
+read_only_database_fails_cleanly(void **state)
+{
+	store_conn *c = *state;
+	oz_status st;
+	test_db_exec(c, "PRAGMA query_only = ON");
+	assert_fails(store_migrate_upgrade(c, "head", &st), &st,
+		OZ_FAILED_PRECONDITION, "database is read-only");
+	assert_fails(store_migrate_stamp(c, "head", &st), &st,
+		OZ_FAILED_PRECONDITION, "database is read-only");
+	assert_int_equal(store_tx_depth(c), 0);
+	assert_int_equal(test_db_int(c, "PRAGMA foreign_keys"), 1);
+	/* Reading still works. */
+	assert_pending(c, N_REAL);
+	assert_int_equal(store_migrate_check(c, &st), OZ_OK);
+	test_db_exec(c, "PRAGMA query_only = OFF");
+	upgrade_ok(c, "head");
+}
+
+static void
 refuses_inside_transaction(void **state)
 {
 	store_conn *c = *state;
@@ -657,6 +676,24 @@ stamp_records_without_running(void **state)
 		test_db_int(c, "SELECT count(*) FROM oz_migrations"), N_REAL);
 	/* A schema made by hand, then stamped, passes check. */
 	assert_false(has_table(c, "users"));
+}
+
+/* A database made before versioning: upgrade refuses to redo 0001,
+ * stamp adopts it, and check confirms the schema matches. */
+static void
+stamp_adopts_unversioned_schema(void **state)
+{
+	store_conn *c = *state;
+	oz_status st;
+	upgrade_ok(c, "head");
+	test_db_exec(c, "DROP TABLE oz_migrations");
+	assert_current(c, "base");
+	assert_fails(store_migrate_upgrade(c, "head", &st), &st, OZ_INTERNAL,
+		"migration 0001_initial.sql (up) failed: table users already "
+		"exists");
+	assert_int_equal(store_migrate_stamp(c, "head", &st), OZ_OK);
+	assert_pending(c, 0);
+	assert_int_equal(store_migrate_check(c, &st), OZ_OK);
 }
 
 static void
@@ -1076,6 +1113,7 @@ main(void)
 		T(foreign_key_violation_fails_migration),
 		T(table_rebuild_keeps_referencing_rows),
 		T(migration_may_not_commit),
+		T(read_only_database_fails_cleanly),
 		T(refuses_inside_transaction),
 		T(relative_targets_move_by_n),
 		T(revision_targets_move_to_it),
@@ -1083,6 +1121,7 @@ main(void)
 		T(newer_database_is_refused),
 		T(gap_in_recorded_revisions_is_refused),
 		T(stamp_records_without_running),
+		T(stamp_adopts_unversioned_schema),
 		T(stamp_keeps_applied_times),
 		T(history_lists_every_revision),
 		T(history_of_new_database_has_nothing_applied),
