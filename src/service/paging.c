@@ -62,27 +62,32 @@ parse_item(const char *s, size_t len, const store_column *cols, int n_cols,
 	while (name < len && !is_space(s[name])) {
 		name++;
 	}
+	*col = -1;
+	for (int i = 0; i < n_cols && *col < 0; i++) {
+		if (strlen(cols[i].name) == name &&
+			memcmp(cols[i].name, s, name) == 0) {
+			*col = i;
+		}
+	}
+	if (*col < 0) {
+		return order_error(st, "unknown field", s, name);
+	}
 	size_t dir = name;
 	while (dir < len && is_space(s[dir])) {
 		dir++;
 	}
 	*desc = false;
-	if (dir < len) {
-		if (len - dir == 4 && strncasecmp(s + dir, "desc", 4) == 0) {
-			*desc = true;
-		} else if (len - dir != 3 ||
-			   strncasecmp(s + dir, "asc", 3) != 0) {
-			return order_error(st, "cannot parse", s, len);
-		}
+	if (dir == len) {
+		return OZ_OK;
 	}
-	for (int i = 0; i < n_cols; i++) {
-		if (strlen(cols[i].name) == name &&
-			memcmp(cols[i].name, s, name) == 0) {
-			*col = i;
-			return OZ_OK;
-		}
+	if (len - dir == 4 && strncasecmp(s + dir, "desc", 4) == 0) {
+		*desc = true;
+		return OZ_OK;
 	}
-	return order_error(st, "unknown field", s, name);
+	if (len - dir == 3 && strncasecmp(s + dir, "asc", 3) == 0) {
+		return OZ_OK;
+	}
+	return order_error(st, "cannot parse", s, len);
 }
 
 oz_code
