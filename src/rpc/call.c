@@ -57,6 +57,8 @@ check_metadata(rpc_call *call)
 		}
 		if (strcmp(md->key, "request-id") == 0) {
 			call->request_id = md->value;
+			call->probe =
+				strcmp(md->value, RPC_PROBE_REQUEST_ID) == 0;
 		}
 	}
 	return OZ_OK;

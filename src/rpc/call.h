@@ -22,6 +22,10 @@
 #define RPC_METADATA_KEY_MAX   64
 #define RPC_METADATA_VALUE_MAX 1024
 
+/* The request-id of ozd's own listener probes (rpc/listener.c): such calls
+ * are not logged or counted as client calls. */
+#define RPC_PROBE_REQUEST_ID "ozd-listener-probe"
+
 typedef struct rpc_call_config {
 	uint32_t default_timeout_ms; /* Deadline when a request has 0. */
 	size_t max_message_bytes;    /* Largest reply the server sends. */
@@ -38,6 +42,7 @@ typedef struct rpc_call {
 	int64_t start_us;       /* Monotonic time the request arrived. */
 	int64_t deadline_us;    /* Monotonic deadline. */
 	bool ran;               /* True once the handler has run. */
+	bool probe;             /* ozd's own listener probe. */
 	oz_status st;
 } rpc_call;
 

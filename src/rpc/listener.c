@@ -13,10 +13,13 @@
 #include <nng/supplemental/tls/tls.h>
 
 #include "core/log.h"
+#include "oz/rpc/v1/rpc.pb-c.h"
+#include "rpc/call.h"
 #include "rpc/listener.h"
 
-#define PROBE_TIMEOUT_MS 2000
+#define PROBE_TIMEOUT_MS 1000
 #define PROBE_FAILURES   2
+#define PROBE_ID         "\x80\x00\x00\x01" /* req0 request id. */
 
 /* Reads a whole small file (a PEM) into a NUL-terminated heap string. */
 static char *
@@ -164,24 +167,77 @@ read_full(int fd, unsigned char *buf, size_t n)
 	return true;
 }
 
-/* Connects to the ipc socket and completes the 8-byte SP handshake as a
- * req0 peer, then closes: true if the listener answered as rep0. */
+/* Writes all n bytes or fails. */
+static bool
+write_full(int fd, const unsigned char *buf, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, buf, n);
+		if (w <= 0) {
+			return false;
+		}
+		buf += w;
+		n -= (size_t) w;
+	}
+	return true;
+}
+
+/* Builds the probe: an ipc frame (type 1, 64-bit big-endian length) holding
+ * a req0 request id and an oz.rpc.v1.Request for Health/Check marked with
+ * RPC_PROBE_REQUEST_ID. Returns its length. */
+static size_t
+probe_frame(unsigned char *buf, size_t cap)
+{
+	Oz__Rpc__V1__Metadata md = OZ__RPC__V1__METADATA__INIT;
+	Oz__Rpc__V1__Metadata *mdp = &md;
+	Oz__Rpc__V1__Request req = OZ__RPC__V1__REQUEST__INIT;
+	md.key = "request-id";
+	md.value = RPC_PROBE_REQUEST_ID;
+	req.method = "/grpc.health.v1.Health/Check";
+	req.metadata = &mdp;
+	req.n_metadata = 1;
+	req.timeout_ms = PROBE_TIMEOUT_MS;
+	size_t n = oz__rpc__v1__request__get_packed_size(&req);
+	if (13 + n > cap) {
+		return 0;
+	}
+	uint64_t len = 4 + n;
+	buf[0] = 1;
+	for (int i = 0; i < 8; i++) {
+		buf[1 + i] = (unsigned char) (len >> (56 - 8 * i));
+	}
+	memcpy(buf + 9, PROBE_ID, 4);
+	oz__rpc__v1__request__pack(&req, buf + 13);
+	return 13 + n;
+}
+
+/* Talks to the ipc listener as a req0 client would: the 8-byte SP
+ * handshake, then one Health/Check. True if a reply to it came back. The
+ * handshake alone is not enough: after nng 1.5.2's defect the listener
+ * still completes handshakes, but its connections never reach the socket. */
 static bool
 probe_ipc(const char *path)
 {
 	static const unsigned char hello[8] = {0, 'S', 'P', 0, 0, 0x30, 0, 0};
+	unsigned char frame[256];
+	size_t flen = probe_frame(frame, sizeof(frame));
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
+	if (fd < 0 || flen == 0) {
+		if (fd >= 0) {
+			close(fd);
+		}
 		return true; /* Cannot judge; do not disturb the listener. */
 	}
 	bool ok = false;
-	unsigned char reply[8];
+	unsigned char reply[13];
 	if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0 &&
-		write(fd, hello, sizeof(hello)) == (ssize_t) sizeof(hello) &&
-		read_full(fd, reply, sizeof(reply))) {
-		ok = reply[1] == 'S' && reply[2] == 'P' && reply[5] == 0x31;
+		write_full(fd, hello, sizeof(hello)) &&
+		read_full(fd, reply, 8) && reply[1] == 'S' &&
+		reply[2] == 'P' && reply[5] == 0x31 &&
+		write_full(fd, frame, flen) && read_full(fd, reply, 13)) {
+		ok = reply[0] == 1 && memcmp(reply + 9, PROBE_ID, 4) == 0;
 	}
 	close(fd);
 	return ok;

@@ -68,7 +68,7 @@ rpc_server_config_init(rpc_server_config *cfg)
 static void
 log_call(const rpc_call *call)
 {
-	if (!log_enabled(LOG_INFO)) {
+	if (!log_enabled(LOG_INFO) || call->probe) {
 		return;
 	}
 	log_info("rpc method=%s code=%s us=%lld request-id=%.64s",
@@ -147,8 +147,10 @@ serve_one(struct worker *w, nng_msg *msg)
 		log_debug("reply not sent: %s", nng_strerror(rv));
 		nng_msg_free(msg);
 	}
+	if (!call.probe) {
+		atomic_fetch_add(&s->calls, 1);
+	}
 	arena_reset(&w->arena);
-	atomic_fetch_add(&s->calls, 1);
 	atomic_fetch_sub(&s->running, 1);
 }
 

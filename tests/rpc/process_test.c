@@ -147,6 +147,10 @@ teardown(void **state)
 		kill(p->pid, SIGKILL);
 		waitpid(p->pid, NULL, 0);
 	}
+	const char *keep = getenv("OZ_KEEP_LOG");
+	if (keep != NULL) {
+		rename(p->log, keep); /* For debugging a failed test. */
+	}
 	unlink(p->log);
 	test_tmpdb_fini(&p->db);
 	free(p);
@@ -319,6 +323,9 @@ int
 main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
+	if (getenv("OZ_TEST_FILTER") != NULL) {
+		cmocka_set_test_filter(getenv("OZ_TEST_FILTER"));
+	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 			new_database_is_created_and_served_on_tcp_and_ipc,

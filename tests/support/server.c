@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "core/log.h"
 #include "store/migrate.h"
 #include "support/server.h"
 
@@ -22,6 +23,8 @@ test_server_init(test_server *t)
 	assert_int_equal(store_migrate_upgrade(c, "head", &st), OZ_OK);
 	store_close(c);
 	rpc_server_config_init(&t->cfg);
+	log_set_level(
+		LOG_WARN); /* One line per call would drown the output. */
 	snprintf(t->cfg.store.path, sizeof(t->cfg.store.path), "%s",
 		t->db.path);
 	snprintf(t->url, sizeof(t->url), "inproc://oz-test-%d-%d",
