@@ -18,6 +18,7 @@ CFLAGS ?= -O2 -g
 LDFLAGS ?=
 SANITIZE ?=
 
+.DEFAULT_GOAL := all
 VERSION := 0.1.0
 comma := ,
 BUILD ?= build$(if $(SANITIZE),/$(subst $(comma),-,$(SANITIZE)))
