@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
 
 #include "wire.h"
