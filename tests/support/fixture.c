@@ -7,9 +7,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/list.h"
 #include "store/migrate.h"
 #include "fixture.h"
 
@@ -153,4 +155,44 @@ fx_get_task(fixture *fx, int64_t id, Oz__V1__Task *out)
 	req.id = id;
 	oz__v1__task__init(out);
 	return fx_call(fx, service_task_get, &req, out);
+}
+
+bool
+fx_plan_indexed(const char *plan, const char *table, bool rowid_order)
+{
+	char bare[64];
+	snprintf(bare, sizeof(bare), "SCAN %s", table);
+	size_t blen = strlen(bare);
+	for (const char *line = plan; *line != '\0';) {
+		const char *end = strchr(line, '\n');
+		size_t len =
+			end != NULL ? (size_t) (end - line) : strlen(line);
+		char copy[512];
+		snprintf(copy, sizeof(copy), "%.*s", (int) len, line);
+		bool scan = strncmp(copy, bare, blen) == 0 &&
+			    (copy[blen] == '\0' || copy[blen] == ' ');
+		if (scan && strstr(copy, "INDEX") == NULL &&
+			(!rowid_order ||
+				strstr(plan, "TEMP B-TREE") != NULL)) {
+			return false;
+		}
+		line += len + (end != NULL);
+	}
+	return true;
+}
+
+const char *
+fx_expect_indexed(
+	fixture *fx, const char *sql, const char *table, bool rowid_order)
+{
+	char *plan = NULL;
+	oz_status st;
+	if (store_explain(fx->db, sql, &fx->arena, &plan, &st) != OZ_OK) {
+		fail_msg("explain %s: %s", sql, st.message);
+	}
+	if (!fx_plan_indexed(plan, table, rowid_order)) {
+		fail_msg(
+			"full scan of %s in\n%s\nplan:\n%s", table, sql, plan);
+	}
+	return plan;
 }

@@ -58,4 +58,16 @@ oz_code fx_get_user(fixture *fx, int64_t id, int view, Oz__V1__User *out);
 /* GetTask; returns the code (reply in *out, initialised here). */
 oz_code fx_get_task(fixture *fx, int64_t id, Oz__V1__Task *out);
 
+/* True unless plan (EXPLAIN QUERY PLAN lines) reads table without an index,
+ * as fx_expect_indexed explains. */
+bool fx_plan_indexed(const char *plan, const char *table, bool rowid_order);
+
+/* Runs EXPLAIN QUERY PLAN for sql and fails the test when the plan reads
+ * table without an index: a line "SCAN <table>" with no "USING ... INDEX"
+ * is allowed only when rowid_order (the query walks the table in id
+ * order, which the rowid b-tree serves) and the plan sorts nothing in a
+ * temporary b-tree. Returns the plan (in the arena). */
+const char *fx_expect_indexed(
+	fixture *fx, const char *sql, const char *table, bool rowid_order);
+
 #endif /* OZ_TESTS_SUPPORT_FIXTURE_H */

@@ -1,0 +1,206 @@
+/* tests/store/task_store_test.c -- the tasks table through store/
+ * task_store.h: records in and out, the user foreign key, CHECK
+ * constraints, and EXPLAIN QUERY PLAN of every query the store runs (each
+ * uses an index). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../support/fixture.h"
+#include "store/task_store.h"
+#include "store/user_store.h"
+
+static int64_t
+user(fixture *fx, const char *name)
+{
+	char email[64];
+	oz_status st;
+	snprintf(email, sizeof(email), "%s@x.io", name);
+	store_user u = {.username = name, .email = email, .create_us = 1};
+	assert_int_equal(store_user_insert(fx->db, &u, &st), OZ_OK);
+	return u.id;
+}
+
+static int64_t
+task(fixture *fx, int64_t user_id, const char *title, int status)
+{
+	oz_status st;
+	store_task t = {.title = title,
+		.description = "d",
+		.user_id = user_id,
+		.status = status,
+		.create_us = 10};
+	assert_int_equal(store_task_insert(fx->db, &t, &st), OZ_OK);
+	assert_int_equal(t.version, 1);
+	assert_int_equal(t.update_us, 10);
+	return t.id;
+}
+
+static void
+explain_every_task_query_uses_an_index(void **state)
+{
+	fixture *fx = *state;
+	const char *const *sql = store_task_statements();
+	int n = 0;
+	for (; sql[n] != NULL; n++) {
+		fx_expect_indexed(fx, sql[n], "tasks", false);
+	}
+	assert_int_equal(n, 10);
+	store_value after[STORE_ORDER_MAX];
+	for (int k = 0; k < STORE_ORDER_MAX; k++) {
+		after[k] = (store_value) {STORE_INT, 1, NULL};
+	}
+	int shapes = 0;
+	for (int filter = 0; filter < 4; filter++) {
+		store_task_filter f = {.by_user = filter & 1,
+			.user_id = 1,
+			.status = filter & 2 ? 2 : 0};
+		for (int col = 0; col < STORE_TASK_NCOLS; col++) {
+			for (int desc = 0; desc < 2; desc++) {
+				for (int cursor = 0; cursor < 2; cursor++) {
+					store_order o = {0};
+					if (col != 0) {
+						o.keys[o.n].col = col;
+						o.keys[o.n++].desc = desc;
+					}
+					o.keys[o.n].col = 0;
+					o.keys[o.n++].desc = desc;
+					store_page p = {&o,
+						cursor ? after : NULL, 51, 7};
+					char buf[8192];
+					oz_status st;
+					assert_int_equal(
+						store_task_list_sql(&f, &p,
+							buf, sizeof(buf), &st),
+						OZ_OK);
+					fx_expect_indexed(
+						fx, buf, "tasks", col == 0);
+					shapes++;
+				}
+			}
+		}
+	}
+	assert_int_equal(shapes, 4 * STORE_TASK_NCOLS * 2 * 2);
+}
+
+static void
+insert_of_a_task_for_an_unknown_user_is_not_found(void **state)
+{
+	fixture *fx = *state;
+	oz_status st;
+	store_task t = {.title = "x", .user_id = 42, .status = 1};
+	assert_int_equal(store_task_insert(fx->db, &t, &st), OZ_NOT_FOUND);
+	assert_string_equal(st.message, "User not found");
+	assert_int_equal(t.id, 0);
+}
+
+static void
+check_constraints_are_invalid_argument(void **state)
+{
+	fixture *fx = *state;
+	oz_status st;
+	int64_t u = user(fx, "alice");
+	store_task t = {.title = "x", .user_id = u, .status = 4};
+	assert_int_equal(
+		store_task_insert(fx->db, &t, &st), OZ_INVALID_ARGUMENT);
+	t.status = 1;
+	t.title = "";
+	assert_int_equal(
+		store_task_insert(fx->db, &t, &st), OZ_INVALID_ARGUMENT);
+}
+
+static void
+get_update_delete_round_trip(void **state)
+{
+	fixture *fx = *state;
+	oz_status st;
+	store_task t;
+	int64_t u = user(fx, "alice");
+	int64_t id = task(fx, u, "read", 1);
+	assert_int_equal(
+		store_task_get(fx->db, id, &fx->arena, &t, &st), OZ_OK);
+	assert_string_equal(t.title, "read");
+	assert_string_equal(t.description, "d");
+	assert_int_equal(t.user_id, u);
+	t.title = "write";
+	t.description = "";
+	t.status = 3;
+	t.update_us = 99;
+	t.version = 2;
+	assert_int_equal(store_task_update(fx->db, &t, &st), OZ_OK);
+	assert_int_equal(
+		store_task_get(fx->db, id, &fx->arena, &t, &st), OZ_OK);
+	assert_string_equal(t.title, "write");
+	assert_string_equal(t.description, "");
+	assert_int_equal(t.status, 3);
+	assert_int_equal(t.create_us, 10);
+	assert_int_equal(t.update_us, 99);
+	assert_int_equal(t.version, 2);
+	assert_int_equal(store_task_delete(fx->db, id, &st), OZ_OK);
+	assert_int_equal(
+		store_task_get(fx->db, id, &fx->arena, &t, &st), OZ_NOT_FOUND);
+	assert_string_equal(st.message, "Task not found");
+	assert_int_equal(store_task_update(fx->db, &t, &st), OZ_NOT_FOUND);
+	assert_int_equal(store_task_delete(fx->db, id, &st), OZ_NOT_FOUND);
+	assert_string_equal(st.message, "Task not found");
+}
+
+static void
+list_by_user_returns_only_theirs_in_id_order(void **state)
+{
+	fixture *fx = *state;
+	oz_status st;
+	int64_t a = user(fx, "alice"), b = user(fx, "bob");
+	for (int i = 0; i < 40; i++) {
+		task(fx, i % 2 ? a : b, "t", 1 + i % 3);
+	}
+	store_task *rows;
+	size_t n;
+	assert_int_equal(
+		store_task_list_by_user(fx->db, a, &fx->arena, &rows, &n, &st),
+		OZ_OK);
+	assert_int_equal(n, 20);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(rows[i].user_id, a);
+		assert_true(i == 0 || rows[i].id > rows[i - 1].id);
+	}
+	assert_int_equal(store_task_list_by_user(
+				 fx->db, 999, &fx->arena, &rows, &n, &st),
+		OZ_OK);
+	assert_int_equal(n, 0);
+	int64_t count = 0;
+	store_task_filter f = {.by_user = true, .user_id = b, .status = 2};
+	assert_int_equal(store_task_count(fx->db, &f, &count, &st), OZ_OK);
+	/* b has the even i; status 2 is i % 3 == 1: i = 4, 10, ... 34. */
+	assert_int_equal(count, 6);
+	assert_int_equal(
+		store_task_delete_by_user(fx->db, b, &count, &st), OZ_OK);
+	assert_int_equal(count, 20);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+			explain_every_task_query_uses_an_index,
+			fx_setup_memory, fx_teardown),
+		cmocka_unit_test_setup_teardown(
+			insert_of_a_task_for_an_unknown_user_is_not_found,
+			fx_setup_memory, fx_teardown),
+		cmocka_unit_test_setup_teardown(
+			check_constraints_are_invalid_argument,
+			fx_setup_memory, fx_teardown),
+		cmocka_unit_test_setup_teardown(get_update_delete_round_trip,
+			fx_setup_file, fx_teardown),
+		cmocka_unit_test_setup_teardown(
+			list_by_user_returns_only_theirs_in_id_order,
+			fx_setup_memory, fx_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
