@@ -21,6 +21,9 @@
  * migration is rolled back whole: the database stays at the revision
  * before it, and the status names the file and carries SQLite's message
  * (migrations are an operator tool, so SQLite's text is useful there).
+ * A script may not BEGIN, COMMIT or ROLLBACK: such a statement is refused
+ * before it runs (FAILED_PRECONDITION), as it would end the transaction
+ * half way. SAVEPOINTs inside a script are fine.
  *
  * The step loop re-reads the recorded revision inside each transaction, so
  * two processes migrating one file at once apply each revision once.
