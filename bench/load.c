@@ -1,0 +1,310 @@
+/* bench/load.c -- the closed loop: inflight requests kept outstanding on
+ * one req0 socket, each on its own nng context with an aio whose callback
+ * decodes the reply, checks it, records it and sends the next request.
+ * No thread of ours sits in the loop, so the generator costs only the
+ * encode/decode work itself. Never retries: a failed call is counted. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#include "core/arena.h"
+#include "ozbench.h"
+#include "oz/rpc/v1/rpc.pb-c.h"
+
+#define CALL_TIMEOUT_MS 10000
+#define DRAIN_TIMEOUT_S 15
+#define DIAL_TRIES      100 /* 50 ms apart: at most 5 s. */
+#define MAX_MESSAGE     (16u << 20)
+#define SCRATCH         4096
+
+enum { SENDING, RECEIVING };
+
+struct load;
+
+struct slot {
+	struct load *ld;
+	int idx;
+	int state;
+	nng_ctx ctx;
+	nng_aio *aio;
+	uint64_t t0, seq;
+	bench_rng rng;
+	bench_op op;
+	arena arena;
+	bench_counts counts;
+	size_t req_bytes, reply_bytes;
+	uint8_t scratch[SCRATCH];
+};
+
+struct load {
+	const bench_config *cfg;
+	bool check;
+	uint32_t run_tag;
+	uint64_t m0, m1; /* Measured window, monotonic ns. */
+	atomic_bool stop;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int active;
+	nng_socket sock;
+	struct slot *slots;
+};
+
+static void
+slot_done(struct slot *s)
+{
+	struct load *ld = s->ld;
+	pthread_mutex_lock(&ld->mu);
+	if (--ld->active == 0) {
+		pthread_cond_signal(&ld->cv);
+	}
+	pthread_mutex_unlock(&ld->mu);
+}
+
+/* Encodes the next operation into a new message and sends it. */
+static void
+slot_issue(struct slot *s)
+{
+	struct load *ld = s->ld;
+	if (atomic_load_explicit(&ld->stop, memory_order_relaxed)) {
+		slot_done(s);
+		return;
+	}
+	bench_op_next(&s->op, ld->cfg, &s->rng, ld->run_tag, s->idx, s->seq++);
+	const ProtobufCMessage *in = bench_op_input(&s->op);
+	Oz__Rpc__V1__Request req = OZ__RPC__V1__REQUEST__INIT;
+	req.method = (char *) bench_op_method(&s->op);
+	req.timeout_ms = CALL_TIMEOUT_MS;
+	req.payload.len = protobuf_c_message_get_packed_size(in);
+	if (req.payload.len > SCRATCH) {
+		fprintf(stderr, "ozbench: request too large\n");
+		abort();
+	}
+	protobuf_c_message_pack(in, s->scratch);
+	req.payload.data = s->scratch;
+	size_t len = oz__rpc__v1__request__get_packed_size(&req);
+	nng_msg *m;
+	if (nng_msg_alloc(&m, len) != 0) {
+		fprintf(stderr, "ozbench: out of memory\n");
+		abort();
+	}
+	oz__rpc__v1__request__pack(&req, nng_msg_body(m));
+	s->req_bytes = len;
+	s->state = SENDING;
+	s->t0 = bench_now_ns();
+	nng_aio_set_msg(s->aio, m);
+	nng_ctx_send(s->ctx, s->aio);
+}
+
+/* Decodes a reply. Returns the status code; *good tells whether the
+ * payload is a correct answer (always true when checks are off). */
+static int
+slot_decode(struct slot *s, nng_msg *m, bool *good)
+{
+	ProtobufCAllocator *pa = arena_pb(&s->arena);
+	s->reply_bytes = nng_msg_len(m);
+	Oz__Rpc__V1__Response *r = oz__rpc__v1__response__unpack(
+		pa, nng_msg_len(m), nng_msg_body(m));
+	*good = false;
+	if (r == NULL) {
+		return OZ_OK; /* Garbage from the server: a wrong reply. */
+	}
+	int code = r->status != NULL ? r->status->code : OZ_OK;
+	if (code != OZ_OK) {
+		return code < 0 || code >= OZ_CODE_COUNT ? OZ_UNKNOWN : code;
+	}
+	ProtobufCMessage *out = protobuf_c_message_unpack(
+		bench_op_output(&s->op), pa, r->payload.len, r->payload.data);
+	*good = out != NULL &&
+		(!s->ld->check || bench_op_check(&s->op, s->ld->cfg, out));
+	return OZ_OK;
+}
+
+static void
+slot_cb(void *arg)
+{
+	struct slot *s = arg;
+	struct load *ld = s->ld;
+	int rv = nng_aio_result(s->aio);
+	if (s->state == SENDING) {
+		if (rv == 0) {
+			s->state = RECEIVING;
+			nng_ctx_recv(s->ctx, s->aio);
+			return;
+		}
+		nng_msg_free(nng_aio_get_msg(s->aio));
+	}
+	uint64_t t1 = bench_now_ns();
+	int code = -1;
+	bool good = false;
+	if (rv == 0) {
+		nng_msg *m = nng_aio_get_msg(s->aio);
+		code = slot_decode(s, m, &good);
+		nng_msg_free(m);
+		arena_reset(&s->arena);
+	}
+	bench_counts_add(
+		&s->counts, s->op.kind, code, good, s->t0, t1, ld->m0, ld->m1);
+	if (rv == NNG_ECLOSED || rv == NNG_ECANCELED) {
+		slot_done(s);
+		return;
+	}
+	slot_issue(s);
+}
+
+static int
+dial(struct load *ld, const char *url)
+{
+	int rv = nng_req0_open(&ld->sock);
+	if (rv != 0) {
+		return rv;
+	}
+	nng_socket_set_ms(
+		ld->sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
+	nng_socket_set_size(ld->sock, NNG_OPT_RECVMAXSZ, MAX_MESSAGE);
+	for (int i = 0; i < DIAL_TRIES; i++) {
+		if ((rv = nng_dial(ld->sock, url, NULL, 0)) == 0) {
+			return 0;
+		}
+		struct timespec ts = {0, 50 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	return rv;
+}
+
+static int
+open_slots(struct load *ld)
+{
+	int n = ld->cfg->inflight;
+	ld->slots = calloc((size_t) n, sizeof(*ld->slots));
+	if (ld->slots == NULL) {
+		return NNG_ENOMEM;
+	}
+	for (int i = 0; i < n; i++) {
+		struct slot *s = &ld->slots[i];
+		s->ld = ld;
+		s->idx = i;
+		bench_rng_init(
+			&s->rng, ld->cfg->seed * 1000003u + (uint64_t) i);
+		arena_init(&s->arena, 64 * 1024, 0);
+		bench_counts_init(&s->counts);
+		int rv = nng_ctx_open(&s->ctx, ld->sock);
+		if (rv == 0) {
+			rv = nng_aio_alloc(&s->aio, slot_cb, s);
+		}
+		if (rv != 0) {
+			return rv;
+		}
+		nng_aio_set_timeout(s->aio, CALL_TIMEOUT_MS);
+	}
+	return 0;
+}
+
+/* Waits for every slot to stop, at most DRAIN_TIMEOUT_S. */
+static void
+wait_idle(struct load *ld)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += DRAIN_TIMEOUT_S;
+	pthread_mutex_lock(&ld->mu);
+	while (ld->active > 0) {
+		if (pthread_cond_timedwait(&ld->cv, &ld->mu, &ts) != 0) {
+			fprintf(stderr,
+				"ozbench: %d calls still out after %d "
+				"s; closing\n",
+				ld->active, DRAIN_TIMEOUT_S);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&ld->mu);
+}
+
+static void
+close_slots(struct load *ld)
+{
+	if (ld->slots == NULL) {
+		return;
+	}
+	for (int i = 0; i < ld->cfg->inflight; i++) {
+		nng_aio_stop(ld->slots[i].aio);
+	}
+	for (int i = 0; i < ld->cfg->inflight; i++) {
+		struct slot *s = &ld->slots[i];
+		nng_aio_free(s->aio);
+		arena_fini(&s->arena);
+	}
+	free(ld->slots);
+}
+
+static void
+collect(struct load *ld, bench_result *res)
+{
+	bench_counts_init(&res->all);
+	for (int i = 0; i < ld->cfg->inflight; i++) {
+		bench_counts_merge(&res->all, &ld->slots[i].counts);
+		if (ld->slots[i].reply_bytes > 0) {
+			res->request_bytes = ld->slots[i].req_bytes;
+			res->reply_bytes = ld->slots[i].reply_bytes;
+		}
+	}
+	res->seconds = (double) (ld->m1 - ld->m0) / 1e9;
+}
+
+int
+bench_load(const bench_config *cfg, const char *url, bool check,
+	bench_result *res)
+{
+	struct load ld = {.cfg = cfg, .check = check};
+	ld.run_tag = (uint32_t) (bench_now_ns() ^ (uint64_t) getpid() << 16);
+	atomic_init(&ld.stop, false);
+	pthread_mutex_init(&ld.mu, NULL);
+	pthread_cond_init(&ld.cv, NULL);
+	int rv = dial(&ld, url);
+	if (rv == 0) {
+		rv = open_slots(&ld);
+	}
+	if (rv != 0) {
+		fprintf(stderr, "ozbench: %s: %s\n", url, nng_strerror(rv));
+		close_slots(&ld);
+		nng_close(ld.sock);
+		return 1;
+	}
+	uint64_t start = bench_now_ns();
+	ld.m0 = start + (uint64_t) (cfg->warmup_s * 1e9);
+	ld.m1 = ld.m0 + (uint64_t) (cfg->duration_s * 1e9);
+	ld.active = cfg->inflight;
+	for (int i = 0; i < cfg->inflight; i++) {
+		slot_issue(&ld.slots[i]);
+	}
+	bench_sleep_until(ld.m0);
+	long long cpu0 =
+		cfg->server_pid > 0 ? bench_proc_cpu_us(cfg->server_pid) : -1;
+	bench_sleep_until(ld.m1);
+	long long cpu1 =
+		cfg->server_pid > 0 ? bench_proc_cpu_us(cfg->server_pid) : -1;
+	atomic_store(&ld.stop, true);
+	wait_idle(&ld);
+	nng_close(ld.sock);
+	collect(&ld, res);
+	close_slots(&ld);
+	uint64_t calls = 0;
+	for (int k = 0; k < OP_NKINDS; k++) {
+		calls += res->all.by_kind[k];
+	}
+	res->server_cpu_us_per_call =
+		cpu0 >= 0 && cpu1 >= 0 && calls > 0
+			? (double) (cpu1 - cpu0) / (double) calls
+			: -1;
+	res->server_rss_kib =
+		cfg->server_pid > 0 ? bench_proc_hwm_kib(cfg->server_pid) : -1;
+	pthread_cond_destroy(&ld.cv);
+	pthread_mutex_destroy(&ld.mu);
+	return 0;
+}

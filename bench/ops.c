@@ -1,0 +1,304 @@
+/* bench/ops.c -- the operations of each workload, the checks on their
+ * replies, and the small shared helpers (random numbers, clocks, /proc).
+ * The names built here match what seed.c writes; nothing here does I/O
+ * except reading /proc. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ozbench.h"
+
+#define LIST_PAGE 20
+
+void
+bench_rng_init(bench_rng *r, uint64_t seed)
+{
+	r->s = seed != 0 ? seed : 0x9e3779b97f4a7c15ull;
+}
+
+uint64_t
+bench_rng_next(bench_rng *r)
+{
+	r->s ^= r->s >> 12;
+	r->s ^= r->s << 25;
+	r->s ^= r->s >> 27;
+	return r->s * 0x2545f4914f6cdd1dull;
+}
+
+uint64_t
+bench_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+}
+
+void
+bench_sleep_until(uint64_t t)
+{
+	struct timespec ts = {
+		(time_t) (t / 1000000000u), (long) (t % 1000000000u)};
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) !=
+		0) { }
+}
+
+int64_t
+bench_tasks_per_user(const bench_config *cfg)
+{
+	if (cfg->users <= 0 || cfg->tasks <= 0) {
+		return 0;
+	}
+	return (cfg->tasks + cfg->users - 1) / cfg->users;
+}
+
+/* The number of seeded tasks user owns (tasks are given out in blocks). */
+static int64_t
+tasks_of(const bench_config *cfg, int64_t user)
+{
+	int64_t per = bench_tasks_per_user(cfg);
+	int64_t n = cfg->tasks - (user - 1) * per;
+	return n < 0 ? 0 : n > per ? per : n;
+}
+
+static int64_t
+pick(bench_rng *r, int64_t n)
+{
+	return n > 0 ? (int64_t) (bench_rng_next(r) % (uint64_t) n) + 1 : 1;
+}
+
+static bench_op_kind
+kind_of(const bench_config *cfg, bench_rng *r)
+{
+	switch (cfg->workload) {
+	case BENCH_GET_USER:
+		return OP_GET_USER;
+	case BENCH_CREATE_USER:
+		return OP_CREATE_USER;
+	case BENCH_LIST_TASKS:
+		return OP_LIST_TASKS;
+	case BENCH_UPDATE_TASK:
+		return OP_UPDATE_TASK;
+	default: {
+		uint64_t d = bench_rng_next(r) % 10;
+		return d < 8    ? OP_GET_USER
+		       : d == 8 ? OP_LIST_TASKS
+				: OP_CREATE_USER;
+	}
+	}
+}
+
+void
+bench_op_next(bench_op *op, const bench_config *cfg, bench_rng *r,
+	uint32_t run_tag, int slot, uint64_t seq)
+{
+	op->kind = kind_of(cfg, r);
+	switch (op->kind) {
+	case OP_GET_USER:
+		oz__v1__get_user_request__init(&op->in.get);
+		op->id = pick(r, cfg->users);
+		op->in.get.id = op->id;
+		break;
+	case OP_LIST_TASKS:
+		oz__v1__list_tasks_request__init(&op->in.list);
+		google__protobuf__int64_value__init(&op->user_id);
+		op->id = pick(r, cfg->users);
+		op->user_id.value = op->id;
+		op->in.list.user_id = &op->user_id;
+		op->in.list.page_size = LIST_PAGE;
+		break;
+	case OP_CREATE_USER:
+		oz__v1__create_user_request__init(&op->in.create);
+		op->id = 0;
+		snprintf(op->name, sizeof(op->name), "b%08x_%d_%llu", run_tag,
+			slot, (unsigned long long) seq);
+		snprintf(op->email, sizeof(op->email),
+			"b%08x.%d.%llu@bench.example", run_tag, slot,
+			(unsigned long long) seq);
+		op->in.create.username = op->name;
+		op->in.create.email = op->email;
+		break;
+	default:
+		oz__v1__update_task_request__init(&op->in.update);
+		oz__v1__task__init(&op->task);
+		google__protobuf__field_mask__init(&op->mask);
+		op->id = pick(r, cfg->tasks);
+		snprintf(op->name, sizeof(op->name), "t%08x %d %llu", run_tag,
+			slot, (unsigned long long) seq);
+		op->task.id = op->id;
+		op->task.title = op->name;
+		op->paths[0] = "title";
+		op->mask.paths = op->paths;
+		op->mask.n_paths = 1;
+		op->in.update.task = &op->task;
+		op->in.update.update_mask = &op->mask;
+		break;
+	}
+}
+
+static const char *const methods[OP_NKINDS] = {
+	"/oz.v1.UserService/GetUser",
+	"/oz.v1.TaskService/ListTasks",
+	"/oz.v1.UserService/CreateUser",
+	"/oz.v1.TaskService/UpdateTask",
+};
+
+const char *
+bench_op_method(const bench_op *op)
+{
+	return methods[op->kind];
+}
+
+const ProtobufCMessage *
+bench_op_input(const bench_op *op)
+{
+	return &op->in.get.base; /* Every member starts with its base. */
+}
+
+const ProtobufCMessageDescriptor *
+bench_op_output(const bench_op *op)
+{
+	switch (op->kind) {
+	case OP_LIST_TASKS:
+		return &oz__v1__list_tasks_response__descriptor;
+	case OP_UPDATE_TASK:
+		return &oz__v1__task__descriptor;
+	default:
+		return &oz__v1__user__descriptor;
+	}
+}
+
+static bool
+check_list(const bench_op *op, const bench_config *cfg,
+	const Oz__V1__ListTasksResponse *res)
+{
+	int64_t want = tasks_of(cfg, op->id);
+	if (res->total_size != want ||
+		res->n_tasks !=
+			(size_t) (want < LIST_PAGE ? want : LIST_PAGE)) {
+		return false;
+	}
+	for (size_t i = 0; i < res->n_tasks; i++) {
+		if (res->tasks[i]->user_id != op->id ||
+			(i > 0 &&
+				res->tasks[i]->id <= res->tasks[i - 1]->id)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+bool
+bench_op_check(const bench_op *op, const bench_config *cfg,
+	const ProtobufCMessage *out)
+{
+	char want[BENCH_NAME_MAX];
+	if (out == NULL || out->descriptor != bench_op_output(op)) {
+		return false;
+	}
+	switch (op->kind) {
+	case OP_GET_USER: {
+		const Oz__V1__User *u = (const void *) out;
+		snprintf(want, sizeof(want), "user%09lld", (long long) op->id);
+		return u->id == op->id && strcmp(u->username, want) == 0;
+	}
+	case OP_LIST_TASKS:
+		return check_list(op, cfg, (const void *) out);
+	case OP_CREATE_USER: {
+		const Oz__V1__User *u = (const void *) out;
+		return u->id > cfg->users &&
+		       strcmp(u->username, op->name) == 0 &&
+		       strcmp(u->email, op->email) == 0;
+	}
+	default: {
+		const Oz__V1__Task *t = (const void *) out;
+		return t->id == op->id && strcmp(t->title, op->name) == 0;
+	}
+	}
+}
+
+void
+bench_counts_init(bench_counts *c)
+{
+	memset(c, 0, sizeof(*c));
+	hist_init(&c->lat);
+}
+
+void
+bench_counts_merge(bench_counts *dst, const bench_counts *src)
+{
+	dst->ok += src->ok;
+	dst->transport += src->transport;
+	dst->wrong += src->wrong;
+	for (int i = 0; i < OZ_CODE_COUNT; i++) {
+		dst->by_code[i] += src->by_code[i];
+	}
+	for (int i = 0; i < OP_NKINDS; i++) {
+		dst->by_kind[i] += src->by_kind[i];
+	}
+	hist_merge(&dst->lat, &src->lat);
+}
+
+void
+bench_counts_add(bench_counts *c, bench_op_kind kind, int code, bool good,
+	uint64_t t0, uint64_t t1, uint64_t m0, uint64_t m1)
+{
+	if (t1 < m0 || t1 >= m1) {
+		return;
+	}
+	c->by_kind[kind]++;
+	if (code < 0) {
+		c->transport++;
+	} else if (code != OZ_OK) {
+		c->by_code[code < OZ_CODE_COUNT ? code : OZ_UNKNOWN]++;
+	} else if (!good) {
+		c->wrong++;
+	} else {
+		c->ok++;
+	}
+	hist_record(&c->lat, t1 - t0);
+}
+
+long long
+bench_proc_cpu_us(int pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		return -1;
+	}
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* Fields after "(comm)": state is field 3; utime 14, stime 15. */
+	const char *p = strrchr(buf, ')');
+	unsigned long long ut, stt;
+	if (p == NULL || sscanf(p + 2,
+				 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+				 "%llu %llu",
+				 &ut, &stt) != 2) {
+		return -1;
+	}
+	long hz = sysconf(_SC_CLK_TCK);
+	return (long long) ((ut + stt) * 1000000ull / (unsigned long long) hz);
+}
+
+long
+bench_proc_hwm_kib(int pid)
+{
+	char path[64], line[256];
+	long kib = -1;
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "VmHWM: %ld kB", &kib) == 1) {
+			break;
+		}
+	}
+	fclose(f);
+	return kib;
+}
