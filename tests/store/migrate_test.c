@@ -478,6 +478,29 @@ migration_may_not_commit(void **state)
 }
 
 static void
+migration_may_use_savepoints(void **state)
+{
+	store_conn *c = *state;
+	oz_status st;
+	static const char sp[] = "-- Savepoints.\n-- +oz Up\n"
+				 "CREATE TABLE s (id INTEGER);\n"
+				 "SAVEPOINT a;\n"
+				 "INSERT INTO s VALUES (1);\n"
+				 "ROLLBACK TO a;\n"
+				 "RELEASE a;\n"
+				 "INSERT INTO s VALUES (2);\n"
+				 "-- +oz Down\n"
+				 "DROP TABLE s;\n";
+	const struct embed_file set[] = {FILE_OF("0001_sp.sql", sp)};
+	assert_int_equal(
+		store_migrate_upgrade_set(c, set, 1, "head", &st), OZ_OK);
+	assert_int_equal(test_db_int(c, "SELECT sum(id) FROM s"), 2);
+	assert_int_equal(
+		store_migrate_downgrade_set(c, set, 1, "base", &st), OZ_OK);
+	assert_false(has_table(c, "s"));
+}
+
+static void
 read_only_database_fails_cleanly(void **state)
 {
 	store_conn *c = *state;
@@ -1113,6 +1136,7 @@ main(void)
 		T(foreign_key_violation_fails_migration),
 		T(table_rebuild_keeps_referencing_rows),
 		T(migration_may_not_commit),
+		T(migration_may_use_savepoints),
 		T(read_only_database_fails_cleanly),
 		T(refuses_inside_transaction),
 		T(relative_targets_move_by_n),
