@@ -15,6 +15,7 @@ surfaces as OzError; nothing is repeated behind the caller's back.
 import itertools
 import os
 import random
+import ssl
 import threading
 import time
 import uuid
@@ -51,9 +52,10 @@ class _Pool:
     """Idle connections to one URL. A connection is used by one call at a
     time; at most max_idle are kept between calls."""
 
-    def __init__(self, url, max_idle, max_message):
+    def __init__(self, url, max_idle, max_message, tls=None):
         transport.parse_url(url)  # raise ValueError early on a bad URL
         self.url = url
+        self.tls = tls or (None, None)  # (SSLContext, server name)
         self.max_idle = max_idle
         self.max_message = max_message
         self._idle = []
@@ -71,8 +73,9 @@ class _Pool:
                 if conn is None:
                     self.dials += 1
             if conn is None:
-                return transport.Connection(self.url, deadline,
-                                            self.max_message)
+                return transport.Connection(
+                    self.url, deadline, self.max_message, tls=self.tls[0],
+                    tls_server_name=self.tls[1])
             if conn.looks_alive():
                 return conn
             conn.close()  # the server went away while it sat idle
@@ -105,11 +108,18 @@ class Client:
     pool_size    idle connections kept for reuse
     max_message_bytes  largest request sent (bigger: RESOURCE_EXHAUSTED,
                  not sent) and reply accepted; match the server's limit
+    tls_ca       tls+tcp://: PEM file of the CA that signed the server's
+                 certificate; None means the server is NOT verified
+    tls_server_name  name expected in the server's certificate (default:
+                 the URL's host)
+    tls_cert, tls_key  PEM files of a client certificate, for servers that
+                 require one (--tls-ca)
     """
 
     def __init__(self, url=DEFAULT_URL, timeout=5.0, token=None,
                  metadata=None, retries=3, retry_writes=False, pool_size=8,
-                 max_message_bytes=4 * 1024 * 1024):
+                 max_message_bytes=4 * 1024 * 1024, tls_ca=None,
+                 tls_server_name=None, tls_cert=None, tls_key=None):
         self.url = url
         self.timeout = float(timeout)
         self.token = token
@@ -117,12 +127,17 @@ class Client:
         self.retries = int(retries)
         self.retry_writes = bool(retry_writes)
         self.max_message_bytes = int(max_message_bytes)
-        self._pool = _Pool(url, pool_size, self.max_message_bytes + 1024)
+        tls = None
+        if url.startswith("tls+tcp://"):
+            tls = (_tls_context(tls_ca, tls_cert, tls_key), tls_server_name)
+        self._pool = _Pool(url, pool_size, self.max_message_bytes + 1024,
+                           tls)
         self._ids = itertools.count(random.getrandbits(31))
         self.users = Users(self)
         self.tasks = Tasks(self)
         self.health = Health(self)
         self.reflection = Reflection(self)
+        self._attempts_lock = threading.Lock()
         self.attempts = 0  # requests put on the wire (tests read it)
 
     # --- lifecycle ----------------------------------------------------------
@@ -209,7 +224,8 @@ class Client:
         except transport.TransportError as e:
             raise _Attempt(OzError(Code.UNAVAILABLE, str(e), method=method,
                                    local=True), sent=False) from None
-        self.attempts += 1
+        with self._attempts_lock:
+            self.attempts += 1
         try:
             body = conn.call(rid, wire, deadline)
         except transport.TransportTimeout:
@@ -247,6 +263,21 @@ class Client:
                       [FieldViolation(d.field, d.description)
                        for d in st.details], method=method)
         raise _Attempt(err, sent=st.code != Code.UNAVAILABLE)
+
+
+def _tls_context(ca, cert, key):
+    """TLS 1.2+ client context: verifies the server against ca (file), or
+    not at all when ca is None; presents cert/key when given."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    if ca:
+        ctx.load_verify_locations(cafile=ca)
+    else:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    if cert:
+        ctx.load_cert_chain(cert, key)
+    return ctx
 
 
 def _new_key():

@@ -129,8 +129,24 @@ class OzdProcess:
             self.proc.wait(5)
         return self._reap()
 
-    def pause(self):
+    def pause(self, timeout=5.0):
+        """SIGSTOP, and wait until every thread is really stopped (signal
+        delivery is asynchronous)."""
         self.proc.send_signal(signal.SIGSTOP)
+        deadline = time.monotonic() + timeout
+        task_dir = "/proc/%d/task" % self.proc.pid
+        while time.monotonic() < deadline:
+            states = []
+            for tid in os.listdir(task_dir):
+                try:
+                    with open("%s/%s/stat" % (task_dir, tid)) as fh:
+                        states.append(fh.read().rsplit(")", 1)[1].split()[0])
+                except OSError:
+                    pass
+            if states and all(s in ("T", "t") for s in states):
+                return
+            time.sleep(0.005)
+        raise RuntimeError("ozd did not stop within %.0f s" % timeout)
 
     def resume(self):
         self.proc.send_signal(signal.SIGCONT)

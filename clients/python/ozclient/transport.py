@@ -1,4 +1,5 @@
-"""ozclient.transport -- a small nng SP "req0" client over tcp, ipc and ws.
+"""ozclient.transport -- a small nng SP "req0" client over tcp, tls+tcp, ipc
+and ws.
 
 Written from docs/protocol.md, not from nng's code: it speaks just enough of
 the Scalability Protocols to send one request and read its reply on a
@@ -11,6 +12,7 @@ import hashlib
 import os
 import select
 import socket
+import ssl
 import struct
 import time
 import urllib.parse
@@ -51,13 +53,14 @@ def parse_url(url):
         if not rest:
             raise ValueError("ipc URL without a path: %r" % url)
         return scheme, rest
-    if scheme in ("tcp", "ws"):
-        parts = urllib.parse.urlsplit(url)
+    if scheme in ("tcp", "tls+tcp", "ws"):
+        parts = urllib.parse.urlsplit(url.replace("tls+tcp://", "tcp://", 1))
         if not parts.hostname or not parts.port:
             raise ValueError("%s URL needs host and port: %r" % (scheme, url))
         path = parts.path or "/"
         return scheme, (parts.hostname, parts.port, path)
-    raise ValueError("unsupported scheme %r (tcp, ipc, ws)" % scheme)
+    raise ValueError("unsupported scheme %r (tcp, tls+tcp, ipc, ws)"
+                     % scheme)
 
 
 def _remaining(deadline):
@@ -73,14 +76,18 @@ class Connection:
 
     tap, if given, is called as tap(direction, data) with every byte string
     written ("tx") or read ("rx"), handshake included; capture_dump uses it.
+    tls is the ssl.SSLContext for tls+tcp:// URLs; tls_server_name the name
+    to verify in the server's certificate (default: the URL's host).
     """
 
     def __init__(self, url, deadline, max_message=DEFAULT_MAX_MESSAGE,
-                 tap=None):
+                 tap=None, tls=None, tls_server_name=None):
         self.url = url
         self.scheme, addr = parse_url(url)
         self.max_message = max_message
         self._tap = tap
+        self._tls = tls
+        self._tls_name = tls_server_name
         self._sock = None
         self._buf = b""
         try:
@@ -88,6 +95,9 @@ class Connection:
         except socket.timeout as e:
             self.close()
             raise TransportTimeout("connect to %s timed out" % url) from e
+        except ssl.SSLError as e:
+            self.close()
+            raise TransportError("TLS with %s: %s" % (url, e)) from e
         except OSError as e:
             self.close()
             raise TransportError("connect to %s: %s" % (url, e)) from e
@@ -108,6 +118,12 @@ class Connection:
                                          timeout=_remaining(deadline))
             s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self._sock = s
+            if self.scheme == "tls+tcp":
+                if self._tls is None:
+                    raise TransportError("tls+tcp:// needs a TLS context")
+                s.settimeout(_remaining(deadline))
+                self._sock = self._tls.wrap_socket(
+                    s, server_hostname=self._tls_name or host)
         if self.scheme == "ws":
             self._ws_upgrade(addr, deadline)
             return
@@ -182,14 +198,14 @@ class Connection:
 
     # --- messages ----------------------------------------------------------
     def _frame(self, msg):
-        if self.scheme == "tcp":
+        if self.scheme in ("tcp", "tls+tcp"):
             return struct.pack(">Q", len(msg)) + msg
         if self.scheme == "ipc":
             return b"\x01" + struct.pack(">Q", len(msg)) + msg
         return _ws_frame(msg)
 
     def _read_message(self, deadline):
-        if self.scheme == "tcp":
+        if self.scheme in ("tcp", "tls+tcp"):
             size = struct.unpack(">Q", self._read_exact(8, deadline))[0]
         elif self.scheme == "ipc":
             head = self._read_exact(9, deadline)
@@ -271,6 +287,8 @@ class Connection:
         something unexpected), so a pooled connection is not reused after a
         server restart. Does not block."""
         if self._sock is None or self._buf:
+            return False
+        if self.scheme == "tls+tcp" and self._sock.pending():
             return False
         try:
             r, _, _ = select.select([self._sock], [], [], 0)

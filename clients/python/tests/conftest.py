@@ -76,8 +76,17 @@ def fresh_server():
 
 @pytest.fixture
 def oz(server):
+    alive(server)
     with server.client(timeout=10) as c:
         yield c
+    alive(server)
+
+
+def alive(srv):
+    """Fails (with the server's log) if the shared ozd has died."""
+    if srv.proc is None or srv.proc.poll() is not None:
+        pytest.fail("the session's ozd is not running (exit %s):\n%s"
+                    % (srv.proc and srv.proc.returncode, srv.log()))
 
 
 @pytest.fixture

@@ -1,8 +1,6 @@
 """Every status code ozd returns, as ozclient raises it: one OzError type
 with .code (a Code), .message and .details."""
 
-import socket
-import struct
 import threading
 import time
 
