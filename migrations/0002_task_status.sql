@@ -1,5 +1,4 @@
--- Task status and update times, versions for etags, and the indexes that
--- list and order by them.
+-- Task status, update times and etag versions, with their indexes.
 
 -- +oz Up
 ALTER TABLE tasks ADD COLUMN status INTEGER NOT NULL DEFAULT 1
