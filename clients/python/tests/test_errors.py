@@ -203,3 +203,50 @@ def test_request_over_the_client_limit_is_not_sent(oz, server):
         e = raises(Code.RESOURCE_EXHAUSTED, small.users.create,
                    username="y" * 2000, email="y@example.com")
         assert e.local and small.attempts == before
+
+
+def test_malformed_request_ids_as_documented(server):
+    """docs/protocol.md 2.4: short message -> connection closed; id without
+    the high bit -> dropped, no reply; id with an empty body ->
+    INVALID_ARGUMENT."""
+    env = pb.rpc.Request(method="/grpc.health.v1.Health/Check")
+
+    def send_raw(msg, wait):
+        conn = transport.Connection(server.url, time.monotonic() + 5)
+        try:
+            conn._write(conn._frame(msg), time.monotonic() + 5)
+            return conn._read_message(time.monotonic() + wait)
+        finally:
+            conn.close()
+
+    with pytest.raises(transport.TransportError) as ei:
+        send_raw(b"\x80\x00", 5)
+    assert not isinstance(ei.value, transport.TransportTimeout)
+    with pytest.raises(transport.TransportTimeout):
+        send_raw(b"\x00\x00\x00\x05" + env.SerializeToString(), 0.5)
+    body = send_raw(b"\x80\x00\x00\x09", 5)
+    assert body[:4] == b"\x80\x00\x00\x09"
+    resp = pb.rpc.Response.FromString(body[4:])
+    assert resp.status.code == Code.INVALID_ARGUMENT
+
+
+def test_unauthenticated_without_the_right_token(tmp_path):
+    """Needs ozd --auth-token-file (issue 7); skipped until ozd has it."""
+    import subprocess
+    from ozclient.testing import OzdProcess, find_ozd
+    ozd = find_ozd()
+    helptext = subprocess.run([ozd, "--help"], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, timeout=10).stdout
+    if b"--auth-token-file" not in helptext:
+        pytest.skip("ozd has no --auth-token-file yet (issue 7)")
+    tokens = tmp_path / "tokens"
+    tokens.write_text("s3cret-token\n")
+    with OzdProcess(extra_args=["--auth-token-file", str(tokens)]) as srv:
+        with srv.client(timeout=5) as anon:
+            assert anon.health.check() == "SERVING"  # health needs none
+            raises(Code.UNAUTHENTICATED, anon.users.list_page)
+        with srv.client(timeout=5, token="wrong") as bad:
+            raises(Code.UNAUTHENTICATED, bad.users.list_page)
+        with srv.client(timeout=5, token="s3cret-token") as good:
+            assert good.users.list_page().total_size == 0
+        assert "s3cret-token" not in srv.log()
