@@ -1,6 +1,7 @@
 /* store/db.c -- SQLite connections: open with the right pragmas, cache
  * prepared statements, nest transactions, and map SQLite results to oz
  * codes. SQLite errors become oz codes here and nowhere else. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,25 @@ store_exec(store_conn *c, const char *sql, oz_status *st)
 	return OZ_OK;
 }
 
+/* The test-only commit hook (store.h); one load per COMMIT when unset. */
+static _Atomic(store_commit_hook_fn) commit_fn;
+static void *_Atomic commit_arg;
+
+void
+store_set_commit_hook(store_commit_hook_fn fn, void *arg)
+{
+	atomic_store(&commit_arg, arg);
+	atomic_store(&commit_fn, fn);
+}
+
+static int
+commit_hook(void *unused)
+{
+	(void) unused;
+	store_commit_hook_fn fn = atomic_load(&commit_fn);
+	return fn != NULL ? fn(atomic_load(&commit_arg)) : 0;
+}
+
 static oz_code
 set_pragmas(store_conn *c, oz_status *st)
 {
@@ -170,6 +190,7 @@ store_open(store_conn **out, const store_config *cfg, oz_status *st)
 		goto fail;
 	}
 	sqlite3_extended_result_codes(c->db, 1);
+	sqlite3_commit_hook(c->db, commit_hook, NULL);
 	if ((rc = set_pragmas(c, st)) != OZ_OK) {
 		goto fail;
 	}

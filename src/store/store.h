@@ -94,6 +94,15 @@ oz_code store_optimize(store_conn *c, oz_status *st);
 /* Checkpoints the WAL into the database file (TRUNCATE). */
 oz_code store_checkpoint(store_conn *c, oz_status *st);
 
+/* Test-only fault injection (in the manner of SQLite's sqlite3FaultSim):
+ * while set, fn(arg) runs just before every COMMIT of a write transaction
+ * on any connection of this process; a non-zero return makes that COMMIT
+ * fail (SQLite rolls the transaction back and store_tx_end returns
+ * FAILED_PRECONDITION). NULL removes it. Servers never set it; it lets
+ * tests prove that a failed group commit acknowledges nothing. */
+typedef int (*store_commit_hook_fn)(void *arg);
+void store_set_commit_hook(store_commit_hook_fn fn, void *arg);
+
 /* Microseconds since the Unix epoch, the unit of every stored time. */
 int64_t store_now_us(void);
 
