@@ -55,7 +55,7 @@ seed_tasks(fixture *fx, int n, int64_t *owners)
 {
 	oz_status st;
 	for (int i = 0; i < N_OWNER; i++) {
-		char name[16], email[32];
+		char name[24], email[32];
 		snprintf(name, sizeof(name), "owner%d", i);
 		snprintf(email, sizeof(email), "owner%d@x.io", i);
 		owners[i] = fx_user(fx, name, email)->id;

@@ -265,7 +265,7 @@ update_task_moves_update_time_and_version(void **state)
 	in.id = c->id;
 	in.status = (Oz__V1__TaskStatus) IN_PROGRESS;
 	int64_t last = us(c->update_time);
-	char prefix[8];
+	char prefix[16];
 	for (int v = 2; v <= 4; v++) {
 		assert_int_equal(update(fx, &in, 0, NULL, &out), OZ_OK);
 		assert_true(us(out.update_time) > last);
