@@ -184,6 +184,8 @@ class Connection:
             data = self._sock.recv(65536)
         except socket.timeout as e:
             raise TransportTimeout("receive timed out") from e
+        except OSError as e:
+            raise TransportError("receive: %s" % e, True) from e
         if not data:
             raise TransportError("connection closed by the server", True)
         if self._tap:
