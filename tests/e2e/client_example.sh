@@ -29,13 +29,13 @@ fail() {
 	exit 1
 }
 
-# A sanitizer build (build/address-undefined) needs the same flags to link.
+# A sanitizer build needs the same flags to link against: read them off
+# the library's undefined symbols.
 san=""
-case $(basename "$OZ_BUILD") in
-address* | thread* | undefined*)
-	san=$(basename "$OZ_BUILD" | tr - ,)
-	;;
-esac
+syms=$(nm -D "$OZ_BUILD/liboz-client.so" 2>/dev/null || true)
+case $syms in *__asan_*) san="address" ;; esac
+case $syms in *__ubsan_*) san="${san:+$san,}undefined" ;; esac
+case $syms in *__tsan_*) san="${san:+$san,}thread" ;; esac
 
 PREFIX="$TMP/prefix"
 make -s -C "$ROOT" BUILD="$OZ_BUILD" SANITIZE="$san" install \
@@ -49,8 +49,11 @@ done
 export PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig"
 cflags=$(pkg-config --cflags oz-client) || fail "pkg-config --cflags"
 libs=$(pkg-config --libs oz-client) || fail "pkg-config --libs"
+# Static: the archive itself, then its dependencies (without -loz-client,
+# which would pull the shared library back in).
 static_libs=$(pkg-config --static --libs oz-client) ||
 	fail "pkg-config --static --libs"
+static_libs=$(echo "$static_libs" | sed 's/-loz-client//')
 sanflag=""
 [ -n "$san" ] && sanflag="-fsanitize=$san"
 # shellcheck disable=SC2086
@@ -87,4 +90,6 @@ LD_LIBRARY_PATH="$PREFIX/lib" ldd "$TMP/quickstart" | grep -q "$PREFIX/lib/liboz
 "$TMP/quickstart-static" "$URL" bob >"$TMP/out" 2>"$TMP/log" ||
 	fail "quickstart (static) failed"
 grep -q '^created user [0-9]* (bob)$' "$TMP/out" || fail "static: no user"
+ldd "$TMP/quickstart-static" | grep -q liboz-client &&
+	fail "quickstart-static needs liboz-client.so"
 echo "client_example.sh: ok"
