@@ -44,3 +44,24 @@ def test_documented_methods_are_exactly_the_proto_methods():
         for svc in mod.DESCRIPTOR.services_by_name.values():
             want |= {"/%s/%s" % (svc.full_name, m.name) for m in svc.methods}
     assert documented == want
+
+
+def test_section_9_shell_session_works_as_written(fresh_server, tmp_path):
+    """The protoc + nngcat commands of section 9, run verbatim except for
+    the server URL and the scratch directory."""
+    import shutil
+    if not shutil.which("nngcat"):
+        import pytest
+        pytest.skip("nngcat missing")
+    with open(DOC) as fh:
+        doc = fh.read()
+    section = doc[doc.index("## 9."):]
+    script = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+    script = script.replace("tcp://127.0.0.1:7878", fresh_server.url)
+    script = script.replace("/tmp/", str(tmp_path) + "/")
+    script = script.replace("-I/tmp ", "-I%s " % tmp_path)
+    r = subprocess.run(["sh", "-ec", script], cwd=ROOT, timeout=60,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = r.stdout.decode()
+    assert r.returncode == 0, out
+    assert 'username: "ann"' in out and "code:" not in out, out
