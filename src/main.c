@@ -42,8 +42,14 @@ static const char usage[] =
 	"last\n"
 	"                           commits may be lost on power loss)\n"
 	"  --busy-timeout DUR       OZ_BUSY_TIMEOUT. Default 30s\n"
-	"  --workers N              OZ_WORKERS: calls served at once. Default "
+	"  --max-inflight N         OZ_MAX_INFLIGHT: calls run at once; more\n"
+	"                           get RESOURCE_EXHAUSTED at once. Default "
 	"64\n"
+	"  --auth-token-file FILE   OZ_AUTH_TOKEN_FILE: require metadata\n"
+	"                           \"authorization: Bearer TOKEN\" with a "
+	"token\n"
+	"                           of FILE (one per line) on every call but\n"
+	"                           health\n"
 	"  --max-message-bytes N    OZ_MAX_MESSAGE_BYTES. Default 4194304\n"
 	"  --default-timeout DUR    OZ_DEFAULT_TIMEOUT: deadline of calls "
 	"that\n"
@@ -73,6 +79,7 @@ struct options {
 	char url[VALUE_MAX];
 	char listen_buf[VALUE_MAX]; /* OZ_LISTEN, split in place. */
 	char tls_cert[VALUE_MAX], tls_key[VALUE_MAX], tls_ca[VALUE_MAX];
+	char token_file[VALUE_MAX];
 };
 
 static int
@@ -141,11 +148,15 @@ apply(struct options *o, const char *name, const char *val)
 			return fail_usage("bad --busy-timeout %s", val);
 		}
 		o->srv.store.busy_timeout_ms = ms;
-	} else if (strcmp(name, "workers") == 0) {
+	} else if (strcmp(name, "max-inflight") == 0) {
 		if (parse_long(val, 1, 1024, &n) != 0) {
-			return fail_usage("bad --workers %s (1..1024)", val);
+			return fail_usage(
+				"bad --max-inflight %s (1..1024)", val);
 		}
-		o->srv.workers = (int) n;
+		o->srv.max_inflight = (int) n;
+	} else if (strcmp(name, "auth-token-file") == 0) {
+		snprintf(o->token_file, sizeof(o->token_file), "%s", val);
+		o->srv.auth_token_file = o->token_file;
 	} else if (strcmp(name, "max-message-bytes") == 0) {
 		if (parse_long(val, 1024, 1L << 30, &n) != 0) {
 			return fail_usage("bad --max-message-bytes %s", val);
@@ -198,7 +209,8 @@ static const struct {
 	{"database-url", "DATABASE_URL"},
 	{"synchronous", "OZ_SYNCHRONOUS"},
 	{"busy-timeout", "OZ_BUSY_TIMEOUT"},
-	{"workers", "OZ_WORKERS"},
+	{"max-inflight", "OZ_MAX_INFLIGHT"},
+	{"auth-token-file", "OZ_AUTH_TOKEN_FILE"},
 	{"max-message-bytes", "OZ_MAX_MESSAGE_BYTES"},
 	{"default-timeout", "OZ_DEFAULT_TIMEOUT"},
 	{"drain-timeout", "OZ_DRAIN_TIMEOUT"},
@@ -246,7 +258,8 @@ static const struct option long_opts[] = {
 	{"database-url", required_argument, NULL, 1},
 	{"synchronous", required_argument, NULL, 1},
 	{"busy-timeout", required_argument, NULL, 1},
-	{"workers", required_argument, NULL, 1},
+	{"max-inflight", required_argument, NULL, 1},
+	{"auth-token-file", required_argument, NULL, 1},
 	{"max-message-bytes", required_argument, NULL, 1},
 	{"default-timeout", required_argument, NULL, 1},
 	{"drain-timeout", required_argument, NULL, 1},
@@ -362,15 +375,16 @@ log_config(const struct options *o)
 		log_info("config listen=%s", s->listen[i]);
 	}
 	log_info("config database=%s synchronous=%s busy_timeout_ms=%d "
-		 "workers=%d max_message_bytes=%zu default_timeout_ms=%u "
+		 "max_inflight=%d max_message_bytes=%zu default_timeout_ms=%u "
 		 "drain_timeout_ms=%d group_commit=%s ipc_mode=%04o tls=%s "
-		 "client_certs=%s",
+		 "client_certs=%s auth=%s",
 		s->store.path, store_sync_name(s->store.synchronous),
-		s->store.busy_timeout_ms, s->workers, s->max_message_bytes,
-		s->default_timeout_ms, o->drain_timeout_ms,
-		s->group_commit ? "on" : "off", s->ipc_mode,
-		s->tls_cert != NULL ? "on" : "off",
-		s->tls_ca != NULL ? "required" : "off");
+		s->store.busy_timeout_ms, s->max_inflight,
+		s->max_message_bytes, s->default_timeout_ms,
+		o->drain_timeout_ms, s->group_commit ? "on" : "off",
+		s->ipc_mode, s->tls_cert != NULL ? "on" : "off",
+		s->tls_ca != NULL ? "required" : "off",
+		s->auth_token_file != NULL ? "tokens" : "off");
 }
 
 static void

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "rpc/auth.h"
 #include "rpc/call.h"
 
 int64_t
@@ -55,7 +56,9 @@ check_metadata(rpc_call *call)
 			return oz_fail(&call->st, OZ_INVALID_ARGUMENT,
 				"metadata entry too large");
 		}
-		if (strcmp(md->key, "request-id") == 0) {
+		if (strcmp(md->key, "authorization") == 0) {
+			call->authorization = md->value;
+		} else if (strcmp(md->key, "request-id") == 0) {
 			call->request_id = md->value;
 			call->probe =
 				strcmp(md->value, RPC_PROBE_REQUEST_ID) == 0;
@@ -90,6 +93,15 @@ rpc_call_begin(rpc_call *call, const rpc_call_config *cfg, arena *a,
 	if (call->req->method[0] == '\0') {
 		oz_fail(&call->st, OZ_INVALID_ARGUMENT,
 			"request has no method");
+		return;
+	}
+	if (cfg->auth != NULL &&
+		strcmp(call->req->method, RPC_HEALTH_METHOD) != 0 &&
+		(call->authorization == NULL ||
+			!rpc_auth_check(cfg->auth, call->authorization))) {
+		oz_fail(&call->st, OZ_UNAUTHENTICATED,
+			"missing or invalid authorization: send metadata "
+			"\"authorization: Bearer <token>\"");
 		return;
 	}
 	call->method = dispatch_find(call->req->method);

@@ -4,7 +4,10 @@
  * envelope decode, method lookup, metadata limits, deadline, payload
  * decode. The server (and the fuzz harness) drive a call in three steps:
  * rpc_call_begin, rpc_call_run (on the connection the method's kind needs),
- * rpc_call_reply. Everything is allocated from the call's arena. */
+ * rpc_call_reply. With cfg->auth set, every method but Health/Check needs
+ * "authorization: Bearer <token>" metadata (else UNAUTHENTICATED, checked
+ * before the method is looked up). Everything is allocated from the call's
+ * arena. */
 #ifndef OZ_RPC_CALL_H
 #define OZ_RPC_CALL_H
 
@@ -29,6 +32,7 @@
 typedef struct rpc_call_config {
 	uint32_t default_timeout_ms; /* Deadline when a request has 0. */
 	size_t max_message_bytes;    /* Largest reply the server sends. */
+	const struct rpc_auth *auth; /* NULL: no token needed. */
 } rpc_call_config;
 
 typedef struct rpc_call {
@@ -38,11 +42,12 @@ typedef struct rpc_call {
 	Oz__Rpc__V1__Request *req;
 	ProtobufCMessage *input;
 	ProtobufCMessage *output;
-	const char *request_id; /* The "request-id" metadata, or NULL. */
-	int64_t start_us;       /* Monotonic time the request arrived. */
-	int64_t deadline_us;    /* Monotonic deadline. */
-	bool ran;               /* True once the handler has run. */
-	bool probe;             /* ozd's own listener probe. */
+	const char *request_id;    /* The "request-id" metadata, or NULL. */
+	const char *authorization; /* The "authorization" metadata. */
+	int64_t start_us;          /* Monotonic time the request arrived. */
+	int64_t deadline_us;       /* Monotonic deadline. */
+	bool ran;                  /* True once the handler has run. */
+	bool probe;                /* ozd's own listener probe. */
 	oz_status st;
 } rpc_call;
 

@@ -24,6 +24,9 @@ typedef struct rpc_method {
 	rpc_kind kind;
 } rpc_method;
 
+/* The one method that needs no token and is answered while draining. */
+#define RPC_HEALTH_METHOD "/grpc.health.v1.Health/Check"
+
 /* Returns the row for a full method name, or NULL when there is none. */
 const rpc_method *dispatch_find(const char *name);
 

@@ -14,6 +14,7 @@
 
 #include "core/arena.h"
 #include "core/log.h"
+#include "rpc/auth.h"
 #include "rpc/call.h"
 #include "rpc/listener.h"
 #include "rpc/server.h"
@@ -40,6 +41,7 @@ struct rpc_server {
 	struct worker *workers;
 	int n_workers;
 	rpc_writer *writer;
+	rpc_auth *auth;
 	bool memory; /* :memory: -- every call goes through the writer. */
 	atomic_bool serving;
 	atomic_bool stopping;
@@ -57,7 +59,7 @@ rpc_server_config_init(rpc_server_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->listen[0] = "tcp://127.0.0.1:7878";
 	cfg->n_listen = 1;
-	cfg->workers = 64;
+	cfg->max_inflight = 64;
 	cfg->max_message_bytes = 4u << 20;
 	cfg->default_timeout_ms = 30000;
 	cfg->ipc_mode = 0600;
@@ -79,7 +81,7 @@ log_call(const rpc_call *call)
 
 /* Runs one decoded call where its kind says. */
 static void
-execute(struct worker *w, rpc_call *call)
+execute(struct worker *w, rpc_call *call, bool admitted)
 {
 	rpc_server *s = w->srv;
 	bool serving = atomic_load(&s->serving);
@@ -89,6 +91,12 @@ execute(struct worker *w, rpc_call *call)
 	if (!serving && call->method->kind != RPC_NODB) {
 		rpc_call_fail(call, OZ_UNAVAILABLE,
 			"server is shutting down; retry on another server");
+		return;
+	}
+	if (!admitted && call->method->kind != RPC_NODB) {
+		rpc_call_fail(call, OZ_RESOURCE_EXHAUSTED,
+			"server is at its limit of calls in flight; retry "
+			"with backoff");
 		return;
 	}
 	if (call->method->kind == RPC_WRITE ||
@@ -129,10 +137,10 @@ serve_one(struct worker *w, nng_msg *msg)
 {
 	rpc_server *s = w->srv;
 	rpc_call call;
-	atomic_fetch_add(&s->running, 1);
+	bool admitted = atomic_fetch_add(&s->running, 1) < s->cfg.max_inflight;
 	rpc_call_begin(&call, &s->call_cfg, &w->arena, nng_msg_body(msg),
 		nng_msg_len(msg));
-	execute(w, &call);
+	execute(w, &call, admitted);
 	int rv = fill_reply(msg, &call);
 	log_call(&call);
 	if (rv == 0) {
@@ -259,7 +267,10 @@ rpc_server_start(rpc_server **out, const rpc_server_config *cfg, oz_status *st)
 	s->call_cfg.default_timeout_ms = cfg->default_timeout_ms;
 	s->call_cfg.max_message_bytes = cfg->max_message_bytes;
 	s->memory = store_config_is_memory(&cfg->store);
-	s->n_workers = cfg->workers > 0 ? cfg->workers : 1;
+	if (s->cfg.max_inflight < 1) {
+		s->cfg.max_inflight = 1;
+	}
+	s->n_workers = s->cfg.max_inflight + RPC_SPARE_WORKERS;
 	atomic_init(&s->serving, true);
 	atomic_init(&s->stopping, false);
 	atomic_init(&s->running, 0);
@@ -271,6 +282,12 @@ rpc_server_start(rpc_server **out, const rpc_server_config *cfg, oz_status *st)
 		free(s);
 		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
 	}
+	if (cfg->auth_token_file != NULL &&
+		(rc = rpc_auth_load(cfg->auth_token_file, &s->auth, st)) !=
+			OZ_OK) {
+		goto fail;
+	}
+	s->call_cfg.auth = s->auth;
 	rc = rpc_writer_start(&s->writer, &cfg->store, cfg->group_commit, st);
 	if (rc != OZ_OK) {
 		goto fail;
@@ -315,6 +332,12 @@ rpc_server_wait_idle(rpc_server *s, int timeout_ms)
 		nanosleep(&ts, NULL);
 	}
 	return true;
+}
+
+int
+rpc_server_inflight(rpc_server *s)
+{
+	return atomic_load(&s->running);
 }
 
 long
@@ -363,6 +386,7 @@ rpc_server_stop(rpc_server *s)
 	}
 	nng_close(s->sock);
 	rpc_writer_stop(s->writer);
+	rpc_auth_free(s->auth);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
 	free(s->workers);

@@ -13,22 +13,28 @@
 
 #define RPC_LISTEN_MAX 16
 
+/* Worker threads beyond max_inflight: they answer RESOURCE_EXHAUSTED while
+ * the admitted calls run, so overload is refused promptly. */
+#define RPC_SPARE_WORKERS 8
+
 typedef struct rpc_server_config {
 	const char *listen[RPC_LISTEN_MAX]; /* URLs; at least one. */
 	size_t n_listen;
-	int workers;                 /* Requests served at once. */
+	int max_inflight;            /* Calls admitted at once; more get
+					RESOURCE_EXHAUSTED at once. */
 	size_t max_message_bytes;    /* Largest request and reply. */
 	uint32_t default_timeout_ms; /* Deadline of calls that give none. */
 	const char *tls_cert;        /* PEM files for tls+tcp:// */
 	const char *tls_key;
-	const char *tls_ca; /* If set, clients must present a cert. */
-	int ipc_mode;       /* Permissions of ipc:// socket files. */
-	bool group_commit;  /* false: one COMMIT per write call. */
+	const char *tls_ca;          /* If set, clients must present a cert. */
+	int ipc_mode;                /* Permissions of ipc:// socket files. */
+	bool group_commit;           /* false: one COMMIT per write call. */
+	const char *auth_token_file; /* If set, calls need a token. */
 	store_config store;
 } rpc_server_config;
 
-/* Fills the defaults: tcp://127.0.0.1:7878, 64 workers, 4 MiB, 30 s,
- * 0600, group commit on, the store's defaults. */
+/* Fills the defaults: tcp://127.0.0.1:7878, 64 calls in flight, 4 MiB,
+ * 30 s, 0600, group commit on, no tokens, the store's defaults. */
 void rpc_server_config_init(rpc_server_config *cfg);
 
 typedef struct rpc_server rpc_server;
@@ -50,6 +56,9 @@ bool rpc_server_wait_idle(rpc_server *s, int timeout_ms);
 /* Stops the workers and the writer (which runs PRAGMA optimize and
  * checkpoints the WAL), closes the socket and the database, frees s. */
 void rpc_server_stop(rpc_server *s);
+
+/* Calls received and not yet answered, right now. */
+int rpc_server_inflight(rpc_server *s);
 
 /* Calls answered since start (any status). */
 long rpc_server_calls(rpc_server *s);

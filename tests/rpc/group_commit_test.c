@@ -333,7 +333,7 @@ ok_write_is_visible_to_the_next_read_on_any_connection(void **state)
 	(void) state;
 	test_server t;
 	test_server_init(&t);
-	t.cfg.workers = 8;
+	t.cfg.max_inflight = 8;
 	test_server_start(&t);
 	nng_socket a, b;
 	assert_int_equal(wire_open(&a, t.url), 0);

@@ -313,7 +313,7 @@ bad_flags_and_urls_exit_two_with_a_message(void **state)
 	p->pid = 0;
 	assert_true(log_contains(p, "unsupported DATABASE_URL"));
 	snprintf(p->dburl, sizeof(p->dburl), "sqlite:///%s", p->db.path);
-	const char *const bad[] = {"--workers", "0", NULL};
+	const char *const bad[] = {"--max-inflight", "0", NULL};
 	p->pid = spawn(p, bad);
 	assert_int_equal(wait_exit(p->pid, 10000), 2);
 	p->pid = 0;

@@ -30,7 +30,7 @@ setup(void **state)
 {
 	test_server *t = calloc(1, sizeof(*t));
 	test_server_init(t);
-	t->cfg.workers = 32;
+	t->cfg.max_inflight = 32;
 	test_server_start(t);
 	*state = t;
 	return 0;
@@ -568,6 +568,116 @@ oversized_request_is_dropped_and_server_stays_up(void **state)
 	nng_close(s);
 }
 
+static void
+auth_token_is_required_except_for_health(void **state)
+{
+	test_server *t = *state;
+	test_server_fini(t);
+	test_server_init(t);
+	char path[400];
+	snprintf(path, sizeof(path), "%s/tokens", t->db.dir);
+	FILE *f = fopen(path, "w");
+	fputs("# oz tokens\n  secret-one  \n\nsecret-two\n", f);
+	fclose(f);
+	t->cfg.auth_token_file = path;
+	test_server_start(t);
+	nng_socket s = dial(t);
+	oz_status st;
+	Oz__V1__GetUserRequest get = OZ__V1__GET_USER_REQUEST__INIT;
+	get.id = 1;
+	ProtobufCMessage *out;
+	assert_int_equal(CALL(s, "/oz.v1.UserService/GetUser", get,
+				 oz__v1__user__descriptor, &out, &st),
+		OZ_UNAUTHENTICATED);
+	assert_non_null(strstr(st.message, "authorization"));
+	const char *bad[] = {"Bearer secret-on", "Bearer secret-one2",
+		"secret-one", "Bearer ", "bearer secret-one"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(wire_call_md(s, "/oz.v1.UserService/GetUser",
+					 &get.base, &oz__v1__user__descriptor,
+					 &out, "authorization", bad[i], &st),
+			OZ_UNAUTHENTICATED);
+	}
+	/* The right token gets through to the handler. */
+	assert_int_equal(wire_call_md(s, "/oz.v1.UserService/GetUser",
+				 &get.base, &oz__v1__user__descriptor, &out,
+				 "authorization", "Bearer secret-two", &st),
+		OZ_NOT_FOUND);
+	assert_int_equal(wire_call_md(s, "/oz.v1.UserService/GetUser",
+				 &get.base, &oz__v1__user__descriptor, &out,
+				 "authorization", "Bearer secret-one", &st),
+		OZ_NOT_FOUND);
+	/* Unknown methods are not revealed to strangers. */
+	assert_int_equal(CALL(s, "/oz.v1.UserService/Nope", get,
+				 oz__v1__user__descriptor, &out, &st),
+		OZ_UNAUTHENTICATED);
+	Oz__Rpc__V1__ListServicesRequest lr =
+		OZ__RPC__V1__LIST_SERVICES_REQUEST__INIT;
+	assert_int_equal(
+		CALL(s, "/oz.rpc.v1.Reflection/ListServices", lr,
+			oz__rpc__v1__list_services_response__descriptor, &out,
+			&st),
+		OZ_UNAUTHENTICATED);
+	Grpc__Health__V1__HealthCheckRequest hc =
+		GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
+	assert_int_equal(
+		CALL(s, "/grpc.health.v1.Health/Check", hc,
+			grpc__health__v1__health_check_response__descriptor,
+			&out, &st),
+		OZ_OK);
+	protobuf_c_message_free_unpacked(out, NULL);
+	nng_close(s);
+}
+
+static void
+overload_is_refused_promptly_with_resource_exhausted(void **state)
+{
+	test_server *t = *state;
+	test_server_fini(t);
+	test_server_init(t);
+	t->cfg.max_inflight = 2;
+	test_server_start(t);
+	/* Hold the write lock from outside: the writer's BEGIN IMMEDIATE
+	 * waits, so the two creates below stay in flight. */
+	store_conn *lock = test_db_file(&t->db);
+	oz_status st;
+	assert_int_equal(store_tx_begin(lock, STORE_TX_WRITE, &st), OZ_OK);
+	static struct race rc;
+	race_start(t, &rc, 2);
+	for (int i = 0; i < 500 && rpc_server_inflight(t->srv) < 2; i++) {
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	assert_int_equal(rpc_server_inflight(t->srv), 2);
+	nng_socket s = dial(t);
+	Oz__V1__GetUserRequest get = OZ__V1__GET_USER_REQUEST__INIT;
+	ProtobufCMessage *out;
+	assert_int_equal(CALL(s, "/oz.v1.UserService/GetUser", get,
+				 oz__v1__user__descriptor, &out, &st),
+		OZ_RESOURCE_EXHAUSTED);
+	/* Health is still answered. */
+	Grpc__Health__V1__HealthCheckRequest hc =
+		GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
+	assert_int_equal(
+		CALL(s, "/grpc.health.v1.Health/Check", hc,
+			grpc__health__v1__health_check_response__descriptor,
+			&out, &st),
+		OZ_OK);
+	protobuf_c_message_free_unpacked(out, NULL);
+	assert_int_equal(store_tx_end(lock, OZ_ABORTED, &st), OZ_ABORTED);
+	store_close(lock);
+	race_join(&rc);
+	assert_int_equal(rc.r[0].st.code, OZ_OK);
+	assert_int_equal(rc.r[1].st.code, OZ_OK);
+	/* Once they are done, calls are admitted again. */
+	get.id = 1;
+	assert_int_equal(CALL(s, "/oz.v1.UserService/GetUser", get,
+				 oz__v1__user__descriptor, &out, &st),
+		OZ_OK);
+	protobuf_c_message_free_unpacked(out, NULL);
+	nng_close(s);
+}
+
 int
 main(void)
 {
@@ -590,6 +700,12 @@ main(void)
 			setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			oversized_request_is_dropped_and_server_stays_up,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			auth_token_is_required_except_for_health, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			overload_is_refused_promptly_with_resource_exhausted,
 			setup, teardown),
 	};
 	return cmocka_run_group_tests_name("rpc/server", tests, NULL, NULL);

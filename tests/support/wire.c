@@ -47,14 +47,17 @@ wire_raw(nng_socket s, const void *buf, size_t len,
 }
 
 void
-wire_envelope(const char *method, const ProtobufCMessage *in,
-	uint32_t timeout_ms, uint8_t **buf, size_t *len)
+wire_envelope_md(const char *method, const ProtobufCMessage *in,
+	uint32_t timeout_ms, Oz__Rpc__V1__Metadata **md, size_t n,
+	uint8_t **buf, size_t *len)
 {
 	Oz__Rpc__V1__Request req = OZ__RPC__V1__REQUEST__INIT;
 	req.method = (char *) method;
 	req.timeout_ms = timeout_ms;
-	size_t n = protobuf_c_message_get_packed_size(in);
-	req.payload.data = malloc(n + 1);
+	req.metadata = md;
+	req.n_metadata = n;
+	size_t pn = protobuf_c_message_get_packed_size(in);
+	req.payload.data = malloc(pn + 1);
 	req.payload.len = protobuf_c_message_pack(in, req.payload.data);
 	*len = oz__rpc__v1__request__get_packed_size(&req);
 	*buf = malloc(*len + 1);
@@ -62,17 +65,22 @@ wire_envelope(const char *method, const ProtobufCMessage *in,
 	free(req.payload.data);
 }
 
-oz_code
-wire_call(nng_socket s, const char *method, const ProtobufCMessage *in,
-	const ProtobufCMessageDescriptor *out_desc, ProtobufCMessage **out,
-	uint32_t timeout_ms, oz_status *st)
+void
+wire_envelope(const char *method, const ProtobufCMessage *in,
+	uint32_t timeout_ms, uint8_t **buf, size_t *len)
 {
-	uint8_t *buf;
-	size_t len;
+	wire_envelope_md(method, in, timeout_ms, NULL, 0, buf, len);
+}
+
+/* Sends an envelope and turns the reply into st and *out. */
+static oz_code
+exchange(nng_socket s, uint8_t *buf, size_t len,
+	const ProtobufCMessageDescriptor *out_desc, ProtobufCMessage **out,
+	oz_status *st)
+{
 	Oz__Rpc__V1__Response *r;
 	*out = NULL;
 	oz_status_clear(st);
-	wire_envelope(method, in, timeout_ms, &buf, &len);
 	int rv = wire_raw(s, buf, len, &r);
 	free(buf);
 	if (rv != 0) {
@@ -97,4 +105,30 @@ wire_call(nng_socket s, const char *method, const ProtobufCMessage *in,
 	}
 	oz__rpc__v1__response__free_unpacked(r, NULL);
 	return st->code;
+}
+
+oz_code
+wire_call(nng_socket s, const char *method, const ProtobufCMessage *in,
+	const ProtobufCMessageDescriptor *out_desc, ProtobufCMessage **out,
+	uint32_t timeout_ms, oz_status *st)
+{
+	uint8_t *buf;
+	size_t len;
+	wire_envelope(method, in, timeout_ms, &buf, &len);
+	return exchange(s, buf, len, out_desc, out, st);
+}
+
+oz_code
+wire_call_md(nng_socket s, const char *method, const ProtobufCMessage *in,
+	const ProtobufCMessageDescriptor *out_desc, ProtobufCMessage **out,
+	const char *key, const char *value, oz_status *st)
+{
+	Oz__Rpc__V1__Metadata md = OZ__RPC__V1__METADATA__INIT;
+	Oz__Rpc__V1__Metadata *mdp = &md;
+	md.key = (char *) key;
+	md.value = (char *) value;
+	uint8_t *buf;
+	size_t len;
+	wire_envelope_md(method, in, 0, &mdp, 1, &buf, &len);
+	return exchange(s, buf, len, out_desc, out, st);
 }

@@ -32,8 +32,19 @@ oz_code wire_call(nng_socket s, const char *method, const ProtobufCMessage *in,
 	const ProtobufCMessageDescriptor *out_desc, ProtobufCMessage **out,
 	uint32_t timeout_ms, oz_status *st);
 
+/* Like wire_call, with one metadata entry key: value (e.g. authorization). */
+oz_code wire_call_md(nng_socket s, const char *method,
+	const ProtobufCMessage *in, const ProtobufCMessageDescriptor *out_desc,
+	ProtobufCMessage **out, const char *key, const char *value,
+	oz_status *st);
+
 /* Builds the envelope bytes for method/in. OUT: *buf (malloc'd), *len. */
 void wire_envelope(const char *method, const ProtobufCMessage *in,
 	uint32_t timeout_ms, uint8_t **buf, size_t *len);
+
+/* Like wire_envelope, with metadata entries (n of them; may be 0). */
+void wire_envelope_md(const char *method, const ProtobufCMessage *in,
+	uint32_t timeout_ms, Oz__Rpc__V1__Metadata **md, size_t n,
+	uint8_t **buf, size_t *len);
 
 #endif /* OZ_TESTS_WIRE_H */

@@ -1,0 +1,95 @@
+/* rpc/auth.c -- the token file and the constant-time check. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rpc/auth.h"
+
+#define TOKEN_MAX  512
+#define TOKENS_MAX 64
+
+struct rpc_auth {
+	int n;
+	size_t len[TOKENS_MAX];
+	char token[TOKENS_MAX][TOKEN_MAX];
+};
+
+oz_code
+rpc_auth_load(const char *path, rpc_auth **out, oz_status *st)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		return oz_fail(st, OZ_INVALID_ARGUMENT,
+			"cannot read auth token file %s", path);
+	}
+	rpc_auth *a = calloc(1, sizeof(*a));
+	if (a == NULL) {
+		fclose(f);
+		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
+	}
+	char line[TOKEN_MAX + 2];
+	while (fgets(line, sizeof(line), f) != NULL && a->n < TOKENS_MAX) {
+		char *p = line;
+		while (isspace((unsigned char) *p)) {
+			p++;
+		}
+		size_t l = strlen(p);
+		while (l > 0 && isspace((unsigned char) p[l - 1])) {
+			p[--l] = '\0';
+		}
+		if (l == 0 || p[0] == '#' || l >= TOKEN_MAX) {
+			continue;
+		}
+		memcpy(a->token[a->n], p, l + 1);
+		a->len[a->n++] = l;
+	}
+	fclose(f);
+	if (a->n == 0) {
+		free(a);
+		return oz_fail(st, OZ_INVALID_ARGUMENT,
+			"auth token file %s holds no token", path);
+	}
+	*out = a;
+	return OZ_OK;
+}
+
+void
+rpc_auth_free(rpc_auth *a)
+{
+	free(a);
+}
+
+/* Compares the first n bytes of two TOKEN_MAX buffers without branching on
+ * their contents. */
+static unsigned
+differs(const char *x, size_t xl, const char *y, size_t yl)
+{
+	unsigned d = (unsigned) (xl ^ yl);
+	for (size_t i = 0; i < TOKEN_MAX; i++) {
+		d |= (unsigned) (unsigned char) (x[i] ^ y[i]);
+	}
+	return d;
+}
+
+bool
+rpc_auth_check(const rpc_auth *a, const char *header)
+{
+	static const char prefix[] = "Bearer ";
+	if (strncmp(header, prefix, sizeof(prefix) - 1) != 0) {
+		return false;
+	}
+	const char *tok = header + sizeof(prefix) - 1;
+	size_t tl = strlen(tok);
+	if (tl >= TOKEN_MAX) {
+		return false;
+	}
+	char given[TOKEN_MAX] = {0};
+	memcpy(given, tok, tl);
+	unsigned ok = 0;
+	/* Every token is compared, whichever matches. */
+	for (int i = 0; i < a->n; i++) {
+		ok |= differs(given, tl, a->token[i], a->len[i]) == 0;
+	}
+	return ok != 0;
+}
