@@ -20,6 +20,10 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
+for v in $(env | sed -n 's/^\(OZ_[A-Z0-9_]*\)=.*/\1/p') DATABASE_URL; do
+	unset "$v"
+done
+cd "$TMP" # ozd reads ./.env: keep the caller's out.
 
 fail() {
 	echo "interop_nngcat: FAIL: $*" >&2

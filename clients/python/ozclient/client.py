@@ -284,6 +284,14 @@ def _new_key():
     return uuid.UUID(bytes=os.urandom(16), version=4).hex
 
 
+def _set_masked(resource, mask, **fields):
+    """Sets each field that is not None and names it in the update mask."""
+    for path, value in fields.items():
+        if value is not None:
+            setattr(resource, path, value)
+            mask.paths.append(path)
+
+
 def _view(with_tasks):
     v = pb.users.USER_VIEW_WITH_TASKS if with_tasks else 0
     return v
@@ -369,11 +377,8 @@ class Users(_Service):
         req = pb.users.UpdateUserRequest(request_id=request_id or _new_key())
         req.user.id = id
         req.user.etag = etag or ""
-        for path, value in (("username", username), ("email", email),
-                            ("is_active", is_active)):
-            if value is not None:
-                setattr(req.user, path, value)
-                req.update_mask.paths.append(path)
+        _set_masked(req.user, req.update_mask, username=username,
+                    email=email, is_active=is_active)
         return self._call("UpdateUser", req, pb.resources.User, timeout)
 
     def delete(self, id, force=False, etag="", request_id=None,
@@ -424,13 +429,10 @@ class Tasks(_Service):
         req = pb.tasks.UpdateTaskRequest(request_id=request_id or _new_key())
         req.task.id = id
         req.task.etag = etag or ""
-        for path, value in (("title", title), ("description", description),
-                            ("status", status)):
-            if value is not None:
-                if path == "status":
-                    value = task_status(value)
-                setattr(req.task, path, value)
-                req.update_mask.paths.append(path)
+        if status is not None:
+            status = task_status(status)
+        _set_masked(req.task, req.update_mask, title=title,
+                    description=description, status=status)
         return self._call("UpdateTask", req, pb.resources.Task, timeout)
 
     def delete(self, id, etag="", request_id=None, timeout=None):

@@ -86,9 +86,13 @@ class OzdProcess:
         if self.proc is not None:
             raise RuntimeError("already running")
         self._log = open(self.log_path, "ab")
+        # ozd reads OZ_* variables and ./.env: keep the caller's out.
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("OZ_") and k != "DATABASE_URL"}
         self.proc = subprocess.Popen(self.args(), stdout=self._log,
                                      stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
+                                     stdin=subprocess.DEVNULL, cwd=self.dir,
+                                     env=env)
         deadline = time.monotonic() + self.start_timeout
         with Client(self.url, timeout=1.0, retries=0) as c:
             while True:

@@ -9,6 +9,18 @@ THREADS = 8
 ROUNDS = 40
 
 
+def run_threads(work, timeout):
+    """Runs work(k) for k in 0..THREADS-1 in threads; fails if any is still
+    running after timeout seconds."""
+    threads = [threading.Thread(target=work, args=(k,))
+               for k in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    assert not any(t.is_alive() for t in threads), "threads hung"
+
+
 def test_eight_threads_share_one_client(fresh_server):
     errors = []
     made = [[] for _ in range(THREADS)]
@@ -34,13 +46,7 @@ def test_eight_threads_share_one_client(fresh_server):
             except Exception as e:  # reported below, with the thread
                 errors.append((k, repr(e)))
 
-        threads = [threading.Thread(target=work, args=(k,))
-                   for k in range(THREADS)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(90)
-        assert not any(t.is_alive() for t in threads), "threads hung"
+        run_threads(work, 90)
         assert errors == []
         users = list(oz.users.list(page_size=1000))
         tasks = list(oz.tasks.list(page_size=1000))
@@ -64,12 +70,7 @@ def test_concurrent_creates_of_one_email_yield_one_user(fresh_server):
             except OzError as e:
                 results.append(e.code)
 
-        threads = [threading.Thread(target=work, args=(k,))
-                   for k in range(THREADS)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
+        run_threads(work, 60)
         ok = [r for r in results if isinstance(r, int)
               and not isinstance(r, Code)]
         assert len(ok) == 1
