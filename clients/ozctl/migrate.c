@@ -18,10 +18,10 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char db_help[] =
-	"  --database-url URL   database (default: DATABASE_URL from the "
-	"environment or\n"
-	"                       ./.env, else sqlite:///./app.db)\n";
+#define DB_HELP                                                               \
+	"  --database-url URL   database (default: DATABASE_URL from the "    \
+	"environment or\n"                                                    \
+	"                       ./.env, else sqlite:///./app.db)\n"
 
 /* Opens the database named by --database-url or DATABASE_URL. */
 static int
@@ -115,11 +115,9 @@ migrate_upgrade(ozctl *ctl, int argc, char **argv)
 	static const char help[] =
 		"Applies migrations up to TARGET: head (default), +N, or a "
 		"revision id\n"
-		"such as 0002. Prints the revision reached.\n";
-	char h[sizeof(help) + sizeof(db_help)];
-	snprintf(h, sizeof(h), "%s%s", help, db_help);
+		"such as 0002. Prints the revision reached.\n" DB_HELP;
 	return run_target(ctl, argc, argv,
-		"ozctl migrate upgrade [TARGET] [--database-url URL]", h,
+		"ozctl migrate upgrade [TARGET] [--database-url URL]", help,
 		"head", store_migrate_upgrade);
 }
 
@@ -130,11 +128,10 @@ migrate_downgrade(ozctl *ctl, int argc, char **argv)
 		"Undoes migrations down to TARGET: -N (default -1), base, or "
 		"a "
 		"revision id\n"
-		"(which stays applied). Prints the revision reached.\n";
-	char h[sizeof(help) + sizeof(db_help)];
-	snprintf(h, sizeof(h), "%s%s", help, db_help);
+		"(which stays applied). Prints the revision "
+		"reached.\n" DB_HELP;
 	return run_target(ctl, argc, argv,
-		"ozctl migrate downgrade [TARGET] [--database-url URL]", h,
+		"ozctl migrate downgrade [TARGET] [--database-url URL]", help,
 		"-1", store_migrate_downgrade);
 }
 
@@ -144,11 +141,9 @@ migrate_stamp(ozctl *ctl, int argc, char **argv)
 	static const char help[] =
 		"Records the database as being at TARGET (head, base or a "
 		"revision id)\n"
-		"without running any migration.\n";
-	char h[sizeof(help) + sizeof(db_help)];
-	snprintf(h, sizeof(h), "%s%s", help, db_help);
+		"without running any migration.\n" DB_HELP;
 	return run_target(ctl, argc, argv,
-		"ozctl migrate stamp TARGET [--database-url URL]", h, NULL,
+		"ozctl migrate stamp TARGET [--database-url URL]", help, NULL,
 		store_migrate_stamp);
 }
 
@@ -157,17 +152,14 @@ migrate_current(ozctl *ctl, int argc, char **argv)
 {
 	static const char usage[] =
 		"ozctl migrate current [--database-url URL]";
-	static const char help[] =
-		"Prints the database's revision and how many are pending.\n";
+	static const char help[] = "Prints the database's revision and how "
+				   "many are pending.\n" DB_HELP;
 	ozctl_opt o[] = {OZCTL_OPT("database-url", true)};
 	store_conn *db = NULL;
 	const char *pos[1];
 	int n_pos, rc;
-	char h[sizeof(help) + sizeof(db_help)];
-
-	snprintf(h, sizeof(h), "%s%s", help, db_help);
-	if (!ozctl_begin(
-		    ctl, argc, argv, o, N(o), pos, 0, &n_pos, usage, h, &rc)) {
+	if (!ozctl_begin(ctl, argc, argv, o, N(o), pos, 0, &n_pos, usage, help,
+		    &rc)) {
 		return rc;
 	}
 	if ((rc = open_db(&o[0], &db)) != 0) {
@@ -242,7 +234,7 @@ migrate_history(ozctl *ctl, int argc, char **argv)
 		"Lists every revision of this build, applied or not, and any "
 		"the database\n"
 		"records that this build does not know. -q: applied revisions "
-		"only.\n";
+		"only.\n" DB_HELP;
 	ozctl_opt o[] = {OZCTL_OPT("database-url", true)};
 	store_conn *db = NULL;
 	store_migrate_rev *revs;
@@ -251,11 +243,8 @@ migrate_history(ozctl *ctl, int argc, char **argv)
 	oz_status st;
 	const char *pos[1];
 	int n_pos, rc;
-	char h[sizeof(help) + sizeof(db_help)];
-
-	snprintf(h, sizeof(h), "%s%s", help, db_help);
-	if (!ozctl_begin(
-		    ctl, argc, argv, o, N(o), pos, 0, &n_pos, usage, h, &rc)) {
+	if (!ozctl_begin(ctl, argc, argv, o, N(o), pos, 0, &n_pos, usage, help,
+		    &rc)) {
 		return rc;
 	}
 	if ((rc = open_db(&o[0], &db)) != 0) {
@@ -282,17 +271,14 @@ migrate_check(ozctl *ctl, int argc, char **argv)
 		"migrations make\n"
 		"(no drift). Exit status 0 when it is, 4 "
 		"(FAILED_PRECONDITION) "
-		"when not.\n";
+		"when not.\n" DB_HELP;
 	ozctl_opt o[] = {OZCTL_OPT("database-url", true)};
 	store_conn *db = NULL;
 	oz_status st;
 	const char *pos[1];
 	int n_pos, rc;
-	char h[sizeof(help) + sizeof(db_help)];
-
-	snprintf(h, sizeof(h), "%s%s", help, db_help);
-	if (!ozctl_begin(
-		    ctl, argc, argv, o, N(o), pos, 0, &n_pos, usage, h, &rc)) {
+	if (!ozctl_begin(ctl, argc, argv, o, N(o), pos, 0, &n_pos, usage, help,
+		    &rc)) {
 		return rc;
 	}
 	if ((rc = open_db(&o[0], &db)) != 0) {

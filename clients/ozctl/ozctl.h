@@ -117,6 +117,25 @@ void ozctl_table_add(ozctl_table *t, const char *const *cells);
 /* Prints and frees the table. */
 void ozctl_table_print(ozctl_table *t, FILE *f);
 
+/* Prints n messages (users, tasks, ...) as a table. */
+typedef void (*ozctl_table_fn)(void *const *items, size_t n);
+
+/* Prints msg (a resource with an int64 id) as JSON with --json, its id
+ * with -q, else with table; then frees it. Returns an exit status. */
+int ozctl_show(ozctl *ctl, ProtobufCMessage *msg, ozctl_table_fn table);
+
+/* Calls the List method with req page by page (every page when all is
+ * true, else one), then prints the items of all pages as one list: one
+ * JSON object with the last next_page_token and total_size, ids, or a
+ * table. req's page_token and skip are changed while walking. Returns an
+ * exit status (errors printed). */
+int ozctl_list(ozctl *ctl, const char *method, ProtobufCMessage *req, bool all,
+	ozctl_table_fn table);
+
+/* Confirms a delete: {} with --json, nothing with -q, else "deleted WHAT
+ * ID". Returns 0. */
+int ozctl_deleted(ozctl *ctl, const char *what, int64_t id);
+
 /* Verbs: each returns an exit status. argv[0] is the verb's first
  * argument after its name. */
 int ozctl_users(ozctl *ctl, int argc, char **argv);
@@ -132,6 +151,6 @@ bool ozctl_task_status_parse(const char *s, Oz__V1__TaskStatus *out);
 const char *ozctl_task_status_name(Oz__V1__TaskStatus s);
 
 /* Prints a task table (used by users get --with-tasks too). */
-void ozctl_print_tasks(Oz__V1__Task *const *tasks, size_t n);
+void ozctl_print_tasks(void *const *tasks, size_t n);
 
 #endif /* OZ_OZCTL_H */

@@ -45,8 +45,9 @@ ozctl_task_status_name(Oz__V1__TaskStatus s)
 }
 
 void
-ozctl_print_tasks(Oz__V1__Task *const *tasks, size_t n)
+ozctl_print_tasks(void *const *items, size_t n)
 {
+	Oz__V1__Task *const *tasks = (Oz__V1__Task *const *) items;
 	static const char *const head[] = {"ID", "USER_ID", "STATUS", "TITLE",
 		"DESCRIPTION", "CREATED", "UPDATED"};
 	ozctl_table *t = ozctl_table_new(N(head), head);
@@ -63,22 +64,6 @@ ozctl_print_tasks(Oz__V1__Task *const *tasks, size_t n)
 		ozctl_table_add(t, row);
 	}
 	ozctl_table_print(t, stdout);
-}
-
-/* Prints one task in the selected format, then frees it. */
-static int
-show_task(ozctl *ctl, Oz__V1__Task *task)
-{
-	int rc = OZCTL_EXIT_OK;
-	if (ctl->json) {
-		rc = ozctl_print_json(&task->base);
-	} else if (ctl->quiet) {
-		printf("%lld\n", (long long) task->id);
-	} else {
-		ozctl_print_tasks(&task, 1);
-	}
-	oz_message_free(task);
-	return rc;
 }
 
 static int
@@ -156,7 +141,7 @@ tasks_create(ozctl *ctl, int argc, char **argv)
 	if (oz_task_create(c, &req, &t, &st) != OZ_OK) {
 		return ozctl_fail(&st);
 	}
-	return show_task(ctl, t);
+	return ozctl_show(ctl, &t->base, ozctl_print_tasks);
 }
 
 static int
@@ -184,48 +169,7 @@ tasks_get(ozctl *ctl, int argc, char **argv)
 	if (oz_task_get(c, &req, &t, &st) != OZ_OK) {
 		return ozctl_fail(&st);
 	}
-	return show_task(ctl, t);
-}
-
-#define MAX_PAGES 100000
-
-static int
-show_task_pages(ozctl *ctl, Oz__V1__ListTasksResponse **pages, size_t n)
-{
-	Oz__V1__ListTasksResponse all = OZ__V1__LIST_TASKS_RESPONSE__INIT;
-	size_t total = 0, k = 0;
-	int rc = OZCTL_EXIT_OK;
-	for (size_t i = 0; i < n; i++) {
-		total += pages[i]->n_tasks;
-	}
-	all.tasks = calloc(total > 0 ? total : 1, sizeof(Oz__V1__Task *));
-	if (all.tasks == NULL) {
-		fprintf(stderr, "ozctl: out of memory\n");
-		return OZCTL_EXIT_OTHER;
-	}
-	for (size_t i = 0; i < n; i++) {
-		for (size_t j = 0; j < pages[i]->n_tasks; j++) {
-			all.tasks[k++] = pages[i]->tasks[j];
-		}
-	}
-	all.n_tasks = total;
-	all.next_page_token = pages[n - 1]->next_page_token;
-	all.total_size = pages[n - 1]->total_size;
-	if (ctl->json) {
-		rc = ozctl_print_json(&all.base);
-	} else if (ctl->quiet) {
-		for (size_t i = 0; i < total; i++) {
-			printf("%lld\n", (long long) all.tasks[i]->id);
-		}
-	} else {
-		ozctl_print_tasks(all.tasks, total);
-		if (all.next_page_token[0] != '\0') {
-			printf("next page: --page-token %s\n",
-				all.next_page_token);
-		}
-	}
-	free(all.tasks);
-	return rc;
+	return ozctl_show(ctl, &t->base, ozctl_print_tasks);
 }
 
 static int
@@ -252,10 +196,6 @@ tasks_list(ozctl *ctl, int argc, char **argv)
 		OZCTL_OPT("all", false)};
 	Oz__V1__ListTasksRequest req = OZ__V1__LIST_TASKS_REQUEST__INIT;
 	Google__Protobuf__Int64Value uid = GOOGLE__PROTOBUF__INT64_VALUE__INIT;
-	Oz__V1__ListTasksResponse **pages = NULL;
-	size_t n_pages = 0;
-	oz_client *c;
-	oz_status st;
 	const char *pos[1];
 	int n_pos, rc;
 
@@ -275,38 +215,8 @@ tasks_list(ozctl *ctl, int argc, char **argv)
 	req.user_id = o[0].set ? &uid : NULL;
 	req.page_token = o[3].set ? (char *) o[3].value : "";
 	req.order_by = o[5].set ? (char *) o[5].value : "";
-	if ((c = ozctl_client(ctl, &rc)) == NULL) {
-		return rc;
-	}
-	for (rc = 0; n_pages < MAX_PAGES; n_pages++) {
-		Oz__V1__ListTasksResponse *page, **more;
-		if (oz_task_list(c, &req, &page, &st) != OZ_OK) {
-			rc = ozctl_fail(&st);
-			break;
-		}
-		more = realloc(pages, (n_pages + 1) * sizeof(*pages));
-		if (more == NULL) {
-			oz_message_free(page);
-			rc = OZCTL_EXIT_OTHER;
-			break;
-		}
-		pages = more;
-		pages[n_pages] = page;
-		if (!o[6].set || page->next_page_token[0] == '\0') {
-			n_pages++;
-			break;
-		}
-		req.page_token = page->next_page_token;
-		req.skip = 0;
-	}
-	if (rc == 0 && n_pages > 0) {
-		rc = show_task_pages(ctl, pages, n_pages);
-	}
-	for (size_t i = 0; i < n_pages; i++) {
-		oz_message_free(pages[i]);
-	}
-	free(pages);
-	return rc;
+	return ozctl_list(ctl, "/oz.v1.TaskService/ListTasks", &req.base,
+		o[6].set, ozctl_print_tasks);
 }
 
 static int
@@ -368,7 +278,7 @@ tasks_update(ozctl *ctl, int argc, char **argv)
 	if (oz_task_update(c, &req, &t, &st) != OZ_OK) {
 		return ozctl_fail(&st);
 	}
-	return show_task(ctl, t);
+	return ozctl_show(ctl, &t->base, ozctl_print_tasks);
 }
 
 static int
@@ -407,12 +317,7 @@ tasks_delete(ozctl *ctl, int argc, char **argv)
 	if (oz_task_delete(c, &req, &st) != OZ_OK) {
 		return ozctl_fail(&st);
 	}
-	if (ctl->json) {
-		printf("{}\n");
-	} else if (!ctl->quiet) {
-		printf("deleted task %lld\n", (long long) req.id);
-	}
-	return OZCTL_EXIT_OK;
+	return ozctl_deleted(ctl, "task", req.id);
 }
 
 int

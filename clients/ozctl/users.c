@@ -9,9 +9,12 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Prints users as a table; a single user's tasks (--with-tasks) follow in
+ * a second table. */
 static void
-print_user_table(Oz__V1__User *const *users, size_t n)
+print_users(void *const *items, size_t n)
 {
+	Oz__V1__User *const *users = (Oz__V1__User *const *) items;
 	static const char *const head[] = {
 		"ID", "USERNAME", "EMAIL", "ACTIVE", "CREATED", "UPDATED"};
 	ozctl_table *t = ozctl_table_new(N(head), head);
@@ -25,26 +28,11 @@ print_user_table(Oz__V1__User *const *users, size_t n)
 		ozctl_table_add(t, row);
 	}
 	ozctl_table_print(t, stdout);
-}
-
-/* Prints one user in the selected format, then frees it. */
-static int
-show_user(ozctl *ctl, Oz__V1__User *u)
-{
-	int rc = OZCTL_EXIT_OK;
-	if (ctl->json) {
-		rc = ozctl_print_json(&u->base);
-	} else if (ctl->quiet) {
-		printf("%lld\n", (long long) u->id);
-	} else {
-		print_user_table(&u, 1);
-		if (u->n_tasks > 0) {
-			printf("\n");
-			ozctl_print_tasks(u->tasks, u->n_tasks);
-		}
+	if (n == 1 && users[0]->n_tasks > 0) {
+		printf("\n");
+		ozctl_print_tasks(
+			(void *const *) users[0]->tasks, users[0]->n_tasks);
 	}
-	oz_message_free(u);
-	return rc;
 }
 
 static int
@@ -97,7 +85,7 @@ users_create(ozctl *ctl, int argc, char **argv)
 	if (oz_user_create(c, &req, &u, &st) != OZ_OK) {
 		return ozctl_fail(&st);
 	}
-	return show_user(ctl, u);
+	return ozctl_show(ctl, &u->base, print_users);
 }
 
 static int
@@ -150,50 +138,7 @@ users_get(ozctl *ctl, int argc, char **argv)
 	if (rc != OZ_OK) {
 		return ozctl_fail(&st);
 	}
-	return show_user(ctl, u);
-}
-
-#define MAX_PAGES 100000
-
-/* Prints pages[0..n) as one list: a table, ids, or one JSON object with
- * every user and the last page's next_page_token. */
-static int
-show_user_pages(ozctl *ctl, Oz__V1__ListUsersResponse **pages, size_t n)
-{
-	Oz__V1__ListUsersResponse all = OZ__V1__LIST_USERS_RESPONSE__INIT;
-	size_t total = 0, k = 0;
-	int rc = OZCTL_EXIT_OK;
-	for (size_t i = 0; i < n; i++) {
-		total += pages[i]->n_users;
-	}
-	all.users = calloc(total > 0 ? total : 1, sizeof(Oz__V1__User *));
-	if (all.users == NULL) {
-		fprintf(stderr, "ozctl: out of memory\n");
-		return OZCTL_EXIT_OTHER;
-	}
-	for (size_t i = 0; i < n; i++) {
-		for (size_t j = 0; j < pages[i]->n_users; j++) {
-			all.users[k++] = pages[i]->users[j];
-		}
-	}
-	all.n_users = total;
-	all.next_page_token = pages[n - 1]->next_page_token;
-	all.total_size = pages[n - 1]->total_size;
-	if (ctl->json) {
-		rc = ozctl_print_json(&all.base);
-	} else if (ctl->quiet) {
-		for (size_t i = 0; i < total; i++) {
-			printf("%lld\n", (long long) all.users[i]->id);
-		}
-	} else {
-		print_user_table(all.users, total);
-		if (all.next_page_token[0] != '\0') {
-			printf("next page: --page-token %s\n",
-				all.next_page_token);
-		}
-	}
-	free(all.users);
-	return rc;
+	return ozctl_show(ctl, &u->base, print_users);
 }
 
 static int
@@ -224,10 +169,6 @@ users_list(ozctl *ctl, int argc, char **argv)
 	Oz__V1__ListUsersRequest req = OZ__V1__LIST_USERS_REQUEST__INIT;
 	Google__Protobuf__BoolValue active =
 		GOOGLE__PROTOBUF__BOOL_VALUE__INIT;
-	Oz__V1__ListUsersResponse **pages = NULL;
-	size_t n_pages = 0;
-	oz_client *c;
-	oz_status st;
 	const char *pos[1];
 	int n_pos, rc;
 
@@ -250,38 +191,8 @@ users_list(ozctl *ctl, int argc, char **argv)
 		active.value = o[4].set;
 		req.is_active = &active;
 	}
-	if ((c = ozctl_client(ctl, &rc)) == NULL) {
-		return rc;
-	}
-	for (rc = 0; n_pages < MAX_PAGES; n_pages++) {
-		Oz__V1__ListUsersResponse *page, **more;
-		if (oz_user_list(c, &req, &page, &st) != OZ_OK) {
-			rc = ozctl_fail(&st);
-			break;
-		}
-		more = realloc(pages, (n_pages + 1) * sizeof(*pages));
-		if (more == NULL) {
-			oz_message_free(page);
-			rc = OZCTL_EXIT_OTHER;
-			break;
-		}
-		pages = more;
-		pages[n_pages] = page;
-		if (!o[6].set || page->next_page_token[0] == '\0') {
-			n_pages++;
-			break;
-		}
-		req.page_token = page->next_page_token;
-		req.skip = 0; /* The token already accounts for it. */
-	}
-	if (rc == 0 && n_pages > 0) {
-		rc = show_user_pages(ctl, pages, n_pages);
-	}
-	for (size_t i = 0; i < n_pages; i++) {
-		oz_message_free(pages[i]);
-	}
-	free(pages);
-	return rc;
+	return ozctl_list(ctl, "/oz.v1.UserService/ListUsers", &req.base,
+		o[6].set, print_users);
 }
 
 static int
@@ -352,7 +263,7 @@ users_update(ozctl *ctl, int argc, char **argv)
 	if (oz_user_update(c, &req, &u, &st) != OZ_OK) {
 		return ozctl_fail(&st);
 	}
-	return show_user(ctl, u);
+	return ozctl_show(ctl, &u->base, print_users);
 }
 
 static int
@@ -397,12 +308,7 @@ users_delete(ozctl *ctl, int argc, char **argv)
 	if (oz_user_delete(c, &req, &st) != OZ_OK) {
 		return ozctl_fail(&st);
 	}
-	if (ctl->json) {
-		printf("{}\n");
-	} else if (!ctl->quiet) {
-		printf("deleted user %lld\n", (long long) req.id);
-	}
-	return OZCTL_EXIT_OK;
+	return ozctl_deleted(ctl, "user", req.id);
 }
 
 int

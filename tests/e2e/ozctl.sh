@@ -22,43 +22,12 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
+HERE=$(cd "$(dirname "$0")" && pwd)
 unset OZ_URL OZ_TOKEN DATABASE_URL
 cd "$TMP" # ozd and ozctl read ./.env: keep the caller's out.
 
-fail() {
-	echo "ozctl.sh: FAIL: $*" >&2
-	[ -f "$TMP/err" ] && sed 's/^/  stderr: /' "$TMP/err" >&2
-	[ -f "$TMP/ozd.log" ] && tail -n 5 "$TMP/ozd.log" >&2
-	exit 1
-}
-
-# ok CMD...: runs ozctl, which must succeed; its stdout is in $TMP/out.
-ok() {
-	"$OZCTL" "$@" >"$TMP/out" 2>"$TMP/err" || fail "ozctl $* exited $?"
-}
-
-# status N CMD...: runs ozctl, which must exit with status N.
-status() {
-	want=$1
-	shift
-	rc=0
-	"$OZCTL" "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
-	[ "$rc" -eq "$want" ] || fail "ozctl $* exited $rc, want $want"
-}
-
-# jqt FILTER: the last output must satisfy the jq filter.
-jqt() {
-	jq -e "$1" "$TMP/out" >/dev/null || fail "jq '$1' on $(cat "$TMP/out")"
-}
-
-# err TEXT: stderr of the last command must contain TEXT.
-err() {
-	grep -qF -- "$1" "$TMP/err" || fail "stderr lacks '$1'"
-}
-
-val() {
-	jq -r "$1" "$TMP/out"
-}
+NAME=ozctl.sh
+. "$HERE/lib/ozctl.sh"
 
 start_server() {
 	url=$1
@@ -88,7 +57,7 @@ suite() {
 
 	# Health, methods, help, version.
 	ok health
-	[ "$(cat "$TMP/out")" = SERVING ] || fail "health: $(cat "$TMP/out")"
+	out_is SERVING
 	ok health --json
 	jqt '.status == "SERVING"'
 	status 3 health no.such.Service

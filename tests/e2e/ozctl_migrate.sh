@@ -12,31 +12,12 @@ set -eu
 : "${OZCTL:?OZCTL must point at the ozctl binary}"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/oz-migrate.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT INT TERM
+HERE=$(cd "$(dirname "$0")" && pwd)
 unset DATABASE_URL OZ_URL
 cd "$TMP"
 
-fail() {
-	echo "ozctl_migrate.sh: FAIL: $*" >&2
-	[ -f "$TMP/err" ] && sed 's/^/  stderr: /' "$TMP/err" >&2
-	exit 1
-}
-ok() {
-	"$OZCTL" "$@" >"$TMP/out" 2>"$TMP/err" || fail "ozctl $* exited $?"
-}
-status() {
-	want=$1
-	shift
-	rc=0
-	"$OZCTL" "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
-	[ "$rc" -eq "$want" ] || fail "ozctl $* exited $rc, want $want"
-}
-jqt() {
-	jq -e "$1" "$TMP/out" >/dev/null || fail "jq '$1' on $(cat "$TMP/out")"
-}
-out_is() {
-	[ "$(cat "$TMP/out")" = "$1" ] ||
-		fail "output '$(cat "$TMP/out")', want '$1'"
-}
+NAME=ozctl_migrate.sh
+. "$HERE/lib/ozctl.sh"
 
 export DATABASE_URL="sqlite:///$TMP/app.db"
 
@@ -85,8 +66,7 @@ out_is "$head"
 
 # Bad targets are INVALID_ARGUMENT (exit 5), a bad URL too.
 status 5 migrate upgrade 9999
-err_has() { grep -qF -- "$1" "$TMP/err" || fail "stderr lacks '$1'"; }
-err_has "ozctl: INVALID_ARGUMENT: "
+err "ozctl: INVALID_ARGUMENT: "
 status 5 migrate downgrade +1
 status 5 migrate current --database-url postgres://x/y
 status 2 migrate stamp
@@ -95,8 +75,8 @@ status 2 migrate sideways
 # Drift: a table no migration made is FAILED_PRECONDITION (exit 4).
 sqlite3 "$TMP/app.db" "CREATE TABLE stray (x INTEGER)"
 status 4 migrate check
-err_has "ozctl: FAILED_PRECONDITION: "
-err_has "drift"
+err "ozctl: FAILED_PRECONDITION: "
+err "drift"
 
 # Stamp records without running anything.
 ok migrate stamp base --database-url "sqlite:///$TMP/stamped.db"
