@@ -1,0 +1,208 @@
+#!/bin/sh
+# scripts/bench.sh -- `make bench`: the standard ozbench table.
+#
+# Seeds a fresh database (BENCH_USERS users, BENCH_TASKS tasks) in a
+# temporary directory, then for each run: starts ozd with --synchronous
+# full and then normal (and once with --no-group-commit), listening on
+# tcp://127.0.0.1:<random port> and ipc://, and measures each workload at
+# 1 and 32 calls in flight over both (reads only against FULL: synchronous
+# does not touch them), then the two ceilings (--ceiling-transport over
+# tcp and ipc, --ceiling-store with FULL and NORMAL). ozd runs with
+# --log-level warn (info writes one line per call).
+# Prints the Markdown table with the target ratios, then the JSON lines.
+#
+# `make bench-scale` (BENCH_SCALE=1): GetUser, ListTasks and mixed at 32
+# in flight over tcp:// on 10^4, 10^5 and 10^6 users with 10 tasks each.
+#
+# Environment: BUILD (build), BENCH_SECONDS (2) measured per row,
+# BENCH_WARMUP (0.5), BENCH_RUNS (1; the README table uses 3, medians),
+# BENCH_USERS (10000), BENCH_TASKS (50000), BENCH_OUT (JSON lines file,
+# default $BUILD/bench/results.jsonl; a .md next to it gets the table),
+# BENCH_SCALE_USERS ("10000 100000 1000000"). Touches nothing outside its
+# temporary directory and BENCH_OUT.
+set -eu
+
+BUILD=${BUILD:-build}
+OZD=${OZD:-$BUILD/ozd}
+OZBENCH=${OZBENCH:-$BUILD/ozbench}
+SECS=${BENCH_SECONDS:-2}
+WARM=${BENCH_WARMUP:-0.5}
+RUNS=${BENCH_RUNS:-1}
+USERS=${BENCH_USERS:-10000}
+TASKS=${BENCH_TASKS:-50000}
+OUT=${BENCH_OUT:-$BUILD/bench/results.jsonl}
+SCALE=${BENCH_SCALE:-}
+SCALE_USERS=${BENCH_SCALE_USERS:-10000 100000 1000000}
+
+mkdir -p "$(dirname "$OUT")"
+: >"$OUT"
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/oz-bench.XXXXXX")
+PID=""
+cleanup() {
+	stop_ozd
+	rm -rf "$TMP"
+}
+stop_ozd() {
+	if [ -n "$PID" ]; then
+		kill "$PID" 2>/dev/null || true
+		wait "$PID" 2>/dev/null || true
+		PID=""
+	fi
+}
+trap cleanup EXIT INT TERM
+
+# start_ozd DB SYNC [extra ozd flags]: sets PID, TCP and IPC.
+start_ozd() {
+	db=$1
+	sync=$2
+	shift 2
+	rm -f "$TMP/oz.sock"
+	tries=0
+	while :; do
+		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+		TCP="tcp://127.0.0.1:$port"
+		IPC="ipc://$TMP/oz.sock"
+		"$OZD" --database-url "sqlite:///$db" --listen "$TCP" \
+			--listen "$IPC" --synchronous "$sync" --log-level warn \
+			"$@" >>"$TMP/ozd.log" 2>&1 &
+		PID=$!
+		i=0
+		while [ $i -lt 50 ] && [ ! -S "$TMP/oz.sock" ] &&
+			kill -0 $PID 2>/dev/null; do
+			i=$((i + 1))
+			sleep 0.1
+		done
+		[ -S "$TMP/oz.sock" ] && return 0
+		stop_ozd
+		tries=$((tries + 1))
+		if [ $tries -ge 5 ]; then
+			tail -n 5 "$TMP/ozd.log" >&2
+			echo "bench.sh: ozd did not start" >&2
+			exit 1
+		fi
+	done
+}
+
+# one RUN USERS TASKS SYNC ARGS...: one ozbench row appended to OUT.
+one() {
+	r=$1
+	u=$2
+	t=$3
+	s=$4
+	shift 4
+	"$OZBENCH" --json --run "$r" --duration "$SECS" --warmup "$WARM" \
+		--seed-users "$u" --seed-tasks "$t" --sync "$s" "$@" >>"$OUT"
+}
+
+seed() {
+	"$OZBENCH" --database-url "sqlite:///$1" --seed-users "$2" \
+		--seed-tasks "$3" --seed-only
+}
+
+standard() {
+	db="$TMP/bench.db"
+	seed "$db" "$USERS" "$TASKS"
+	r=1
+	while [ $r -le "$RUNS" ]; do
+		for sync in full normal; do
+			start_ozd "$db" $sync
+			for url in "$TCP" "$IPC"; do
+				for n in 1 32; do
+					if [ $sync = full ]; then
+						wl="get_user list_tasks"
+					else
+						wl=""
+					fi
+					for w in $wl create_user update_task \
+						mixed; do
+						one $r "$USERS" "$TASKS" $sync \
+							--url "$url" \
+							--inflight $n \
+							--workload $w \
+							--server-pid $PID
+					done
+				done
+			done
+			stop_ozd
+		done
+		start_ozd "$db" full --no-group-commit
+		for w in create_user update_task; do
+			one $r "$USERS" "$TASKS" full --url "$TCP" \
+				--inflight 32 --workload $w --server-pid $PID \
+				--label no-group-commit
+		done
+		stop_ozd
+		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+		for url in "tcp://127.0.0.1:$port" "ipc://$TMP/echo.sock"; do
+			for n in 1 32; do
+				for w in get_user list_tasks create_user \
+					update_task mixed; do
+					one $r "$USERS" "$TASKS" full \
+						--ceiling-transport \
+						--url "$url" --inflight $n \
+						--workload $w
+				done
+			done
+		done
+		for n in 1 32; do
+			for w in get_user list_tasks; do
+				one $r "$USERS" "$TASKS" full --ceiling-store \
+					--database-url "sqlite:///$db" \
+					--inflight $n --workload $w 2>/dev/null
+			done
+			for sync in full normal; do
+				for w in create_user update_task mixed; do
+					one $r "$USERS" "$TASKS" $sync \
+						--ceiling-store \
+						--database-url "sqlite:///$db" \
+						--inflight $n --workload $w \
+						2>/dev/null
+				done
+			done
+		done
+		r=$((r + 1))
+	done
+}
+
+scale() {
+	for u in $SCALE_USERS; do
+		db="$TMP/scale-$u.db"
+		seed "$db" "$u" $((u * 10))
+		r=1
+		while [ $r -le "$RUNS" ]; do
+			start_ozd "$db" full
+			for w in get_user list_tasks mixed; do
+				one $r "$u" $((u * 10)) full --url "$TCP" \
+					--inflight 32 --workload $w \
+					--server-pid $PID --label scale
+			done
+			stop_ozd
+			r=$((r + 1))
+		done
+		rm -f "$db" "$db-wal" "$db-shm"
+	done
+}
+
+machine() {
+	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+	fs=$(df -T "$TMP" | awk 'NR == 2 { print $2 }')
+	echo "Machine: $(nproc) CPUs ($cpu), $(uname -sr), database on $fs" \
+		"($TMP), $(date -u +%Y-%m-%dT%H:%MZ)."
+	echo "ozd --log-level warn; ${SECS}s measured after ${WARM}s warm-up" \
+		"per row; $RUNS run(s), medians shown."
+	echo
+}
+
+if [ -n "$SCALE" ]; then
+	scale
+else
+	standard
+fi
+{
+	machine
+	"$OZBENCH" --report "$OUT"
+} >"${OUT%.jsonl}.md"
+cat "${OUT%.jsonl}.md"
+echo
+echo "JSON lines ($OUT):"
+cat "$OUT"
