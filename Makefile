@@ -92,7 +92,7 @@ OZBENCH := $(BUILD)/ozbench
 BINS := $(OZD) $(if $(OZCTL_SRC),$(OZCTL)) $(if $(BENCH_SRC),$(OZBENCH))
 
 .PHONY: all test run install uninstall clean format format-check lint help \
-	check-cflags
+	check-cflags bench bench-scale
 all: $(BINS) $(if $(CLIENT_SRC),$(LIBCLIENT_A) $(LIBCLIENT_SO)) $(TEST_BINS)
 
 $(BUILD)/obj/%.o: %.c $(BUILD)/gen/.stamp
@@ -136,8 +136,57 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(call obj,$(TEST_SUPPORT_SRC) \
 test: all
 	BUILD=$(BUILD) sh tests/run.sh $(TEST_BINS)
 
+# The standard ozbench table (scripts/bench.sh; BENCH_SECONDS, BENCH_RUNS).
+bench: $(OZD) $(OZBENCH)
+	BUILD=$(BUILD) sh scripts/bench.sh
+bench-scale: $(OZD) $(OZBENCH)
+	BUILD=$(BUILD) BENCH_SCALE=1 sh scripts/bench.sh
+
 run: $(OZD)
 	./$(OZD) --migrate
+
+# --- Fuzzing (fuzz/*_fuzz.c, libFuzzer) ---------------------------------------
+# `make fuzz FUZZ_SECONDS=N` builds every harness with clang into
+# $(FUZZ_BUILD) -- its own object set, compiled with the fuzzer and
+# sanitizer flags, apart from the normal build -- and runs each for N
+# seconds; any crash, leak or sanitizer report fails the target. New corpus
+# entries go to $(FUZZ_BUILD)/corpus/NAME, crash inputs to
+# $(FUZZ_BUILD)/artifacts/; the committed seeds in fuzz/corpus/NAME are
+# only read.
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_BUILD ?= build/fuzz
+FUZZ_MAX_LEN ?= 8192
+FUZZ_SRC := $(wildcard fuzz/*_fuzz.c)
+FUZZ_NAMES := $(patsubst fuzz/%.c,%,$(FUZZ_SRC))
+FUZZ_BINS := $(addprefix $(BUILD)/fuzzers/,$(FUZZ_NAMES))
+
+.PHONY: fuzz fuzz-build fuzz-bins
+fuzz-build:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) CFLAGS='-O1 -g' \
+		SANITIZE=address,undefined,fuzzer-no-link fuzz-bins
+fuzz-bins: $(FUZZ_BINS)
+.SECONDARY: $(patsubst %,$(BUILD)/obj/fuzz/%.o,$(FUZZ_NAMES))
+$(BUILD)/fuzzers/%: $(BUILD)/obj/fuzz/%.o $(call obj,$(CLIENT_SRC)) \
+		$(LIBOZ) $(LIBPROTO)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+fuzz: fuzz-build
+	@mkdir -p $(FUZZ_BUILD)/artifacts
+	@set -e; for n in $(FUZZ_NAMES); do \
+		mkdir -p $(FUZZ_BUILD)/corpus/$$n; \
+		echo "=== fuzz $$n for $(FUZZ_SECONDS)s"; \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		$(FUZZ_BUILD)/fuzzers/$$n -max_total_time=$(FUZZ_SECONDS) \
+			-max_len=$(FUZZ_MAX_LEN) -timeout=10 -rss_limit_mb=2048 \
+			-print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_BUILD)/artifacts/$$n- \
+			$(FUZZ_BUILD)/corpus/$$n fuzz/corpus/$$n \
+			2> $(FUZZ_BUILD)/$$n.log || \
+			{ tail -n 60 $(FUZZ_BUILD)/$$n.log; exit 1; }; \
+		grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units)' \
+			$(FUZZ_BUILD)/$$n.log || true; \
+	done
 
 # --- Installing --------------------------------------------------------------
 install: $(BINS) $(if $(CLIENT_SRC),$(LIBCLIENT_A) $(LIBCLIENT_SO))
