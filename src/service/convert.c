@@ -139,26 +139,24 @@ convert_next_time(int64_t after)
 	return now > after ? now : after + 1;
 }
 
-bool
-convert_mask_has(size_t n_paths, char *const *paths, const char *path)
-{
-	for (size_t i = 0; i < n_paths; i++) {
-		if (paths[i] != NULL && strcmp(paths[i], path) == 0) {
-			return true;
-		}
-	}
-	return false;
-}
-
 oz_code
-convert_mask_check(size_t n_paths, char *const *paths,
-	const char *const *allowed, oz_status *st)
+convert_mask_fields(const Google__Protobuf__FieldMask *mask,
+	const char *const *names, const bool *set, int n, bool *apply,
+	oz_status *st)
 {
+	size_t n_paths = mask != NULL ? mask->n_paths : 0;
+	bool any = false;
+	for (int f = 0; f < n; f++) {
+		apply[f] = n_paths == 0 && set[f];
+	}
 	for (size_t i = 0; i < n_paths; i++) {
-		const char *p = paths[i] != NULL ? paths[i] : "";
-		bool known = false;
-		for (size_t j = 0; allowed[j] != NULL && !known; j++) {
-			known = strcmp(p, allowed[j]) == 0;
+		const char *p = mask->paths[i] != NULL ? mask->paths[i] : "";
+		bool star = strcmp(p, "*") == 0, known = star;
+		for (int f = 0; f < n; f++) {
+			if (star || strcmp(p, names[f]) == 0) {
+				apply[f] = true;
+				known = true;
+			}
 		}
 		if (!known) {
 			char echo[64];
@@ -169,5 +167,12 @@ convert_mask_check(size_t n_paths, char *const *paths,
 				"unknown update_mask path \"%s\"", echo);
 		}
 	}
-	return OZ_OK;
+	for (int f = 0; f < n; f++) {
+		any = any || apply[f];
+	}
+	if (!any) {
+		oz_status_violation(
+			st, "update_mask", "names no field to update");
+	}
+	return validate_end(st, any);
 }

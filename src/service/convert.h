@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "google/protobuf/field_mask.pb-c.h"
 #include "oz/v1/resources.pb-c.h"
 #include "service/service.h"
 #include "store/task_store.h"
@@ -54,13 +55,14 @@ bool convert_status_valid(int status);
  * always moves forward, even when the clock does not. */
 int64_t convert_next_time(int64_t after);
 
-/* True when path is one of mask's paths. */
-bool convert_mask_has(size_t n_paths, char *const *paths, const char *path);
-
-/* Checks every path of the mask against allowed (NULL-ended). Returns OK,
- * or INVALID_ARGUMENT "unknown update_mask path \"P\"" with a violation
- * for "update_mask". */
-oz_code convert_mask_check(size_t n_paths, char *const *paths,
-	const char *const *allowed, oz_status *st);
+/* Decides which of the n updatable fields names[] an update changes
+ * (AIP-134): with no mask paths, those whose set[i] is true (set to a
+ * non-default value in the message); with the path "*", all of them;
+ * else the ones named. OUT: apply[0..n). Returns OK, or INVALID_ARGUMENT
+ * with a violation for "update_mask": "unknown update_mask path \"P\""
+ * for a path not in names, "invalid request" when no field is chosen. */
+oz_code convert_mask_fields(const Google__Protobuf__FieldMask *mask,
+	const char *const *names, const bool *set, int n, bool *apply,
+	oz_status *st);
 
 #endif /* OZ_SERVICE_CONVERT_H */

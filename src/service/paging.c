@@ -193,6 +193,27 @@ get_be(const unsigned char *p, int bytes)
 	return v;
 }
 
+char *
+paging_base64url(arena *a, const unsigned char *raw, size_t n)
+{
+	char *out = arena_alloc(a, (n + 2) / 3 * 4 + 1);
+	size_t j = 0;
+	if (out == NULL) {
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t) raw[i] << 16;
+		v |= i + 1 < n ? (uint32_t) raw[i + 1] << 8 : 0;
+		v |= i + 2 < n ? raw[i + 2] : 0;
+		size_t chars = n - i >= 3 ? 4 : n - i + 1;
+		for (size_t c = 0; c < chars; c++) {
+			out[j++] = b64[(v >> (18 - 6 * c)) & 0x3f];
+		}
+	}
+	out[j] = '\0';
+	return out;
+}
+
 oz_code
 paging_token_encode(uint64_t hash, const store_order *o,
 	const store_value *key, arena *a, char **token, oz_status *st)
@@ -206,8 +227,8 @@ paging_token_encode(uint64_t hash, const store_order *o,
 		n += key[k].type == STORE_TEXT ? 3 + len : 9;
 	}
 	unsigned char *raw = arena_alloc(a, n);
-	char *out = arena_alloc(a, (n + 2) / 3 * 4 + 1);
-	if (raw == NULL || out == NULL) {
+	char *out;
+	if (raw == NULL) {
 		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
 	}
 	size_t at = 0;
@@ -225,17 +246,9 @@ paging_token_encode(uint64_t hash, const store_order *o,
 			at += put_be(raw + at, (uint64_t) key[k].i, 8);
 		}
 	}
-	size_t j = 0;
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t v = (uint32_t) raw[i] << 16;
-		v |= i + 1 < n ? (uint32_t) raw[i + 1] << 8 : 0;
-		v |= i + 2 < n ? raw[i + 2] : 0;
-		size_t chars = n - i >= 3 ? 4 : n - i + 1;
-		for (size_t c = 0; c < chars; c++) {
-			out[j++] = b64[(v >> (18 - 6 * c)) & 0x3f];
-		}
+	if ((out = paging_base64url(a, raw, n)) == NULL) {
+		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
 	}
-	out[j] = '\0';
 	*token = out;
 	return OZ_OK;
 }
@@ -355,4 +368,47 @@ paging_token_decode(const char *token, uint64_t hash, const store_order *o,
 	}
 	*key = out;
 	return OZ_OK;
+}
+
+oz_code
+paging_plan_init(
+	paging_plan *pl, const paging_request *req, arena *a, oz_status *st)
+{
+	oz_code rc;
+	pl->cols = req->cols;
+	pl->after = NULL;
+	if ((rc = paging_size(req->page_size, req->skip, &pl->size, st)) !=
+			OZ_OK ||
+		(rc = paging_order_parse(req->order_by, req->cols, req->n_cols,
+			 &pl->order, st)) != OZ_OK) {
+		return rc;
+	}
+	pl->hash =
+		paging_hash(req->resource, req->filter, &pl->order, req->cols);
+	if (req->page_token != NULL && req->page_token[0] != '\0' &&
+		(rc = paging_token_decode(req->page_token, pl->hash,
+			 &pl->order, req->cols, a, &pl->after, st)) != OZ_OK) {
+		return rc;
+	}
+	pl->page.order = &pl->order;
+	pl->page.after = pl->after;
+	pl->page.limit = pl->size + 1;
+	pl->page.offset = req->skip;
+	return OZ_OK;
+}
+
+oz_code
+paging_plan_end(const paging_plan *pl, const void *rows, size_t elem,
+	size_t *n, paging_key_fn key, arena *a, char **token, oz_status *st)
+{
+	store_value last[STORE_ORDER_MAX];
+	if (*n <= (size_t) pl->size) {
+		return OZ_OK;
+	}
+	*n = (size_t) pl->size;
+	const void *row = (const char *) rows + (*n - 1) * elem;
+	for (int k = 0; k < pl->order.n; k++) {
+		key(row, pl->order.keys[k].col, &last[k]);
+	}
+	return paging_token_encode(pl->hash, &pl->order, last, a, token, st);
 }

@@ -61,6 +61,11 @@ uint64_t paging_hash(const char *resource, const char *filter,
 oz_code paging_token_encode(uint64_t hash, const store_order *o,
 	const store_value *key, arena *a, char **token, oz_status *st);
 
+/* Returns raw[0..n) in base64url without padding (RFC 4648 §5), a
+ * NUL-terminated string from a, or NULL when a runs out. The token's
+ * outer form; exposed for tests and fuzz harnesses that build tokens. */
+char *paging_base64url(arena *a, const unsigned char *raw, size_t n);
+
 /* Decodes token for a list with order o over cols, whose paging_hash is
  * hash. OUT: *key, o->n values from a (texts copied into a). Returns OK,
  * or INVALID_ARGUMENT with a violation for "page_token": "invalid
@@ -69,5 +74,45 @@ oz_code paging_token_encode(uint64_t hash, const store_order *o,
 oz_code paging_token_decode(const char *token, uint64_t hash,
 	const store_order *o, const store_column *cols, arena *a,
 	store_value **key, oz_status *st);
+
+/* What a list request says about paging, and what it lists. */
+typedef struct paging_request {
+	const char *resource;     /* "users", "tasks": part of the hash. */
+	const char *filter;       /* Canonical text of the filter fields. */
+	const store_column *cols; /* The sortable columns; cols[0] is id. */
+	int n_cols;
+	int32_t page_size;
+	int32_t skip;
+	const char *order_by;
+	const char *page_token; /* "" or NULL on the first page. */
+} paging_request;
+
+/* A list request, checked and decoded. page points into the plan (order,
+ * after), so a plan must not be copied. */
+typedef struct paging_plan {
+	const store_column *cols;
+	store_order order;
+	store_value *after; /* NULL on the first page; from the arena. */
+	int64_t size;       /* Rows to return. */
+	uint64_t hash;
+	store_page page; /* limit = size + 1: one more row says "more". */
+} paging_plan;
+
+/* Checks page_size and skip (paging_size), parses order_by and decodes
+ * page_token, in this order, into *pl. Returns OK or the first failure
+ * (INVALID_ARGUMENT as the functions above say). */
+oz_code paging_plan_init(
+	paging_plan *pl, const paging_request *req, arena *a, oz_status *st);
+
+/* Returns the sort key value of column col of row. */
+typedef void (*paging_key_fn)(const void *row, int col, store_value *v);
+
+/* Given the *n rows the plan's page returned (at most size + 1), sets *n
+ * to how many to send and, when more follow, *token to the next page's
+ * token, made from the last row sent (rows[i] is elem bytes each; *token
+ * is left alone on the last page). Returns OK or paging_token_encode's
+ * failure. */
+oz_code paging_plan_end(const paging_plan *pl, const void *rows, size_t elem,
+	size_t *n, paging_key_fn key, arena *a, char **token, oz_status *st);
 
 #endif /* OZ_SERVICE_PAGING_H */

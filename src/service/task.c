@@ -10,8 +10,10 @@
 #include "service/service.h"
 #include "service/validate.h"
 
-static const char *const task_paths[] = {
-	"title", "description", "status", "*", NULL};
+/* The fields an update may change, as named in update_mask. */
+enum { F_TITLE, F_DESCRIPTION, F_STATUS, F_COUNT };
+static const char *const task_fields[F_COUNT] = {
+	"title", "description", "status"};
 
 static const char *
 str(const char *s)
@@ -127,29 +129,10 @@ list_filter(const Oz__V1__ListTasksRequest *req, store_task_filter *f,
 	return OZ_OK;
 }
 
-/* Fills the reply's tasks and next_page_token from the rows of a page
- * fetched with one extra row (its presence means there is a next page). */
-static oz_code
-list_reply(arena *a, const store_task *rows, size_t n, int64_t size,
-	const store_order *order, uint64_t hash,
-	Oz__V1__ListTasksResponse *res, oz_status *st)
+static void
+task_key(const void *row, int col, store_value *v)
 {
-	bool more = n > (size_t) size;
-	n = more ? (size_t) size : n;
-	oz_code rc = convert_tasks(a, rows, n, &res->tasks, st);
-	if (rc != OZ_OK) {
-		return rc;
-	}
-	res->n_tasks = n;
-	if (!more) {
-		return OZ_OK;
-	}
-	store_value key[STORE_ORDER_MAX];
-	for (int k = 0; k < order->n; k++) {
-		store_task_key(&rows[n - 1], order->keys[k].col, &key[k]);
-	}
-	return paging_token_encode(
-		hash, order, key, a, &res->next_page_token, st);
+	store_task_key(row, col, v);
 }
 
 oz_code
@@ -159,86 +142,40 @@ service_task_list(service_ctx *cx, const ProtobufCMessage *in,
 	const Oz__V1__ListTasksRequest *req = (const void *) in;
 	Oz__V1__ListTasksResponse *res = (void *) out;
 	store_task_filter f;
-	store_order order;
-	store_value *after = NULL;
-	int64_t size, total = 0;
+	paging_plan pl;
+	int64_t total = 0;
 	store_task *rows = NULL;
 	size_t n = 0;
 	char ftext[80];
 	oz_code rc =
 		convert_check(cx, in, &oz__v1__list_tasks_request__descriptor,
 			out, &oz__v1__list_tasks_response__descriptor, st);
-	if (rc != OZ_OK ||
-		(rc = paging_size(req->page_size, req->skip, &size, st)) !=
-			OZ_OK ||
-		(rc = list_filter(req, &f, ftext, sizeof(ftext), st)) !=
-			OZ_OK ||
-		(rc = paging_order_parse(req->order_by, store_task_columns,
-			 STORE_TASK_NCOLS, &order, st)) != OZ_OK) {
+	if (rc != OZ_OK || (rc = list_filter(req, &f, ftext, sizeof(ftext),
+				    st)) != OZ_OK) {
 		return rc;
 	}
-	uint64_t hash =
-		paging_hash("tasks", ftext, &order, store_task_columns);
-	if (str(req->page_token)[0] != '\0' &&
-		(rc = paging_token_decode(req->page_token, hash, &order,
-			 store_task_columns, cx->arena, &after, st)) !=
-			OZ_OK) {
-		return rc;
-	}
-	store_page page = {&order, after, size + 1, req->skip};
-	if ((rc = store_tx_begin(cx->db, STORE_TX_READ, st)) != OZ_OK) {
+	paging_request preq = {"tasks", ftext, store_task_columns,
+		STORE_TASK_NCOLS, req->page_size, req->skip, req->order_by,
+		req->page_token};
+	if ((rc = paging_plan_init(&pl, &preq, cx->arena, st)) != OZ_OK ||
+		(rc = store_tx_begin(cx->db, STORE_TX_READ, st)) != OZ_OK) {
 		return rc;
 	}
 	rc = store_task_count(cx->db, &f, &total, st);
 	if (rc == OZ_OK) {
 		rc = store_task_list(
-			cx->db, &f, &page, cx->arena, &rows, &n, st);
+			cx->db, &f, &pl.page, cx->arena, &rows, &n, st);
 	}
-	if ((rc = store_tx_end(cx->db, rc, st)) != OZ_OK) {
+	if ((rc = store_tx_end(cx->db, rc, st)) != OZ_OK ||
+		(rc = paging_plan_end(&pl, rows, sizeof(*rows), &n, task_key,
+			 cx->arena, &res->next_page_token, st)) != OZ_OK ||
+		(rc = convert_tasks(cx->arena, rows, n, &res->tasks, st)) !=
+			OZ_OK) {
 		return rc;
 	}
 	res->total_size = total > INT32_MAX ? INT32_MAX : (int32_t) total;
-	return list_reply(cx->arena, rows, n, size, &order, hash, res, st);
-}
-
-/* Applies the fields the update names (paths, or every non-default field
- * of t when there are none) to cur, validating them. */
-static oz_code
-task_apply(arena *a, const Oz__V1__Task *t, size_t n_paths, char *const *paths,
-	store_task *cur, oz_status *st)
-{
-	bool all = convert_mask_has(n_paths, paths, "*");
-	bool set_title = n_paths == 0 ? str(t->title)[0] != '\0'
-				      : all || convert_mask_has(n_paths, paths,
-						       "title");
-	bool set_desc = n_paths == 0 ? str(t->description)[0] != '\0'
-				     : all || convert_mask_has(n_paths, paths,
-						      "description");
-	bool set_status = n_paths == 0 ? t->status != 0
-				       : all || convert_mask_has(n_paths,
-							paths, "status");
-	bool ok = true;
-	if (!set_title && !set_desc && !set_status) {
-		oz_status_violation(
-			st, "update_mask", "names no field to update");
-		return validate_end(st, false);
-	}
-	if (set_title) {
-		ok = check_title(st, t->title) && ok;
-		cur->title = arena_strdup(a, str(t->title));
-	}
-	if (set_desc) {
-		ok = check_description(st, t->description) && ok;
-		cur->description = arena_strdup(a, str(t->description));
-	}
-	if (set_status) {
-		ok = check_status(st, (int) t->status) && ok;
-		cur->status = (int) t->status;
-	}
-	if (cur->title == NULL || cur->description == NULL) {
-		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
-	}
-	return validate_end(st, ok);
+	res->n_tasks = n;
+	return OZ_OK;
 }
 
 oz_code
@@ -246,43 +183,53 @@ service_task_update(service_ctx *cx, const ProtobufCMessage *in,
 	ProtobufCMessage *out, oz_status *st)
 {
 	const Oz__V1__UpdateTaskRequest *req = (const void *) in;
+	const Oz__V1__Task *in_t = req->task;
+	bool apply[F_COUNT];
+	store_task t;
 	oz_code rc =
 		convert_check(cx, in, &oz__v1__update_task_request__descriptor,
 			out, &oz__v1__task__descriptor, st);
 	if (rc != OZ_OK) {
 		return rc;
 	}
-	if (req->task == NULL) {
+	if (in_t == NULL) {
 		oz_status_violation(st, "task", "is required");
 		return validate_end(st, false);
 	}
-	size_t n_paths = req->update_mask ? req->update_mask->n_paths : 0;
-	char *const *paths = req->update_mask ? req->update_mask->paths : NULL;
-	if ((rc = convert_mask_check(n_paths, paths, task_paths, st)) !=
-		OZ_OK) {
+	const bool set[F_COUNT] = {str(in_t->title)[0] != '\0',
+		str(in_t->description)[0] != '\0', in_t->status != 0};
+	if ((rc = convert_mask_fields(req->update_mask, task_fields, set,
+		     F_COUNT, apply, st)) != OZ_OK) {
 		return rc;
 	}
-	/* Validate before touching the database. */
-	store_task t = {.title = "", .description = ""};
-	if ((rc = task_apply(cx->arena, req->task, n_paths, paths, &t, st)) !=
-		OZ_OK) {
+	bool ok = !apply[F_TITLE] || check_title(st, in_t->title);
+	ok = (!apply[F_DESCRIPTION] ||
+		     check_description(st, in_t->description)) &&
+	     ok;
+	ok = (!apply[F_STATUS] || check_status(st, (int) in_t->status)) && ok;
+	if ((rc = validate_end(st, ok)) != OZ_OK ||
+		(rc = store_tx_begin(cx->db, STORE_TX_WRITE, st)) != OZ_OK) {
 		return rc;
 	}
-	if ((rc = store_tx_begin(cx->db, STORE_TX_WRITE, st)) != OZ_OK) {
-		return rc;
-	}
-	rc = store_task_get(cx->db, req->task->id, cx->arena, &t, st);
+	rc = store_task_get(cx->db, in_t->id, cx->arena, &t, st);
 	if (rc == OZ_OK) {
 		rc = convert_etag_check(
-			req->task->etag, t.version, t.create_us, st);
+			in_t->etag, t.version, t.create_us, st);
 	}
 	if (rc == OZ_OK) {
-		rc = task_apply(cx->arena, req->task, n_paths, paths, &t, st);
-	}
-	if (rc == OZ_OK) {
+		t.title = apply[F_TITLE] ? arena_strdup(cx->arena, in_t->title)
+					 : t.title;
+		t.description = apply[F_DESCRIPTION]
+					? arena_strdup(cx->arena,
+						  str(in_t->description))
+					: t.description;
+		t.status = apply[F_STATUS] ? (int) in_t->status : t.status;
 		t.update_us = convert_next_time(t.update_us);
 		t.version++;
-		rc = store_task_update(cx->db, &t, st);
+		rc = t.title == NULL || t.description == NULL
+			     ? oz_fail(st, OZ_RESOURCE_EXHAUSTED,
+				       "out of memory")
+			     : store_task_update(cx->db, &t, st);
 	}
 	if ((rc = store_tx_end(cx->db, rc, st)) != OZ_OK) {
 		return rc;

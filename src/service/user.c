@@ -11,8 +11,10 @@
 #include "service/service.h"
 #include "service/validate.h"
 
-static const char *const user_paths[] = {
-	"username", "email", "is_active", "*", NULL};
+/* The fields an update may change, as named in update_mask. */
+enum { F_USERNAME, F_EMAIL, F_IS_ACTIVE, F_COUNT };
+static const char *const user_fields[F_COUNT] = {
+	"username", "email", "is_active"};
 
 static const char *
 str(const char *s)
@@ -135,38 +137,10 @@ service_user_get_by_email(service_ctx *cx, const ProtobufCMessage *in,
 		(Oz__V1__User *) out, st);
 }
 
-/* Fills the reply's users and next_page_token from the rows of a page
- * fetched with one extra row (its presence means there is a next page). */
-static oz_code
-list_reply(arena *a, const store_user *rows, size_t n, int64_t size,
-	const store_order *order, uint64_t hash,
-	Oz__V1__ListUsersResponse *res, oz_status *st)
+static void
+user_key(const void *row, int col, store_value *v)
 {
-	bool more = n > (size_t) size;
-	n = more ? (size_t) size : n;
-	res->users = n > 0 ? arena_alloc(a, sizeof(*res->users) * n) : NULL;
-	Oz__V1__User *msgs = n > 0 ? arena_alloc(a, sizeof(*msgs) * n) : NULL;
-	if (n > 0 && (res->users == NULL || msgs == NULL)) {
-		return no_memory(st);
-	}
-	for (size_t i = 0; i < n; i++) {
-		oz__v1__user__init(&msgs[i]);
-		oz_code rc = convert_user(a, &rows[i], &msgs[i], st);
-		if (rc != OZ_OK) {
-			return rc;
-		}
-		res->users[i] = &msgs[i];
-	}
-	res->n_users = n;
-	if (!more) {
-		return OZ_OK;
-	}
-	store_value key[STORE_ORDER_MAX];
-	for (int k = 0; k < order->n; k++) {
-		store_user_key(&rows[n - 1], order->keys[k].col, &key[k]);
-	}
-	return paging_token_encode(
-		hash, order, key, a, &res->next_page_token, st);
+	store_user_key(row, col, v);
 }
 
 oz_code
@@ -175,89 +149,56 @@ service_user_list(service_ctx *cx, const ProtobufCMessage *in,
 {
 	const Oz__V1__ListUsersRequest *req = (const void *) in;
 	Oz__V1__ListUsersResponse *res = (void *) out;
-	store_order order;
-	store_value *after = NULL;
-	int64_t size, total = 0;
+	paging_plan pl;
+	int64_t total = 0;
 	store_user *rows = NULL;
 	size_t n = 0;
 	oz_code rc =
 		convert_check(cx, in, &oz__v1__list_users_request__descriptor,
 			out, &oz__v1__list_users_response__descriptor, st);
-	if (rc != OZ_OK ||
-		(rc = paging_size(req->page_size, req->skip, &size, st)) !=
-			OZ_OK ||
-		(rc = paging_order_parse(req->order_by, store_user_columns,
-			 STORE_USER_NCOLS, &order, st)) != OZ_OK) {
+	if (rc != OZ_OK) {
 		return rc;
 	}
 	store_user_filter f = {.by_active = req->is_active != NULL};
 	f.is_active = f.by_active && req->is_active->value;
-	const char *ftext = !f.by_active  ? "is_active=*"
-			    : f.is_active ? "is_active=1"
-					  : "is_active=0";
-	uint64_t hash =
-		paging_hash("users", ftext, &order, store_user_columns);
-	if (str(req->page_token)[0] != '\0' &&
-		(rc = paging_token_decode(req->page_token, hash, &order,
-			 store_user_columns, cx->arena, &after, st)) !=
-			OZ_OK) {
-		return rc;
-	}
-	store_page page = {&order, after, size + 1, req->skip};
-	if ((rc = store_tx_begin(cx->db, STORE_TX_READ, st)) != OZ_OK) {
+	paging_request preq = {"users",
+		!f.by_active  ? "is_active=*"
+		: f.is_active ? "is_active=1"
+			      : "is_active=0",
+		store_user_columns, STORE_USER_NCOLS, req->page_size,
+		req->skip, req->order_by, req->page_token};
+	if ((rc = paging_plan_init(&pl, &preq, cx->arena, st)) != OZ_OK ||
+		(rc = store_tx_begin(cx->db, STORE_TX_READ, st)) != OZ_OK) {
 		return rc;
 	}
 	rc = store_user_count(cx->db, &f, &total, st);
 	if (rc == OZ_OK) {
 		rc = store_user_list(
-			cx->db, &f, &page, cx->arena, &rows, &n, st);
+			cx->db, &f, &pl.page, cx->arena, &rows, &n, st);
 	}
-	if ((rc = store_tx_end(cx->db, rc, st)) != OZ_OK) {
+	if ((rc = store_tx_end(cx->db, rc, st)) != OZ_OK ||
+		(rc = paging_plan_end(&pl, rows, sizeof(*rows), &n, user_key,
+			 cx->arena, &res->next_page_token, st)) != OZ_OK) {
 		return rc;
 	}
 	res->total_size = total > INT32_MAX ? INT32_MAX : (int32_t) total;
-	return list_reply(cx->arena, rows, n, size, &order, hash, res, st);
-}
-
-/* Applies the fields the update names (paths, or every non-default field
- * of u when there are none) to cur, validating them. */
-static oz_code
-user_apply(arena *a, const Oz__V1__User *u, size_t n_paths, char *const *paths,
-	store_user *cur, oz_status *st)
-{
-	bool all = convert_mask_has(n_paths, paths, "*");
-	bool set_name = n_paths == 0 ? str(u->username)[0] != '\0'
-				     : all || convert_mask_has(n_paths, paths,
-						      "username");
-	bool set_email = n_paths == 0 ? str(u->email)[0] != '\0'
-				      : all || convert_mask_has(n_paths, paths,
-						       "email");
-	bool set_active = n_paths == 0 ? u->is_active
-				       : all || convert_mask_has(n_paths,
-							paths, "is_active");
-	bool ok = true;
-	if (!set_name && !set_email && !set_active) {
-		oz_status_violation(
-			st, "update_mask", "names no field to update");
-		return validate_end(st, false);
-	}
-	if (set_name) {
-		ok = validate_text(st, "username", u->username, 1,
-			     VALIDATE_USERNAME_MAX) &&
-		     ok;
-		cur->username = dup(a, u->username);
-	}
-	if (set_email) {
-		ok = validate_email(st, "email", u->email) && ok;
-		cur->email = dup(a, u->email);
-	}
-	if (set_active) {
-		cur->is_active = u->is_active;
-	}
-	if (cur->username == NULL || cur->email == NULL) {
+	res->users =
+		n > 0 ? arena_alloc(cx->arena, sizeof(*res->users) * n) : NULL;
+	Oz__V1__User *msgs =
+		n > 0 ? arena_alloc(cx->arena, sizeof(*msgs) * n) : NULL;
+	if (n > 0 && (res->users == NULL || msgs == NULL)) {
 		return no_memory(st);
 	}
-	return validate_end(st, ok);
+	for (size_t i = 0; i < n; i++) {
+		oz__v1__user__init(&msgs[i]);
+		if ((rc = convert_user(cx->arena, &rows[i], &msgs[i], st)) !=
+			OZ_OK) {
+			return rc;
+		}
+		res->users[i] = &msgs[i];
+	}
+	res->n_users = n;
+	return OZ_OK;
 }
 
 oz_code
@@ -265,44 +206,51 @@ service_user_update(service_ctx *cx, const ProtobufCMessage *in,
 	ProtobufCMessage *out, oz_status *st)
 {
 	const Oz__V1__UpdateUserRequest *req = (const void *) in;
+	const Oz__V1__User *in_u = req->user;
+	bool apply[F_COUNT];
+	store_user u;
 	oz_code rc =
 		convert_check(cx, in, &oz__v1__update_user_request__descriptor,
 			out, &oz__v1__user__descriptor, st);
 	if (rc != OZ_OK) {
 		return rc;
 	}
-	if (req->user == NULL) {
+	if (in_u == NULL) {
 		oz_status_violation(st, "user", "is required");
 		return validate_end(st, false);
 	}
-	size_t n_paths = req->update_mask ? req->update_mask->n_paths : 0;
-	char *const *paths = req->update_mask ? req->update_mask->paths : NULL;
-	if ((rc = convert_mask_check(n_paths, paths, user_paths, st)) !=
-		OZ_OK) {
+	const bool set[F_COUNT] = {str(in_u->username)[0] != '\0',
+		str(in_u->email)[0] != '\0', in_u->is_active};
+	if ((rc = convert_mask_fields(req->update_mask, user_fields, set,
+		     F_COUNT, apply, st)) != OZ_OK) {
 		return rc;
 	}
-	/* Validate before touching the database: a probe with the fields
-	 * alone (the values of cur do not matter here). */
-	store_user u = {.username = "", .email = ""};
-	if ((rc = user_apply(cx->arena, req->user, n_paths, paths, &u, st)) !=
-		OZ_OK) {
+	bool ok = !apply[F_USERNAME] ||
+		  validate_text(st, "username", in_u->username, 1,
+			  VALIDATE_USERNAME_MAX);
+	ok = (!apply[F_EMAIL] || validate_email(st, "email", in_u->email)) &&
+	     ok;
+	if ((rc = validate_end(st, ok)) != OZ_OK ||
+		(rc = store_tx_begin(cx->db, STORE_TX_WRITE, st)) != OZ_OK) {
 		return rc;
 	}
-	if ((rc = store_tx_begin(cx->db, STORE_TX_WRITE, st)) != OZ_OK) {
-		return rc;
-	}
-	rc = store_user_get(cx->db, req->user->id, cx->arena, &u, st);
+	rc = store_user_get(cx->db, in_u->id, cx->arena, &u, st);
 	if (rc == OZ_OK) {
 		rc = convert_etag_check(
-			req->user->etag, u.version, u.create_us, st);
+			in_u->etag, u.version, u.create_us, st);
 	}
 	if (rc == OZ_OK) {
-		rc = user_apply(cx->arena, req->user, n_paths, paths, &u, st);
-	}
-	if (rc == OZ_OK) {
+		u.username = apply[F_USERNAME] ? dup(cx->arena, in_u->username)
+					       : u.username;
+		u.email =
+			apply[F_EMAIL] ? dup(cx->arena, in_u->email) : u.email;
+		u.is_active =
+			apply[F_IS_ACTIVE] ? in_u->is_active : u.is_active;
 		u.update_us = convert_next_time(u.update_us);
 		u.version++;
-		rc = store_user_update(cx->db, &u, st);
+		rc = u.username == NULL || u.email == NULL
+			     ? no_memory(st)
+			     : store_user_update(cx->db, &u, st);
 	}
 	if ((rc = store_tx_end(cx->db, rc, st)) != OZ_OK) {
 		return rc;

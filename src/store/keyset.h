@@ -17,9 +17,17 @@
 
 #define KEYSET_SQL_MAX 8192
 
-/* Writes into buf (size cap) the query for page p of table: columns
- * select (a fixed list), rows matching filter (fixed conditions joined by
- * AND, or "" for all), in p->order, after p->after when set.
+/* A table as the list queries see it. */
+typedef struct keyset_table {
+	const char *table;        /* Its name. */
+	const char *select;       /* The fixed list of columns read. */
+	const store_column *cols; /* Its sortable columns; cols[0] is id. */
+	int n_cols;
+} keyset_table;
+
+/* Writes into buf (size cap) the query for page p of table t: rows
+ * matching filter (fixed conditions joined by AND, or "" for all), in
+ * p->order, after p->after when set.
  *
  * Without a cursor it is one SELECT ... ORDER BY ... LIMIT OFFSET. With a
  * cursor (k1..kn) = (v1..vn) it is a UNION ALL of n branches, branch j
@@ -28,9 +36,8 @@
  * even when k1 has many equal values; the outer query orders the union
  * and applies limit and offset. Returns OK, or INTERNAL when the order is
  * malformed or the SQL does not fit (a bug, not a user error). */
-oz_code keyset_sql(char *buf, size_t cap, const char *select,
-	const char *table, const char *filter, const store_column *cols,
-	int n_cols, const store_page *p, oz_status *st);
+oz_code keyset_sql(char *buf, size_t cap, const keyset_table *t,
+	const char *filter, const store_page *p, oz_status *st);
 
 /* Binds p's cursor values, limit and offset to stmt (prepared from
  * keyset_sql for the same p). Returns OK or the store_error code. */
@@ -61,5 +68,14 @@ oz_code keyset_int(store_conn *c, const char *sql, keyset_bind_fn bind,
  * (may be NULL). Returns OK or the store_error code. */
 oz_code keyset_exec(store_conn *c, const char *sql, keyset_bind_fn bind,
 	const void *arg, int64_t *changes, oz_status *st);
+
+/* Runs page p of table t (keyset_sql with filter), binding the filter with
+ * bind(arg). OUT: *rows (from a) and *n_rows <= p->limit. Returns OK,
+ * INVALID_ARGUMENT for a limit outside 1..STORE_LIMIT_MAX or an offset
+ * below 0, INTERNAL for a malformed order, or the query's failure. */
+oz_code keyset_list(store_conn *c, const keyset_table *t, const char *filter,
+	keyset_bind_fn bind, const void *arg, const store_page *p, size_t elem,
+	keyset_read_fn read, arena *a, void **rows, size_t *n_rows,
+	oz_status *st);
 
 #endif /* OZ_STORE_KEYSET_H */

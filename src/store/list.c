@@ -82,13 +82,14 @@ sb_branch(sbuf *b, const char *select, const char *table, const char *filter,
 }
 
 oz_code
-keyset_sql(char *buf, size_t cap, const char *select, const char *table,
-	const char *filter, const store_column *cols, int n_cols,
+keyset_sql(char *buf, size_t cap, const keyset_table *t, const char *filter,
 	const store_page *p, oz_status *st)
 {
 	const store_order *o = p->order;
+	const store_column *cols = t->cols;
+	const char *select = t->select, *table = t->table;
 	sbuf b = {buf, cap, 0, cap == 0};
-	if (!order_valid(o, n_cols)) {
+	if (!order_valid(o, t->n_cols)) {
 		return oz_fail(st, OZ_INTERNAL, "malformed sort order");
 	}
 	if (p->after == NULL) {
@@ -231,9 +232,11 @@ keyset_rows(store_conn *c, const char *sql, keyset_bind_fn bind,
 	return rc;
 }
 
-oz_code
-keyset_int(store_conn *c, const char *sql, keyset_bind_fn bind,
-	const void *arg, int64_t *n, oz_status *st)
+/* Binds and steps sql once, expecting want (a row or the end). OUT: *col0,
+ * column 0 of the row, when want is SQLITE_ROW. */
+static oz_code
+step_once(store_conn *c, const char *sql, keyset_bind_fn bind, const void *arg,
+	int want, int64_t *col0, oz_status *st)
 {
 	sqlite3_stmt *s;
 	oz_code rc = store_stmt(c, sql, &s, st);
@@ -244,36 +247,47 @@ keyset_int(store_conn *c, const char *sql, keyset_bind_fn bind,
 	if (src == SQLITE_OK) {
 		src = sqlite3_step(s);
 	}
-	if (src == SQLITE_ROW) {
-		*n = sqlite3_column_int64(s, 0);
-	} else {
+	if (src != want) {
 		rc = store_error(c, src, st);
+	} else if (col0 != NULL) {
+		*col0 = sqlite3_column_int64(s, 0);
 	}
 	store_stmt_done(s);
 	return rc;
 }
 
 oz_code
+keyset_int(store_conn *c, const char *sql, keyset_bind_fn bind,
+	const void *arg, int64_t *n, oz_status *st)
+{
+	return step_once(c, sql, bind, arg, SQLITE_ROW, n, st);
+}
+
+oz_code
 keyset_exec(store_conn *c, const char *sql, keyset_bind_fn bind,
 	const void *arg, int64_t *changes, oz_status *st)
 {
-	sqlite3_stmt *s;
-	oz_code rc = store_stmt(c, sql, &s, st);
-	if (rc != OZ_OK) {
-		return rc;
-	}
-	int src = bind != NULL ? bind(s, arg) : SQLITE_OK;
-	if (src == SQLITE_OK) {
-		src = sqlite3_step(s);
-	}
-	if (src != SQLITE_DONE) {
-		rc = store_error(c, src, st);
-		store_stmt_done(s);
-		return rc;
-	}
-	store_stmt_done(s);
-	if (changes != NULL) {
+	oz_code rc = step_once(c, sql, bind, arg, SQLITE_DONE, NULL, st);
+	if (rc == OZ_OK && changes != NULL) {
 		*changes = sqlite3_changes64(c->db);
 	}
-	return OZ_OK;
+	return rc;
+}
+
+oz_code
+keyset_list(store_conn *c, const keyset_table *t, const char *filter,
+	keyset_bind_fn bind, const void *arg, const store_page *p, size_t elem,
+	keyset_read_fn read, arena *a, void **rows, size_t *n_rows,
+	oz_status *st)
+{
+	char sql[KEYSET_SQL_MAX];
+	oz_code rc;
+	if (p->limit < 1 || p->limit > STORE_LIMIT_MAX || p->offset < 0) {
+		return oz_fail(st, OZ_INVALID_ARGUMENT, "bad page bounds");
+	}
+	if ((rc = keyset_sql(sql, sizeof(sql), t, filter, p, st)) != OZ_OK) {
+		return rc;
+	}
+	return keyset_rows(c, sql, bind, arg, p, (size_t) p->limit, elem, read,
+		a, rows, n_rows, st);
 }

@@ -213,29 +213,22 @@ store_task_count(
 		c, sql_count[filter_index(f)], bind_filter, f, n, st);
 }
 
+static const keyset_table table = {
+	"tasks", TASK_COLS, store_task_columns, STORE_TASK_NCOLS};
+
 oz_code
 store_task_list_sql(const store_task_filter *f, const store_page *p, char *buf,
 	size_t cap, oz_status *st)
 {
-	return keyset_sql(buf, cap, TASK_COLS, "tasks",
-		filters[filter_index(f)], store_task_columns, STORE_TASK_NCOLS,
-		p, st);
+	return keyset_sql(buf, cap, &table, filters[filter_index(f)], p, st);
 }
 
 oz_code
 store_task_list(store_conn *c, const store_task_filter *f, const store_page *p,
 	arena *a, store_task **rows, size_t *n_rows, oz_status *st)
 {
-	char sql[KEYSET_SQL_MAX];
-	oz_code rc;
-	if (p->limit < 1 || p->limit > STORE_LIMIT_MAX || p->offset < 0) {
-		return oz_fail(st, OZ_INVALID_ARGUMENT, "bad page bounds");
-	}
-	if ((rc = store_task_list_sql(f, p, sql, sizeof(sql), st)) != OZ_OK) {
-		return rc;
-	}
-	return keyset_rows(c, sql, bind_filter, f, p, (size_t) p->limit,
-		sizeof(**rows), read_task, a, (void **) rows, n_rows, st);
+	return keyset_list(c, &table, filters[filter_index(f)], bind_filter, f,
+		p, sizeof(**rows), read_task, a, (void **) rows, n_rows, st);
 }
 
 void

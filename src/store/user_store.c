@@ -211,29 +211,24 @@ store_user_count(
 		bind_filter, f, n, st);
 }
 
+static const keyset_table table = {
+	"users", USER_COLS, store_user_columns, STORE_USER_NCOLS};
+
 oz_code
 store_user_list_sql(const store_user_filter *f, const store_page *p, char *buf,
 	size_t cap, oz_status *st)
 {
-	return keyset_sql(buf, cap, USER_COLS, "users",
-		f->by_active ? "is_active = ?1" : "", store_user_columns,
-		STORE_USER_NCOLS, p, st);
+	return keyset_sql(
+		buf, cap, &table, f->by_active ? "is_active = ?1" : "", p, st);
 }
 
 oz_code
 store_user_list(store_conn *c, const store_user_filter *f, const store_page *p,
 	arena *a, store_user **rows, size_t *n_rows, oz_status *st)
 {
-	char sql[KEYSET_SQL_MAX];
-	oz_code rc;
-	if (p->limit < 1 || p->limit > STORE_LIMIT_MAX || p->offset < 0) {
-		return oz_fail(st, OZ_INVALID_ARGUMENT, "bad page bounds");
-	}
-	if ((rc = store_user_list_sql(f, p, sql, sizeof(sql), st)) != OZ_OK) {
-		return rc;
-	}
-	return keyset_rows(c, sql, bind_filter, f, p, (size_t) p->limit,
-		sizeof(**rows), read_user, a, (void **) rows, n_rows, st);
+	return keyset_list(c, &table, f->by_active ? "is_active = ?1" : "",
+		bind_filter, f, p, sizeof(**rows), read_user, a,
+		(void **) rows, n_rows, st);
 }
 
 void

@@ -231,23 +231,28 @@ token_round_trips_every_kind_of_key(void **state)
 		paging_token_encode(1, &o, key, &a, &token, &st), OZ_INTERNAL);
 }
 
-/* base64url without padding, as the token uses. */
 static void
 b64(const unsigned char *raw, size_t n, char *out)
 {
-	static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrs"
-				"tuvwxyz0123456789-_";
-	size_t j = 0;
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t v = (uint32_t) raw[i] << 16;
-		v |= i + 1 < n ? (uint32_t) raw[i + 1] << 8 : 0;
-		v |= i + 2 < n ? raw[i + 2] : 0;
-		size_t chars = n - i >= 3 ? 4 : n - i + 1;
-		for (size_t c = 0; c < chars; c++) {
-			out[j++] = t[(v >> (18 - 6 * c)) & 0x3f];
-		}
+	char *s = paging_base64url(&a, raw, n);
+	assert_non_null(s);
+	strcpy(out, s);
+}
+
+static void
+base64url_matches_rfc4648_vectors(void **state)
+{
+	(void) state;
+	static const char *const vectors[][2] = {{"", ""}, {"f", "Zg"},
+		{"fo", "Zm8"}, {"foo", "Zm9v"}, {"foob", "Zm9vYg"},
+		{"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"},
+		{"\xfb\xff\xbf", "-_-_"}};
+	for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
+		char out[16];
+		b64((const unsigned char *) vectors[i][0],
+			strlen(vectors[i][0]), out);
+		assert_string_equal(out, vectors[i][1]);
 	}
-	out[j] = '\0';
 }
 
 /* A raw token for order (status, id) with hash 5: header + keys. */
@@ -433,6 +438,7 @@ main(void)
 		cmocka_unit_test(order_by_parses_to_keys_ending_with_id),
 		cmocka_unit_test(order_by_refuses_unknown_and_malformed_items),
 		cmocka_unit_test(hash_depends_on_resource_filter_and_order),
+		cmocka_unit_test(base64url_matches_rfc4648_vectors),
 		cmocka_unit_test(token_round_trips_every_kind_of_key),
 		cmocka_unit_test(token_decode_refuses_every_malformed_form),
 		cmocka_unit_test(

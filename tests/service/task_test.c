@@ -46,25 +46,14 @@ update(fixture *fx, const Oz__V1__Task *t, int n_paths, const char **paths,
 	return fx_call(fx, service_task_update, &req, out);
 }
 
-static oz_code delete (fixture *fx, int64_t id, const char *etag)
+static oz_code
+del(fixture *fx, int64_t id, const char *etag)
 {
 	Oz__V1__DeleteTaskRequest req = OZ__V1__DELETE_TASK_REQUEST__INIT;
 	Google__Protobuf__Empty out = GOOGLE__PROTOBUF__EMPTY__INIT;
 	req.id = id;
 	req.etag = (char *) (etag != NULL ? etag : "");
 	return fx_call(fx, service_task_delete, &req, &out);
-}
-
-static const char *
-repeat(fixture *fx, const char *unit, int n)
-{
-	size_t len = strlen(unit);
-	char *s = arena_alloc(&fx->arena, len * (size_t) n + 1);
-	for (int i = 0; i < n; i++) {
-		memcpy(s + len * (size_t) i, unit, len);
-	}
-	s[len * (size_t) n] = '\0';
-	return s;
 }
 
 static int64_t
@@ -101,10 +90,11 @@ create_task_title_is_1_to_100_characters(void **state)
 	fixture *fx = *state;
 	Oz__V1__User *a = fx_user(fx, "alice", "alice@example.com");
 	Oz__V1__Task t;
-	assert_int_equal(create(fx, a->id, repeat(fx, "\xe2\x82\xac", 100),
+	assert_int_equal(create(fx, a->id, fx_repeat(fx, "\xe2\x82\xac", 100),
 				 NULL, 0, &t),
 		OZ_OK);
-	assert_int_equal(create(fx, a->id, repeat(fx, "t", 101), NULL, 0, &t),
+	assert_int_equal(
+		create(fx, a->id, fx_repeat(fx, "t", 101), NULL, 0, &t),
 		OZ_INVALID_ARGUMENT);
 	fx_expect(fx, OZ_INVALID_ARGUMENT, "invalid request");
 	fx_expect_fields(fx, 1, "title");
@@ -126,11 +116,12 @@ create_task_bad_fields_each_get_a_violation(void **state)
 	fx_expect(fx, OZ_INVALID_ARGUMENT, "invalid request");
 	fx_expect_fields(fx, 3, "title", "description", "status");
 	assert_int_equal(
-		create(fx, a->id, "ok", repeat(fx, "d", 10001), -1, &t),
+		create(fx, a->id, "ok", fx_repeat(fx, "d", 10001), -1, &t),
 		OZ_INVALID_ARGUMENT);
 	fx_expect_fields(fx, 2, "description", "status");
 	assert_int_equal(
-		create(fx, a->id, "ok", repeat(fx, "d", 10000), 0, &t), OZ_OK);
+		create(fx, a->id, "ok", fx_repeat(fx, "d", 10000), 0, &t),
+		OZ_OK);
 }
 
 static void
@@ -225,7 +216,7 @@ update_task_validates_like_create(void **state)
 	assert_int_equal(update(fx, &in, 2, paths, &out), OZ_INVALID_ARGUMENT);
 	fx_expect(fx, OZ_INVALID_ARGUMENT, "invalid request");
 	fx_expect_fields(fx, 2, "title", "status");
-	in.title = (char *) repeat(fx, "x", 101);
+	in.title = (char *) fx_repeat(fx, "x", 101);
 	assert_int_equal(update(fx, &in, 0, NULL, &out), OZ_INVALID_ARGUMENT);
 	fx_expect_fields(fx, 1, "title");
 	assert_int_equal(fx_get_task(fx, c->id, &out), OZ_OK);
@@ -313,10 +304,10 @@ delete_task_removes_only_that_task(void **state)
 	Oz__V1__Task *c = fx_task(fx, a->id, "read", PENDING);
 	Oz__V1__Task *d = fx_task(fx, a->id, "write", PENDING);
 	Oz__V1__Task t;
-	assert_int_equal(delete (fx, c->id, NULL), OZ_OK);
+	assert_int_equal(del(fx, c->id, NULL), OZ_OK);
 	assert_int_equal(fx_get_task(fx, c->id, &t), OZ_NOT_FOUND);
 	assert_int_equal(fx_get_task(fx, d->id, &t), OZ_OK);
-	assert_int_equal(delete (fx, c->id, NULL), OZ_NOT_FOUND);
+	assert_int_equal(del(fx, c->id, NULL), OZ_NOT_FOUND);
 	fx_expect(fx, OZ_NOT_FOUND, "Task not found");
 }
 
@@ -327,11 +318,11 @@ delete_task_stale_etag_is_aborted(void **state)
 	Oz__V1__User *a = fx_user(fx, "alice", "alice@example.com");
 	Oz__V1__Task *c = fx_task(fx, a->id, "read", PENDING);
 	Oz__V1__Task t;
-	assert_int_equal(delete (fx, c->id, "2-0"), OZ_ABORTED);
+	assert_int_equal(del(fx, c->id, "2-0"), OZ_ABORTED);
 	fx_expect(fx, OZ_ABORTED, "etag mismatch");
 	assert_int_equal(fx_get_task(fx, c->id, &t), OZ_OK);
-	assert_int_equal(delete (fx, c->id, c->etag), OZ_OK);
-	assert_int_equal(delete (fx, c->id, c->etag), OZ_NOT_FOUND);
+	assert_int_equal(del(fx, c->id, c->etag), OZ_OK);
+	assert_int_equal(del(fx, c->id, c->etag), OZ_NOT_FOUND);
 	fx_expect(fx, OZ_NOT_FOUND, "Task not found");
 }
 

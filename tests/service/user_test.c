@@ -48,7 +48,8 @@ update(fixture *fx, const Oz__V1__User *u, int n_paths, const char **paths,
 	return fx_call(fx, service_user_update, &req, out);
 }
 
-static oz_code delete (fixture *fx, int64_t id, bool force, const char *etag)
+static oz_code
+del(fixture *fx, int64_t id, bool force, const char *etag)
 {
 	Oz__V1__DeleteUserRequest req = OZ__V1__DELETE_USER_REQUEST__INIT;
 	Google__Protobuf__Empty out = GOOGLE__PROTOBUF__EMPTY__INIT;
@@ -56,19 +57,6 @@ static oz_code delete (fixture *fx, int64_t id, bool force, const char *etag)
 	req.force = force;
 	req.etag = (char *) (etag != NULL ? etag : "");
 	return fx_call(fx, service_user_delete, &req, &out);
-}
-
-/* A string of n copies of unit. */
-static const char *
-repeat(fixture *fx, const char *unit, int n)
-{
-	size_t len = strlen(unit);
-	char *s = arena_alloc(&fx->arena, len * (size_t) n + 1);
-	for (int i = 0; i < n; i++) {
-		memcpy(s + len * (size_t) i, unit, len);
-	}
-	s[len * (size_t) n] = '\0';
-	return s;
 }
 
 static void
@@ -103,12 +91,13 @@ create_user_username_length_counts_characters(void **state)
 	Oz__V1__User u;
 	/* 50 two-byte characters (100 bytes) fit; 51 do not. */
 	assert_int_equal(
-		create(fx, repeat(fx, "\xc3\xa9", 50), "a@example.com", &u),
+		create(fx, fx_repeat(fx, "\xc3\xa9", 50), "a@example.com", &u),
 		OZ_OK);
 	assert_int_equal(
-		create(fx, repeat(fx, "x", 50), "b@example.com", &u), OZ_OK);
+		create(fx, fx_repeat(fx, "x", 50), "b@example.com", &u),
+		OZ_OK);
 	assert_int_equal(
-		create(fx, repeat(fx, "\xc3\xa9", 51), "c@example.com", &u),
+		create(fx, fx_repeat(fx, "\xc3\xa9", 51), "c@example.com", &u),
 		OZ_INVALID_ARGUMENT);
 	fx_expect(fx, OZ_INVALID_ARGUMENT, "invalid request");
 	fx_expect_fields(fx, 1, "username");
@@ -170,9 +159,11 @@ create_user_email_length_is_1_to_100(void **state)
 	Oz__V1__User u;
 	/* "x...x@example.com": 88 + 12 = 100 characters. */
 	char email[128];
-	snprintf(email, sizeof(email), "%s@example.com", repeat(fx, "x", 88));
+	snprintf(email, sizeof(email), "%s@example.com",
+		fx_repeat(fx, "x", 88));
 	assert_int_equal(create(fx, "hundred", email, &u), OZ_OK);
-	snprintf(email, sizeof(email), "%s@example.com", repeat(fx, "x", 89));
+	snprintf(email, sizeof(email), "%s@example.com",
+		fx_repeat(fx, "x", 89));
 	assert_int_equal(create(fx, "long", email, &u), OZ_INVALID_ARGUMENT);
 	fx_expect(fx, OZ_INVALID_ARGUMENT, "invalid request");
 	fx_expect_fields(fx, 1, "email");
@@ -531,7 +522,7 @@ delete_user_removes_the_user(void **state)
 	fixture *fx = *state;
 	Oz__V1__User *a = fx_user(fx, "alice", "alice@example.com");
 	Oz__V1__User u;
-	assert_int_equal(delete (fx, a->id, false, NULL), OZ_OK);
+	assert_int_equal(del(fx, a->id, false, NULL), OZ_OK);
 	assert_int_equal(fx_get_user(fx, a->id, 0, &u), OZ_NOT_FOUND);
 	/* The email and username are free again. */
 	fx_user(fx, "alice", "alice@example.com");
@@ -541,11 +532,11 @@ static void
 delete_user_missing_is_not_found(void **state)
 {
 	fixture *fx = *state;
-	assert_int_equal(delete (fx, 4242, false, NULL), OZ_NOT_FOUND);
+	assert_int_equal(del(fx, 4242, false, NULL), OZ_NOT_FOUND);
 	fx_expect(fx, OZ_NOT_FOUND, "User not found");
-	assert_int_equal(delete (fx, 4242, true, NULL), OZ_NOT_FOUND);
+	assert_int_equal(del(fx, 4242, true, NULL), OZ_NOT_FOUND);
 	fx_expect(fx, OZ_NOT_FOUND, "User not found");
-	assert_int_equal(delete (fx, 4242, true, "1-0"), OZ_NOT_FOUND);
+	assert_int_equal(del(fx, 4242, true, "1-0"), OZ_NOT_FOUND);
 	fx_expect(fx, OZ_NOT_FOUND, "User not found");
 }
 
@@ -556,13 +547,11 @@ delete_user_with_tasks_is_failed_precondition(void **state)
 	Oz__V1__User *a = fx_user(fx, "alice", "alice@example.com");
 	Oz__V1__User u;
 	fx_task(fx, a->id, "one", 0);
-	assert_int_equal(
-		delete (fx, a->id, false, NULL), OZ_FAILED_PRECONDITION);
+	assert_int_equal(del(fx, a->id, false, NULL), OZ_FAILED_PRECONDITION);
 	fx_expect(fx, OZ_FAILED_PRECONDITION, "User has 1 task");
 	fx_task(fx, a->id, "two", 0);
 	fx_task(fx, a->id, "three", 0);
-	assert_int_equal(
-		delete (fx, a->id, false, NULL), OZ_FAILED_PRECONDITION);
+	assert_int_equal(del(fx, a->id, false, NULL), OZ_FAILED_PRECONDITION);
 	fx_expect(fx, OZ_FAILED_PRECONDITION, "User has 3 tasks");
 	assert_int_equal(fx_get_user(fx, a->id, 2, &u), OZ_OK);
 	assert_int_equal(u.n_tasks, 3);
@@ -579,17 +568,16 @@ delete_user_force_removes_user_and_tasks(void **state)
 	Oz__V1__Task *tb = fx_task(fx, b->id, "bob's", 0);
 	Oz__V1__Task t;
 	Oz__V1__User u;
-	assert_int_equal(delete (fx, a->id, true, NULL), OZ_OK);
+	assert_int_equal(del(fx, a->id, true, NULL), OZ_OK);
 	assert_int_equal(fx_get_user(fx, a->id, 0, &u), OZ_NOT_FOUND);
 	assert_int_equal(fx_get_task(fx, t1->id, &t), OZ_NOT_FOUND);
 	assert_int_equal(fx_get_task(fx, t2->id, &t), OZ_NOT_FOUND);
 	assert_int_equal(fx_get_task(fx, tb->id, &t), OZ_OK);
-	assert_int_equal(
-		delete (fx, b->id, false, NULL), OZ_FAILED_PRECONDITION);
+	assert_int_equal(del(fx, b->id, false, NULL), OZ_FAILED_PRECONDITION);
 	fx_expect(fx, OZ_FAILED_PRECONDITION, "User has 1 task");
 	/* force on a user without tasks just deletes it. */
 	Oz__V1__User *c = fx_user(fx, "carol", "carol@example.com");
-	assert_int_equal(delete (fx, c->id, true, NULL), OZ_OK);
+	assert_int_equal(del(fx, c->id, true, NULL), OZ_OK);
 	assert_int_equal(fx_get_user(fx, c->id, 0, &u), OZ_NOT_FOUND);
 }
 
@@ -602,11 +590,11 @@ delete_user_force_is_one_transaction(void **state)
 	Oz__V1__Task t;
 	Oz__V1__User u;
 	/* A stale etag fails the whole delete: the tasks stay too. */
-	assert_int_equal(delete (fx, a->id, true, "1-0"), OZ_ABORTED);
+	assert_int_equal(del(fx, a->id, true, "1-0"), OZ_ABORTED);
 	fx_expect(fx, OZ_ABORTED, "etag mismatch");
 	assert_int_equal(fx_get_task(fx, t1->id, &t), OZ_OK);
 	assert_int_equal(fx_get_user(fx, a->id, 0, &u), OZ_OK);
-	assert_int_equal(delete (fx, a->id, true, u.etag), OZ_OK);
+	assert_int_equal(del(fx, a->id, true, u.etag), OZ_OK);
 	assert_int_equal(fx_get_task(fx, t1->id, &t), OZ_NOT_FOUND);
 }
 

@@ -196,3 +196,51 @@ fx_expect_indexed(
 	}
 	return plan;
 }
+
+int
+fx_expect_list_shapes(fixture *fx, const char *table, int n_filters,
+	int n_cols, fx_list_sql_fn sql)
+{
+	store_value after[STORE_ORDER_MAX];
+	char buf[8192];
+	oz_status st;
+	int shapes = 0;
+	for (int k = 0; k < STORE_ORDER_MAX; k++) {
+		after[k] = (store_value) {STORE_INT, 1, NULL};
+	}
+	for (int f = 0; f < n_filters; f++) {
+		for (int col = 0; col < n_cols; col++) {
+			for (int shape = 0; shape < 4; shape++) {
+				bool desc = shape & 1, cursor = shape & 2;
+				store_order o = {0};
+				if (col != 0) {
+					o.keys[o.n].col = col;
+					o.keys[o.n++].desc = desc;
+				}
+				o.keys[o.n].col = 0;
+				o.keys[o.n++].desc = desc;
+				store_page p = {
+					&o, cursor ? after : NULL, 51, 7};
+				assert_int_equal(
+					sql(f, &p, buf, sizeof(buf), &st),
+					OZ_OK);
+				fx_expect_indexed(fx, buf, table, col == 0);
+				shapes++;
+			}
+		}
+	}
+	return shapes;
+}
+
+const char *
+fx_repeat(fixture *fx, const char *unit, int n)
+{
+	size_t len = strlen(unit);
+	char *s = arena_alloc(&fx->arena, len * (size_t) n + 1);
+	assert_non_null(s);
+	for (int i = 0; i < n; i++) {
+		memcpy(s + len * (size_t) i, unit, len);
+	}
+	s[len * (size_t) n] = '\0';
+	return s;
+}

@@ -12,6 +12,7 @@
 #include "oz/v1/task_service.pb-c.h"
 #include "oz/v1/user_service.pb-c.h"
 #include "service/service.h"
+#include "store/list.h"
 #include "db.h"
 
 typedef struct fixture {
@@ -69,5 +70,18 @@ bool fx_plan_indexed(const char *plan, const char *table, bool rowid_order);
  * temporary b-tree. Returns the plan (in the arena). */
 const char *fx_expect_indexed(
 	fixture *fx, const char *sql, const char *table, bool rowid_order);
+
+/* Writes the list SQL of one filter variant (0..n_filters-1) for p. */
+typedef oz_code (*fx_list_sql_fn)(
+	int filter, const store_page *p, char *buf, size_t cap, oz_status *st);
+
+/* Runs fx_expect_indexed on the list query of every filter variant x
+ * every sortable column (then id) both ways x first page and after a
+ * cursor. Returns the number of shapes checked. */
+int fx_expect_list_shapes(fixture *fx, const char *table, int n_filters,
+	int n_cols, fx_list_sql_fn sql);
+
+/* Returns n copies of unit, from the arena. */
+const char *fx_repeat(fixture *fx, const char *unit, int n);
 
 #endif /* OZ_TESTS_SUPPORT_FIXTURE_H */
