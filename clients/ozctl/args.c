@@ -209,3 +209,16 @@ ozctl_dispatch(ozctl *ctl, int argc, char **argv, const ozctl_sub *subs,
 	}
 	return ozctl_usage_error(usage, "a sub-command is needed");
 }
+
+int
+ozctl_one_id(int n_pos, const char **pos, int64_t *id, const char *usage)
+{
+	if (n_pos != 1) {
+		return ozctl_usage_error(usage, "ID is required");
+	}
+	if (!ozctl_int64(pos[0], id)) {
+		return ozctl_usage_error(
+			usage, "ID must be an integer, not \"%s\"", pos[0]);
+	}
+	return 0;
+}

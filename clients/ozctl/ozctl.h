@@ -132,9 +132,20 @@ int ozctl_show(ozctl *ctl, ProtobufCMessage *msg, ozctl_table_fn table);
 int ozctl_list(ozctl *ctl, const char *method, ProtobufCMessage *req, bool all,
 	ozctl_table_fn table);
 
-/* Confirms a delete: {} with --json, nothing with -q, else "deleted WHAT
- * ID". Returns 0. */
-int ozctl_deleted(ozctl *ctl, const char *what, int64_t id);
+/* Calls method with req and shows the reply with ozctl_show. Returns an
+ * exit status (errors printed). */
+int ozctl_call_show(ozctl *ctl, const char *method,
+	const ProtobufCMessage *req, ozctl_table_fn table);
+
+/* Calls a Delete method (Empty reply) with req, a request with an int64
+ * id, and confirms: {} with --json, nothing with -q, else "deleted WHAT
+ * ID". Returns an exit status (errors printed). */
+int ozctl_call_delete(ozctl *ctl, const char *method,
+	const ProtobufCMessage *req, const char *what);
+
+/* Checks that exactly one positional argument was given and is an
+ * integer id. Returns 0 or OZCTL_EXIT_USAGE (printed). */
+int ozctl_one_id(int n_pos, const char **pos, int64_t *id, const char *usage);
 
 /* Verbs: each returns an exit status. argv[0] is the verb's first
  * argument after its name. */

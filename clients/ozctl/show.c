@@ -43,17 +43,6 @@ ozctl_show(ozctl *ctl, ProtobufCMessage *msg, ozctl_table_fn table)
 	return rc;
 }
 
-int
-ozctl_deleted(ozctl *ctl, const char *what, int64_t id)
-{
-	if (ctl->json) {
-		printf("{}\n");
-	} else if (!ctl->quiet) {
-		printf("deleted %s %lld\n", what, (long long) id);
-	}
-	return OZCTL_EXIT_OK;
-}
-
 /* The repeated message field of a List response. */
 static const ProtobufCFieldDescriptor *
 items_field(const ProtobufCMessageDescriptor *d)
@@ -174,4 +163,51 @@ ozctl_list(ozctl *ctl, const char *method, ProtobufCMessage *req, bool all,
 	}
 	free(pages);
 	return rc;
+}
+
+/* Calls method; OUT: *out, the reply (caller frees). Returns an exit
+ * status (errors printed). */
+static int
+call(ozctl *ctl, const char *method, const ProtobufCMessage *req,
+	ProtobufCMessage **out)
+{
+	const oz_method_info *m = oz_method_find(method);
+	oz_client *c;
+	oz_status st;
+	int rc;
+
+	if ((c = ozctl_client(ctl, &rc)) == NULL) {
+		return rc;
+	}
+	if (oz_client_call(c, method, req, m->output, out, &st) != OZ_OK) {
+		return ozctl_fail(&st);
+	}
+	return OZCTL_EXIT_OK;
+}
+
+int
+ozctl_call_show(ozctl *ctl, const char *method, const ProtobufCMessage *req,
+	ozctl_table_fn table)
+{
+	ProtobufCMessage *out;
+	int rc = call(ctl, method, req, &out);
+	return rc != OZCTL_EXIT_OK ? rc : ozctl_show(ctl, out, table);
+}
+
+int
+ozctl_call_delete(ozctl *ctl, const char *method, const ProtobufCMessage *req,
+	const char *what)
+{
+	ProtobufCMessage *out;
+	int rc = call(ctl, method, req, &out);
+	if (rc != OZCTL_EXIT_OK) {
+		return rc;
+	}
+	oz_message_free(out); /* google.protobuf.Empty */
+	if (ctl->json) {
+		printf("{}\n");
+	} else if (!ctl->quiet) {
+		printf("deleted %s %lld\n", what, id_of(req));
+	}
+	return OZCTL_EXIT_OK;
 }

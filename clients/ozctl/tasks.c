@@ -67,19 +67,6 @@ ozctl_print_tasks(void *const *items, size_t n)
 }
 
 static int
-one_id(int n_pos, const char **pos, int64_t *id, const char *usage)
-{
-	if (n_pos != 1) {
-		return ozctl_usage_error(usage, "ID is required");
-	}
-	if (!ozctl_int64(pos[0], id)) {
-		return ozctl_usage_error(
-			usage, "ID must be an integer, not \"%s\"", pos[0]);
-	}
-	return 0;
-}
-
-static int
 status_opt(const ozctl_opt *o, Oz__V1__TaskStatus *s, const char *usage)
 {
 	if (o->set && !ozctl_task_status_parse(o->value, s)) {
@@ -108,9 +95,6 @@ tasks_create(ozctl *ctl, int argc, char **argv)
 		OZCTL_OPT("description", true), OZCTL_OPT("status", true),
 		OZCTL_OPT("request-id", true)};
 	Oz__V1__CreateTaskRequest req = OZ__V1__CREATE_TASK_REQUEST__INIT;
-	Oz__V1__Task *t;
-	oz_client *c;
-	oz_status st;
 	const char *pos[1];
 	int n_pos, rc;
 
@@ -135,13 +119,8 @@ tasks_create(ozctl *ctl, int argc, char **argv)
 	if (o[4].set) {
 		req.request_id = (char *) o[4].value;
 	}
-	if ((c = ozctl_client(ctl, &rc)) == NULL) {
-		return rc;
-	}
-	if (oz_task_create(c, &req, &t, &st) != OZ_OK) {
-		return ozctl_fail(&st);
-	}
-	return ozctl_show(ctl, &t->base, ozctl_print_tasks);
+	return ozctl_call_show(ctl, "/oz.v1.TaskService/CreateTask", &req.base,
+		ozctl_print_tasks);
 }
 
 static int
@@ -150,9 +129,6 @@ tasks_get(ozctl *ctl, int argc, char **argv)
 	static const char usage[] = "ozctl tasks get ID";
 	static const char help[] = "Prints one task.\n";
 	Oz__V1__GetTaskRequest req = OZ__V1__GET_TASK_REQUEST__INIT;
-	Oz__V1__Task *t;
-	oz_client *c;
-	oz_status st;
 	const char *pos[1];
 	int n_pos, rc;
 
@@ -160,16 +136,11 @@ tasks_get(ozctl *ctl, int argc, char **argv)
 		    &rc)) {
 		return rc;
 	}
-	if ((rc = one_id(n_pos, pos, &req.id, usage)) != 0) {
+	if ((rc = ozctl_one_id(n_pos, pos, &req.id, usage)) != 0) {
 		return rc;
 	}
-	if ((c = ozctl_client(ctl, &rc)) == NULL) {
-		return rc;
-	}
-	if (oz_task_get(c, &req, &t, &st) != OZ_OK) {
-		return ozctl_fail(&st);
-	}
-	return ozctl_show(ctl, &t->base, ozctl_print_tasks);
+	return ozctl_call_show(ctl, "/oz.v1.TaskService/GetTask", &req.base,
+		ozctl_print_tasks);
 }
 
 static int
@@ -235,11 +206,9 @@ tasks_update(ozctl *ctl, int argc, char **argv)
 		OZCTL_OPT("description", true), OZCTL_OPT("status", true),
 		OZCTL_OPT("etag", true), OZCTL_OPT("request-id", true)};
 	Oz__V1__UpdateTaskRequest req = OZ__V1__UPDATE_TASK_REQUEST__INIT;
-	Oz__V1__Task task = OZ__V1__TASK__INIT, *t;
+	Oz__V1__Task task = OZ__V1__TASK__INIT;
 	Google__Protobuf__FieldMask mask = GOOGLE__PROTOBUF__FIELD_MASK__INIT;
 	char *paths[3];
-	oz_client *c;
-	oz_status st;
 	const char *pos[1];
 	int n_pos, rc;
 
@@ -247,7 +216,7 @@ tasks_update(ozctl *ctl, int argc, char **argv)
 		    &rc)) {
 		return rc;
 	}
-	if ((rc = one_id(n_pos, pos, &task.id, usage)) != 0 ||
+	if ((rc = ozctl_one_id(n_pos, pos, &task.id, usage)) != 0 ||
 		(rc = status_opt(&o[2], &task.status, usage)) != 0) {
 		return rc;
 	}
@@ -272,13 +241,8 @@ tasks_update(ozctl *ctl, int argc, char **argv)
 	if (o[4].set) {
 		req.request_id = (char *) o[4].value;
 	}
-	if ((c = ozctl_client(ctl, &rc)) == NULL) {
-		return rc;
-	}
-	if (oz_task_update(c, &req, &t, &st) != OZ_OK) {
-		return ozctl_fail(&st);
-	}
-	return ozctl_show(ctl, &t->base, ozctl_print_tasks);
+	return ozctl_call_show(ctl, "/oz.v1.TaskService/UpdateTask", &req.base,
+		ozctl_print_tasks);
 }
 
 static int
@@ -293,8 +257,6 @@ tasks_delete(ozctl *ctl, int argc, char **argv)
 	ozctl_opt o[] = {
 		OZCTL_OPT("etag", true), OZCTL_OPT("request-id", true)};
 	Oz__V1__DeleteTaskRequest req = OZ__V1__DELETE_TASK_REQUEST__INIT;
-	oz_client *c;
-	oz_status st;
 	const char *pos[1];
 	int n_pos, rc;
 
@@ -302,7 +264,7 @@ tasks_delete(ozctl *ctl, int argc, char **argv)
 		    &rc)) {
 		return rc;
 	}
-	if ((rc = one_id(n_pos, pos, &req.id, usage)) != 0) {
+	if ((rc = ozctl_one_id(n_pos, pos, &req.id, usage)) != 0) {
 		return rc;
 	}
 	if (o[0].set) {
@@ -311,13 +273,8 @@ tasks_delete(ozctl *ctl, int argc, char **argv)
 	if (o[1].set) {
 		req.request_id = (char *) o[1].value;
 	}
-	if ((c = ozctl_client(ctl, &rc)) == NULL) {
-		return rc;
-	}
-	if (oz_task_delete(c, &req, &st) != OZ_OK) {
-		return ozctl_fail(&st);
-	}
-	return ozctl_deleted(ctl, "task", req.id);
+	return ozctl_call_delete(
+		ctl, "/oz.v1.TaskService/DeleteTask", &req.base, "task");
 }
 
 int

@@ -36,16 +36,6 @@ print_users(void *const *items, size_t n)
 }
 
 static int
-parse_id(const char *s, int64_t *id, const char *usage)
-{
-	if (!ozctl_int64(s, id)) {
-		return ozctl_usage_error(
-			usage, "ID must be an integer, not \"%s\"", s);
-	}
-	return 0;
-}
-
-static int
 users_create(ozctl *ctl, int argc, char **argv)
 {
 	static const char usage[] = "ozctl users create --username U "
@@ -60,9 +50,6 @@ users_create(ozctl *ctl, int argc, char **argv)
 	ozctl_opt o[] = {OZCTL_OPT("username", true), OZCTL_OPT("email", true),
 		OZCTL_OPT("request-id", true)};
 	Oz__V1__CreateUserRequest req = OZ__V1__CREATE_USER_REQUEST__INIT;
-	Oz__V1__User *u;
-	oz_client *c;
-	oz_status st;
 	const char *pos[1];
 	int n_pos, rc;
 
@@ -79,13 +66,8 @@ users_create(ozctl *ctl, int argc, char **argv)
 	if (o[2].set) {
 		req.request_id = (char *) o[2].value;
 	}
-	if ((c = ozctl_client(ctl, &rc)) == NULL) {
-		return rc;
-	}
-	if (oz_user_create(c, &req, &u, &st) != OZ_OK) {
-		return ozctl_fail(&st);
-	}
-	return ozctl_show(ctl, &u->base, print_users);
+	return ozctl_call_show(
+		ctl, "/oz.v1.UserService/CreateUser", &req.base, print_users);
 }
 
 static int
@@ -100,9 +82,6 @@ users_get(ozctl *ctl, int argc, char **argv)
 		"  --with-tasks    include the user's tasks\n";
 	ozctl_opt o[] = {
 		OZCTL_OPT("email", true), OZCTL_OPT("with-tasks", false)};
-	Oz__V1__User *u;
-	oz_client *c;
-	oz_status st;
 	const char *pos[1];
 	int n_pos, rc;
 	int64_t id = 0;
@@ -114,31 +93,26 @@ users_get(ozctl *ctl, int argc, char **argv)
 	if ((n_pos == 1) == o[0].set) {
 		return ozctl_usage_error(usage, "give either ID or --email");
 	}
-	if (n_pos == 1 && (rc = parse_id(pos[0], &id, usage)) != 0) {
+	if (n_pos == 1 && (rc = ozctl_one_id(n_pos, pos, &id, usage)) != 0) {
 		return rc;
 	}
 	Oz__V1__UserView view =
 		o[1].set ? OZ__V1__USER_VIEW__USER_VIEW_WITH_TASKS
 			 : OZ__V1__USER_VIEW__USER_VIEW_BASIC;
-	if ((c = ozctl_client(ctl, &rc)) == NULL) {
-		return rc;
-	}
 	if (o[0].set) {
 		Oz__V1__GetUserByEmailRequest req =
 			OZ__V1__GET_USER_BY_EMAIL_REQUEST__INIT;
 		req.email = (char *) o[0].value;
 		req.view = view;
-		rc = oz_user_get_by_email(c, &req, &u, &st);
-	} else {
-		Oz__V1__GetUserRequest req = OZ__V1__GET_USER_REQUEST__INIT;
-		req.id = id;
-		req.view = view;
-		rc = oz_user_get(c, &req, &u, &st);
+		return ozctl_call_show(ctl,
+			"/oz.v1.UserService/GetUserByEmail", &req.base,
+			print_users);
 	}
-	if (rc != OZ_OK) {
-		return ozctl_fail(&st);
-	}
-	return ozctl_show(ctl, &u->base, print_users);
+	Oz__V1__GetUserRequest req = OZ__V1__GET_USER_REQUEST__INIT;
+	req.id = id;
+	req.view = view;
+	return ozctl_call_show(
+		ctl, "/oz.v1.UserService/GetUser", &req.base, print_users);
 }
 
 static int
@@ -213,11 +187,9 @@ users_update(ozctl *ctl, int argc, char **argv)
 		OZCTL_OPT("active", false), OZCTL_OPT("inactive", false),
 		OZCTL_OPT("etag", true), OZCTL_OPT("request-id", true)};
 	Oz__V1__UpdateUserRequest req = OZ__V1__UPDATE_USER_REQUEST__INIT;
-	Oz__V1__User user = OZ__V1__USER__INIT, *u;
+	Oz__V1__User user = OZ__V1__USER__INIT;
 	Google__Protobuf__FieldMask mask = GOOGLE__PROTOBUF__FIELD_MASK__INIT;
 	char *paths[3];
-	oz_client *c;
-	oz_status st;
 	const char *pos[1];
 	int n_pos, rc;
 
@@ -225,10 +197,7 @@ users_update(ozctl *ctl, int argc, char **argv)
 		    &rc)) {
 		return rc;
 	}
-	if (n_pos != 1) {
-		return ozctl_usage_error(usage, "ID is required");
-	}
-	if ((rc = parse_id(pos[0], &user.id, usage)) != 0) {
+	if ((rc = ozctl_one_id(n_pos, pos, &user.id, usage)) != 0) {
 		return rc;
 	}
 	if (o[2].set && o[3].set) {
@@ -257,13 +226,8 @@ users_update(ozctl *ctl, int argc, char **argv)
 	if (o[5].set) {
 		req.request_id = (char *) o[5].value;
 	}
-	if ((c = ozctl_client(ctl, &rc)) == NULL) {
-		return rc;
-	}
-	if (oz_user_update(c, &req, &u, &st) != OZ_OK) {
-		return ozctl_fail(&st);
-	}
-	return ozctl_show(ctl, &u->base, print_users);
+	return ozctl_call_show(
+		ctl, "/oz.v1.UserService/UpdateUser", &req.base, print_users);
 }
 
 static int
@@ -280,8 +244,6 @@ users_delete(ozctl *ctl, int argc, char **argv)
 	ozctl_opt o[] = {OZCTL_OPT("force", false), OZCTL_OPT("etag", true),
 		OZCTL_OPT("request-id", true)};
 	Oz__V1__DeleteUserRequest req = OZ__V1__DELETE_USER_REQUEST__INIT;
-	oz_client *c;
-	oz_status st;
 	const char *pos[1];
 	int n_pos, rc;
 
@@ -289,10 +251,7 @@ users_delete(ozctl *ctl, int argc, char **argv)
 		    &rc)) {
 		return rc;
 	}
-	if (n_pos != 1) {
-		return ozctl_usage_error(usage, "ID is required");
-	}
-	if ((rc = parse_id(pos[0], &req.id, usage)) != 0) {
+	if ((rc = ozctl_one_id(n_pos, pos, &req.id, usage)) != 0) {
 		return rc;
 	}
 	req.force = o[0].set;
@@ -302,13 +261,8 @@ users_delete(ozctl *ctl, int argc, char **argv)
 	if (o[2].set) {
 		req.request_id = (char *) o[2].value;
 	}
-	if ((c = ozctl_client(ctl, &rc)) == NULL) {
-		return rc;
-	}
-	if (oz_user_delete(c, &req, &st) != OZ_OK) {
-		return ozctl_fail(&st);
-	}
-	return ozctl_deleted(ctl, "user", req.id);
+	return ozctl_call_delete(
+		ctl, "/oz.v1.UserService/DeleteUser", &req.base, "user");
 }
 
 int
