@@ -57,6 +57,10 @@ static const char usage[] =
 	"  --drain-timeout DUR      OZ_DRAIN_TIMEOUT: time running calls get\n"
 	"                           to finish on SIGTERM. Default 10s\n"
 	"  --no-group-commit        OZ_GROUP_COMMIT=0: one COMMIT per write\n"
+	"  --optimize-interval DUR  OZ_OPTIMIZE_INTERVAL: run PRAGMA "
+	"optimize\n"
+	"                           this often (0: only at shutdown). Default "
+	"1h\n"
 	"  --tls-cert FILE          OZ_TLS_CERT: PEM certificate for "
 	"tls+tcp://\n"
 	"  --tls-key FILE           OZ_TLS_KEY: its PEM private key\n"
@@ -70,7 +74,7 @@ static const char usage[] =
 	"                           error, off\n"
 	"  --help, --version\n"
 	"\n"
-	"Durations: 250ms, 30s, 2m; a bare number is seconds.\n";
+	"Durations: 250ms, 30s, 2m, 1h; a bare number is seconds.\n";
 
 struct options {
 	rpc_server_config srv;
@@ -108,6 +112,8 @@ parse_duration_ms(const char *s, int *out)
 		ms = v * 1000;
 	} else if (strcmp(end, "m") == 0) {
 		ms = v * 60000;
+	} else if (strcmp(end, "h") == 0) {
+		ms = v * 3600000;
 	} else {
 		return -1;
 	}
@@ -172,6 +178,11 @@ apply(struct options *o, const char *name, const char *val)
 			return fail_usage("bad --drain-timeout %s", val);
 		}
 		o->drain_timeout_ms = ms;
+	} else if (strcmp(name, "optimize-interval") == 0) {
+		if (parse_duration_ms(val, &ms) != 0) {
+			return fail_usage("bad --optimize-interval %s", val);
+		}
+		o->srv.optimize_interval_ms = ms;
 	} else if (strcmp(name, "group-commit") == 0) {
 		o->srv.group_commit = strcmp(val, "0") != 0 &&
 				      strcmp(val, "false") != 0 &&
@@ -215,6 +226,7 @@ static const struct {
 	{"default-timeout", "OZ_DEFAULT_TIMEOUT"},
 	{"drain-timeout", "OZ_DRAIN_TIMEOUT"},
 	{"group-commit", "OZ_GROUP_COMMIT"},
+	{"optimize-interval", "OZ_OPTIMIZE_INTERVAL"},
 	{"tls-cert", "OZ_TLS_CERT"},
 	{"tls-key", "OZ_TLS_KEY"},
 	{"tls-ca", "OZ_TLS_CA"},
@@ -263,6 +275,7 @@ static const struct option long_opts[] = {
 	{"max-message-bytes", required_argument, NULL, 1},
 	{"default-timeout", required_argument, NULL, 1},
 	{"drain-timeout", required_argument, NULL, 1},
+	{"optimize-interval", required_argument, NULL, 1},
 	{"tls-cert", required_argument, NULL, 1},
 	{"tls-key", required_argument, NULL, 1},
 	{"tls-ca", required_argument, NULL, 1},
@@ -376,13 +389,15 @@ log_config(const struct options *o)
 	}
 	log_info("config database=%s synchronous=%s busy_timeout_ms=%d "
 		 "max_inflight=%d max_message_bytes=%zu default_timeout_ms=%u "
-		 "drain_timeout_ms=%d group_commit=%s ipc_mode=%04o tls=%s "
+		 "drain_timeout_ms=%d optimize_interval_ms=%d group_commit=%s "
+		 "ipc_mode=%04o tls=%s "
 		 "client_certs=%s auth=%s",
 		s->store.path, store_sync_name(s->store.synchronous),
 		s->store.busy_timeout_ms, s->max_inflight,
 		s->max_message_bytes, s->default_timeout_ms,
-		o->drain_timeout_ms, s->group_commit ? "on" : "off",
-		s->ipc_mode, s->tls_cert != NULL ? "on" : "off",
+		o->drain_timeout_ms, s->optimize_interval_ms,
+		s->group_commit ? "on" : "off", s->ipc_mode,
+		s->tls_cert != NULL ? "on" : "off",
 		s->tls_ca != NULL ? "required" : "off",
 		s->auth_token_file != NULL ? "tokens" : "off");
 }

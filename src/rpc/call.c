@@ -144,6 +144,7 @@ rpc_call_run(rpc_call *call, store_conn *db, bool serving)
 		.metadata = call->req->metadata,
 		.n_metadata = call->req->n_metadata,
 		.serving = serving,
+		.server = call->cfg->server,
 	};
 	call->ran = true;
 	call->method->handler(&cx, call->input, call->output, &call->st);

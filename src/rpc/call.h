@@ -33,6 +33,7 @@ typedef struct rpc_call_config {
 	uint32_t default_timeout_ms; /* Deadline when a request has 0. */
 	size_t max_message_bytes;    /* Largest reply the server sends. */
 	const struct rpc_auth *auth; /* NULL: no token needed. */
+	void *server;                /* Passed to handlers as cx->server. */
 } rpc_call_config;
 
 typedef struct rpc_call {

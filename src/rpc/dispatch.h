@@ -40,6 +40,10 @@ const ProtobufCServiceDescriptor *const *dispatch_services(void);
 /* True for methods that are safe to repeat (they change nothing). */
 int dispatch_is_idempotent(const rpc_method *m);
 
+/* The handler of /oz.v1.AdminService/Stats (rpc/admin.c). */
+oz_code rpc_admin_stats(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, oz_status *st);
+
 /* The handler of /oz.rpc.v1.Reflection/ListServices (rpc/reflection.c). */
 oz_code rpc_reflection_list(service_ctx *cx, const ProtobufCMessage *in,
 	ProtobufCMessage *out, oz_status *st);

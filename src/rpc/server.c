@@ -18,6 +18,7 @@
 #include "rpc/call.h"
 #include "rpc/listener.h"
 #include "rpc/server.h"
+#include "rpc/stats.h"
 #include "rpc/writer.h"
 
 #define GUARD_INTERVAL_MS 1000
@@ -42,7 +43,9 @@ struct rpc_server {
 	int n_workers;
 	rpc_writer *writer;
 	rpc_auth *auth;
-	bool memory; /* :memory: -- every call goes through the writer. */
+	rpc_stats *stats;
+	int64_t start_us; /* Monotonic time of start, for uptime. */
+	bool memory;      /* :memory: -- every call goes through the writer. */
 	atomic_bool serving;
 	atomic_bool stopping;
 	atomic_int running; /* Calls between receive and reply. */
@@ -64,6 +67,7 @@ rpc_server_config_init(rpc_server_config *cfg)
 	cfg->default_timeout_ms = 30000;
 	cfg->ipc_mode = 0600;
 	cfg->group_commit = true;
+	cfg->optimize_interval_ms = 3600 * 1000;
 	store_config_init(&cfg->store);
 }
 
@@ -113,6 +117,11 @@ execute(struct worker *w, rpc_call *call, bool admitted)
 	}
 	rpc_call_run(
 		call, call->method->kind == RPC_READ ? w->db : NULL, serving);
+	if (call->method->kind == RPC_READ) {
+		int64_t hits, misses;
+		store_cache_counts(w->db, &hits, &misses);
+		rpc_stats_cache(s->stats, hits, misses);
+	}
 }
 
 /* Encodes the reply into msg (reusing the request's message). */
@@ -156,6 +165,8 @@ serve_one(struct worker *w, nng_msg *msg)
 		nng_msg_free(msg);
 	}
 	if (!call.probe) {
+		rpc_stats_record(s->stats, call.method, call.st.code,
+			rpc_now_us() - call.start_us);
 		atomic_fetch_add(&s->calls, 1);
 	}
 	arena_reset(&w->arena);
@@ -288,7 +299,14 @@ rpc_server_start(rpc_server **out, const rpc_server_config *cfg, oz_status *st)
 		goto fail;
 	}
 	s->call_cfg.auth = s->auth;
-	rc = rpc_writer_start(&s->writer, &cfg->store, cfg->group_commit, st);
+	s->call_cfg.server = s;
+	s->start_us = rpc_now_us();
+	if ((s->stats = rpc_stats_new()) == NULL) {
+		rc = oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
+		goto fail;
+	}
+	rc = rpc_writer_start(&s->writer, &cfg->store, cfg->group_commit,
+		cfg->optimize_interval_ms, s->stats, st);
 	if (rc != OZ_OK) {
 		goto fail;
 	}
@@ -332,6 +350,24 @@ rpc_server_wait_idle(rpc_server *s, int timeout_ms)
 		nanosleep(&ts, NULL);
 	}
 	return true;
+}
+
+struct rpc_stats *
+rpc_server_stats(rpc_server *s)
+{
+	return s->stats;
+}
+
+int64_t
+rpc_server_uptime_us(rpc_server *s)
+{
+	return rpc_now_us() - s->start_us;
+}
+
+const store_config *
+rpc_server_store_config(rpc_server *s)
+{
+	return &s->cfg.store;
 }
 
 int
@@ -387,6 +423,7 @@ rpc_server_stop(rpc_server *s)
 	nng_close(s->sock);
 	rpc_writer_stop(s->writer);
 	rpc_auth_free(s->auth);
+	rpc_stats_free(s->stats);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
 	free(s->workers);

@@ -30,11 +30,13 @@ typedef struct rpc_server_config {
 	int ipc_mode;                /* Permissions of ipc:// socket files. */
 	bool group_commit;           /* false: one COMMIT per write call. */
 	const char *auth_token_file; /* If set, calls need a token. */
+	int optimize_interval_ms;    /* PRAGMA optimize this often; 0 never. */
 	store_config store;
 } rpc_server_config;
 
 /* Fills the defaults: tcp://127.0.0.1:7878, 64 calls in flight, 4 MiB,
- * 30 s, 0600, group commit on, no tokens, the store's defaults. */
+ * 30 s, 0600, group commit on, no tokens, optimize hourly, the store's
+ * defaults. */
 void rpc_server_config_init(rpc_server_config *cfg);
 
 typedef struct rpc_server rpc_server;
@@ -56,6 +58,17 @@ bool rpc_server_wait_idle(rpc_server *s, int timeout_ms);
 /* Stops the workers and the writer (which runs PRAGMA optimize and
  * checkpoints the WAL), closes the socket and the database, frees s. */
 void rpc_server_stop(rpc_server *s);
+
+struct rpc_stats;
+
+/* The server's call statistics (owned by s). */
+struct rpc_stats *rpc_server_stats(rpc_server *s);
+
+/* Microseconds since rpc_server_start. */
+int64_t rpc_server_uptime_us(rpc_server *s);
+
+/* The database the server serves. */
+const store_config *rpc_server_store_config(rpc_server *s);
 
 /* Calls received and not yet answered, right now. */
 int rpc_server_inflight(rpc_server *s);

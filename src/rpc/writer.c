@@ -2,8 +2,10 @@
  * connection; nothing else writes, so writers never meet SQLITE_BUSY. */
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "core/log.h"
+#include "rpc/stats.h"
 #include "rpc/writer.h"
 
 #define BATCH_MAX 256
@@ -25,6 +27,9 @@ struct rpc_writer {
 	struct item *head, *tail;
 	bool stopping;
 	long batches, calls;
+	int optimize_ms;
+	int64_t next_optimize_us; /* Monotonic. */
+	struct rpc_stats *stats;
 };
 
 /* Fails every call in the batch that still looks successful: their work
@@ -77,6 +82,52 @@ run_batch(rpc_writer *w, struct item **batch, int n)
 	w->calls += n;
 }
 
+static void
+report_cache(rpc_writer *w)
+{
+	if (w->stats != NULL) {
+		int64_t hits, misses;
+		store_cache_counts(w->db, &hits, &misses);
+		rpc_stats_cache(w->stats, hits, misses);
+	}
+}
+
+/* Runs PRAGMA optimize when it is due (the writer is idle then). */
+static void
+maybe_optimize(rpc_writer *w)
+{
+	if (w->optimize_ms <= 0 || rpc_now_us() < w->next_optimize_us) {
+		return;
+	}
+	oz_status st;
+	if (store_optimize(w->db, &st) != OZ_OK) {
+		log_warn("periodic PRAGMA optimize: %s", st.message);
+	} else {
+		log_debug("periodic PRAGMA optimize done");
+	}
+	w->next_optimize_us = rpc_now_us() + (int64_t) w->optimize_ms * 1000;
+}
+
+/* Waits for work, waking for the next optimize when one is set. */
+static void
+wait_for_work(rpc_writer *w)
+{
+	if (w->optimize_ms <= 0) {
+		pthread_cond_wait(&w->cv, &w->mu);
+		return;
+	}
+	int64_t left = w->next_optimize_us - rpc_now_us();
+	if (left <= 0) {
+		return;
+	}
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	int64_t ns = ts.tv_nsec + (left % 1000000) * 1000;
+	ts.tv_sec += (time_t) (left / 1000000 + ns / 1000000000);
+	ts.tv_nsec = (long) (ns % 1000000000);
+	pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -85,7 +136,14 @@ writer_main(void *arg)
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		while (w->head == NULL && !w->stopping) {
-			pthread_cond_wait(&w->cv, &w->mu);
+			if (w->optimize_ms > 0 &&
+				rpc_now_us() >= w->next_optimize_us) {
+				pthread_mutex_unlock(&w->mu);
+				maybe_optimize(w);
+				pthread_mutex_lock(&w->mu);
+				continue;
+			}
+			wait_for_work(w);
 		}
 		if (w->head == NULL) {
 			break; /* Stopping and nothing left. */
@@ -101,6 +159,7 @@ writer_main(void *arg)
 		}
 		pthread_mutex_unlock(&w->mu);
 		run_batch(w, batch, n);
+		report_cache(w);
 		pthread_mutex_lock(&w->mu);
 		for (int i = 0; i < n; i++) {
 			batch[i]->done = true;
@@ -112,8 +171,8 @@ writer_main(void *arg)
 }
 
 oz_code
-rpc_writer_start(
-	rpc_writer **out, const store_config *cfg, bool group, oz_status *st)
+rpc_writer_start(rpc_writer **out, const store_config *cfg, bool group,
+	int optimize_ms, struct rpc_stats *stats, oz_status *st)
 {
 	rpc_writer *w = calloc(1, sizeof(*w));
 	if (w == NULL) {
@@ -125,6 +184,9 @@ rpc_writer_start(
 		return rc;
 	}
 	w->group = group;
+	w->optimize_ms = optimize_ms;
+	w->next_optimize_us = rpc_now_us() + (int64_t) optimize_ms * 1000;
+	w->stats = stats;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {

@@ -17,10 +17,13 @@
 typedef struct rpc_writer rpc_writer;
 
 /* Opens the writer's connection to cfg and starts its thread. group false
- * commits each call on its own (for comparison in benchmarks). OUT: *out,
- * freed by rpc_writer_stop. Returns OK or the store's open failure. */
-oz_code rpc_writer_start(
-	rpc_writer **out, const store_config *cfg, bool group, oz_status *st);
+ * commits each call on its own (for comparison in benchmarks). Every
+ * optimize_ms (0: never) the idle writer runs PRAGMA optimize. stats (may
+ * be NULL) receives the connection's page cache counts. OUT: *out, freed by
+ * rpc_writer_stop. Returns OK or the store's open failure. */
+struct rpc_stats;
+oz_code rpc_writer_start(rpc_writer **out, const store_config *cfg, bool group,
+	int optimize_ms, struct rpc_stats *stats, oz_status *st);
 
 /* Runs call on the writer and returns when it has committed or failed.
  * Thread-safe. serving is passed to the handler. */

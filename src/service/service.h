@@ -25,6 +25,7 @@ typedef struct service_ctx {
 	Oz__Rpc__V1__Metadata **metadata; /* The request's metadata. */
 	size_t n_metadata;
 	bool serving; /* False while the server drains (health reports it). */
+	void *server; /* Opaque to the service layer; rpc handlers use it. */
 } service_ctx;
 
 /* The one handler signature. in is the decoded input message (read-only);
@@ -61,6 +62,14 @@ oz_code service_task_list(service_ctx *cx, const ProtobufCMessage *in,
 oz_code service_task_update(service_ctx *cx, const ProtobufCMessage *in,
 	ProtobufCMessage *out, oz_status *st);
 oz_code service_task_delete(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, oz_status *st);
+
+/* oz.v1.AdminService: Optimize runs PRAGMA optimize on cx->db (the
+ * writer's connection); Backup copies the database behind cx->db (a read
+ * connection) to the requested file. */
+oz_code service_admin_optimize(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, oz_status *st);
+oz_code service_admin_backup(service_ctx *cx, const ProtobufCMessage *in,
 	ProtobufCMessage *out, oz_status *st);
 
 /* grpc.health.v1.Health: SERVING, NOT_SERVING while draining; NOT_FOUND

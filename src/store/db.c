@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "core/log.h"
@@ -64,6 +65,38 @@ bool
 store_config_is_memory(const store_config *cfg)
 {
 	return strcmp(cfg->path, ":memory:") == 0;
+}
+
+void
+store_cache_counts(store_conn *c, int64_t *hits, int64_t *misses)
+{
+	int cur = 0, high = 0;
+	sqlite3_db_status(c->db, SQLITE_DBSTATUS_CACHE_HIT, &cur, &high, 1);
+	*hits = cur;
+	cur = 0;
+	sqlite3_db_status(c->db, SQLITE_DBSTATUS_CACHE_MISS, &cur, &high, 1);
+	*misses = cur;
+}
+
+static int64_t
+file_size(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0 ? (int64_t) sb.st_size : 0;
+}
+
+void
+store_file_sizes(const store_config *cfg, int64_t *db, int64_t *wal)
+{
+	char path[STORE_PATH_MAX + 8];
+	*db = 0;
+	*wal = 0;
+	if (store_config_is_memory(cfg)) {
+		return;
+	}
+	*db = file_size(cfg->path);
+	snprintf(path, sizeof(path), "%s-wal", cfg->path);
+	*wal = file_size(path);
 }
 
 int64_t

@@ -103,6 +103,14 @@ oz_code store_checkpoint(store_conn *c, oz_status *st);
 typedef int (*store_commit_hook_fn)(void *arg);
 void store_set_commit_hook(store_commit_hook_fn fn, void *arg);
 
+/* Reads c's page cache hits and misses since the last call (the counters
+ * are reset), for statistics. */
+void store_cache_counts(store_conn *c, int64_t *hits, int64_t *misses);
+
+/* Sizes in bytes of cfg's database file and of its -wal file (0 when
+ * missing or in memory). */
+void store_file_sizes(const store_config *cfg, int64_t *db, int64_t *wal);
+
 /* Microseconds since the Unix epoch, the unit of every stored time. */
 int64_t store_now_us(void);
 

@@ -133,7 +133,8 @@ struct caller {
 static void
 caller_init(struct caller *c, struct fixture *f, int idx, const char *name)
 {
-	static const rpc_call_config ccfg = {60000, 1 << 20};
+	static const rpc_call_config ccfg = {
+		.default_timeout_ms = 60000, .max_message_bytes = 1 << 20};
 	memset(c, 0, sizeof(*c));
 	c->f = f;
 	c->idx = idx;
@@ -183,7 +184,8 @@ setup(void **state)
 	g.gate_in = g.gate_open = false;
 	memset(g.recs, 0, sizeof(g.recs));
 	store_set_commit_hook(commit_hook, NULL);
-	assert_int_equal(rpc_writer_start(&f->w, &f->cfg, true, &st), OZ_OK);
+	assert_int_equal(
+		rpc_writer_start(&f->w, &f->cfg, true, 0, NULL, &st), OZ_OK);
 	*state = f;
 	return 0;
 }
