@@ -103,7 +103,8 @@ open_socket(oz_client *c, const oz_client_options *o, oz_status *st)
 		return oz_fail(st, OZ_INVALID_ARGUMENT,
 			"cannot use URL \"%s\": %s", c->url, nng_strerror(rv));
 	}
-	if (strncmp(c->url, "tls+", 4) == 0 || o->tls_ca_file != NULL) {
+	if (strncmp(c->url, "tls+", 4) == 0 ||
+		strncmp(c->url, "wss", 3) == 0) {
 		oz_code rc = setup_tls(c, o, st);
 		if (rc != OZ_OK) {
 			return rc;

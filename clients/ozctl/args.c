@@ -71,6 +71,12 @@ global_opt(ozctl *ctl, const char *name, const char *value, const char *usage)
 		ctl->url = value;
 	} else if (strcmp(name, "token") == 0) {
 		ctl->token = value;
+	} else if (strcmp(name, "tls-ca") == 0) {
+		ctl->tls_ca = value;
+	} else if (strcmp(name, "tls-server-name") == 0) {
+		ctl->tls_server_name = value;
+	} else if (strcmp(name, "tls-cert") == 0) {
+		ctl->tls_cert = value;
 	} else if (strcmp(name, "timeout") == 0) {
 		int32_t ms;
 		if (!ozctl_int32(value, &ms) || ms <= 0) {
@@ -90,14 +96,15 @@ static bool
 global_has_value(const char *name)
 {
 	return strcmp(name, "url") == 0 || strcmp(name, "token") == 0 ||
-	       strcmp(name, "timeout") == 0;
+	       strcmp(name, "timeout") == 0 || strncmp(name, "tls-", 4) == 0;
 }
 
 static bool
 is_global(const char *name)
 {
-	static const char *const names[] = {
-		"json", "quiet", "q", "help", "h", "url", "token", "timeout"};
+	static const char *const names[] = {"json", "quiet", "q", "help", "h",
+		"url", "token", "timeout", "tls-ca", "tls-server-name",
+		"tls-cert"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (strcmp(names[i], name) == 0) {
 			return true;

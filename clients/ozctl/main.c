@@ -27,6 +27,13 @@ static const char main_help[] =
 	"                   (default 5000)\n"
 	"  --token TOKEN    bearer token sent as authorization metadata (env "
 	"OZ_TOKEN)\n"
+	"  --tls-ca FILE    tls+tcp://: verify the server against this CA "
+	"(env OZ_TLS_CA;\n"
+	"                   without it the server is not verified)\n"
+	"  --tls-server-name NAME  name expected in the server certificate\n"
+	"  --tls-cert FILE  PEM file with this client's certificate and key, "
+	"for servers\n"
+	"                   that require one (env OZ_TLS_CERT)\n"
 	"  --json           machine-readable JSON output (proto3 JSON "
 	"mapping)\n"
 	"  -q, --quiet      print only ids\n"
@@ -77,6 +84,14 @@ print_help(void)
 	printf(main_help, list);
 }
 
+/* The value of environment variable name, or NULL when unset or empty. */
+static const char *
+env_set(const char *name)
+{
+	const char *v = getenv(name);
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
 oz_client *
 ozctl_client(ozctl *ctl, int *exit_code)
 {
@@ -88,6 +103,9 @@ ozctl_client(ozctl *ctl, int *exit_code)
 	memset(&o, 0, sizeof(o));
 	o.deadline_ms = ctl->timeout_ms;
 	o.auth_token = ctl->token;
+	o.tls_ca_file = ctl->tls_ca;
+	o.tls_server_name = ctl->tls_server_name;
+	o.tls_cert_key_file = ctl->tls_cert;
 	if (oz_client_open(&ctl->client, ctl->url, &o, &st) != OZ_OK) {
 		*exit_code = ozctl_fail(&st);
 		return NULL;
@@ -102,11 +120,10 @@ main(int argc, char **argv)
 	int i, rc;
 
 	memset(&ctl, 0, sizeof(ctl));
-	ctl.url = getenv("OZ_URL");
-	ctl.token = getenv("OZ_TOKEN");
-	if (ctl.url != NULL && ctl.url[0] == '\0') {
-		ctl.url = NULL;
-	}
+	ctl.url = env_set("OZ_URL");
+	ctl.token = env_set("OZ_TOKEN");
+	ctl.tls_ca = env_set("OZ_TLS_CA");
+	ctl.tls_cert = env_set("OZ_TLS_CERT");
 	/* Global options before the verb; the verb parses the rest. */
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--version") == 0) {
@@ -119,7 +136,8 @@ main(int argc, char **argv)
 		if (strchr(argv[i], '=') == NULL &&
 			(strcmp(argv[i], "--url") == 0 ||
 				strcmp(argv[i], "--token") == 0 ||
-				strcmp(argv[i], "--timeout") == 0)) {
+				strcmp(argv[i], "--timeout") == 0 ||
+				strncmp(argv[i], "--tls-", 6) == 0)) {
 			end = i + 2 <= argc ? i + 2 : argc;
 		}
 		if ((rc = ozctl_parse(&ctl, end - i, argv + i, NULL, 0, pos, 0,

@@ -31,6 +31,9 @@ enum {
 typedef struct ozctl {
 	const char *url;
 	const char *token;
+	const char *tls_ca;          /* --tls-ca / OZ_TLS_CA */
+	const char *tls_server_name; /* --tls-server-name */
+	const char *tls_cert;        /* --tls-cert / OZ_TLS_CERT */
 	int timeout_ms;
 	bool json;
 	bool quiet;
@@ -47,7 +50,7 @@ typedef struct ozctl_opt {
 } ozctl_opt;
 
 /* Parses argv (after the verb words) against opts and the global options
- * (--url, --timeout, --token, --json, -q/--quiet, -h/--help), which may
+ * (--url, --timeout, --token, --tls-*, --json, -q/--quiet, -h/--help), which may
  * appear anywhere. OUT: pos/n_pos, the positional arguments (pointers
  * into argv, at most max_pos). Returns 0, or OZCTL_EXIT_USAGE after
  * printing the problem and the hint to use --help. */

@@ -57,11 +57,11 @@ typedef struct oz_client_options {
 	/* Sent as metadata "authorization: Bearer <auth_token>"; NULL: none.
 	 */
 	const char *auth_token;
-	/* tls+tcp:// only: PEM file of the CA that signed the server's
-	 * certificate (NULL: the server is not verified), the name expected
-	 * in it (NULL: the URL's host), and an optional PEM file holding this
-	 * client's certificate followed by its key, for servers that require
-	 * client certificates. */
+	/* tls+tcp:// and wss:// only (ignored for other URLs): PEM file of the
+	 * CA that signed the server's certificate (NULL: the server is not
+	 * verified), the name expected in it (NULL: the URL's host), and an
+	 * optional PEM file holding this client's certificate followed by its
+	 * key, for servers that require client certificates. */
 	const char *tls_ca_file;
 	const char *tls_server_name;
 	const char *tls_cert_key_file;
