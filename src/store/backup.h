@@ -1,0 +1,114 @@
+/* store/backup.h -- offline and online maintenance of a database file:
+ * a consistent backup copy, a verified restore, and VACUUM. Usable
+ * without a server (ozctl) and from one (the AdminService/Backup handler).
+ *
+ * Nothing here keeps a pointer to its arguments after returning. None of
+ * these functions touches a database another process uses, except
+ * store_backup_to, which only reads its source inside one read
+ * transaction. */
+#ifndef OZ_STORE_BACKUP_H
+#define OZ_STORE_BACKUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "oz/status.h"
+#include "store/store.h"
+
+/* Pages copied per sqlite3_backup_step call: small enough that progress
+ * moves, large enough that the per-step overhead does not matter. */
+#define STORE_BACKUP_STEP_PAGES 64
+
+/* Called after every step of a backup with the pages copied so far and
+ * the total (done == total at the end). Runs on the caller's thread. */
+typedef void (*store_backup_progress_fn)(
+	int64_t done, int64_t total, void *arg);
+
+/* What a finished backup reports. */
+typedef struct store_backup_stats {
+	int64_t pages;       /* Pages in the copy. */
+	int64_t page_size;   /* Bytes per page. */
+	int64_t size_bytes;  /* Size of the file written. */
+	int64_t duration_us; /* Wall time of the whole call. */
+} store_backup_stats;
+
+/* Writes a consistent copy of src's database to the file dest with
+ * SQLite's online backup API, STORE_BACKUP_STEP_PAGES pages per step,
+ * all steps inside one read transaction on src: the copy is the snapshot
+ * that transaction sees (every row in it was committed before the
+ * backup started) while other connections keep reading and writing. If
+ * src already has a transaction open (store_tx_depth > 0) that one is
+ * used, and it must not write during the backup; otherwise one is begun
+ * and ended here. The copy is written to a temporary file next to dest,
+ * synced, checked with PRAGMA integrity_check and only then given the
+ * name dest (so a failed backup never leaves a partial file under that
+ * name). src must be used by no other thread meanwhile.
+ *
+ * progress (may be NULL) is called after each step with arg. OUT: *out
+ * (may be NULL). Returns OK; INVALID_ARGUMENT for an empty dest or one
+ * naming src's own file; ALREADY_EXISTS "backup file X already exists"
+ * when dest exists and overwrite is false; NOT_FOUND when dest's
+ * directory does not exist; PERMISSION_DENIED when it cannot be written;
+ * DATA_LOSS when the copy fails integrity_check; RESOURCE_EXHAUSTED for a
+ * full disk; INTERNAL for other failures. */
+oz_code store_backup_to(store_conn *src, const char *dest, bool overwrite,
+	store_backup_progress_fn progress, void *arg, store_backup_stats *out,
+	oz_status *st);
+
+/* store_backup_to on a connection opened here to cfg's database (for
+ * `ozctl backup --database`): the same result codes, plus UNAVAILABLE
+ * when the database cannot be opened and NOT_FOUND when cfg's file does
+ * not exist (it is never created). cfg must not be in memory
+ * (INVALID_ARGUMENT). */
+oz_code store_backup_file(const store_config *cfg, const char *dest,
+	bool overwrite, store_backup_progress_fn progress, void *arg,
+	store_backup_stats *out, oz_status *st);
+
+/* What a restore did. */
+typedef struct store_restore_result {
+	char revision[8]; /* The restored file's schema revision ("0002"). */
+	int n_pending;    /* Revisions of this build not applied in it. */
+	bool moved_aside; /* An old database existed and was moved aside. */
+	char aside[STORE_PATH_MAX + 64]; /* Its new path when moved_aside. */
+} store_restore_result;
+
+/* Replaces cfg's database with the backup file src, offline:
+ *   1. takes the database's lock (store/lock.h) without waiting, so no
+ *      server runs on it now nor starts until the restore is done;
+ *   2. copies src to a temporary file in the database's directory and
+ *      verifies that copy: it opens, PRAGMA integrity_check says ok, it
+ *      has an oz_migrations table and its revision is known to this
+ *      build (an older one is fine: upgrade it afterwards); src itself
+ *      is only read;
+ *   3. moves the old database and its -wal, -shm and -journal files
+ *      aside to "<db>.before-restore-<UTC time>" (plus -wal, -shm,
+ *      -journal), so the old data stays recoverable as it was, and no
+ *      stale -wal/-shm stays beside the new file;
+ *   4. syncs and renames the temporary file to the database's name and
+ *      syncs the directory; only then returns OK.
+ * On failure before step 3 nothing was changed; a failure in step 3 or 4
+ * moves the old files back. OUT: *out (may be NULL).
+ *
+ * Returns OK; INVALID_ARGUMENT for an in-memory cfg or src naming the
+ * database itself; NOT_FOUND when src does not exist; FAILED_PRECONDITION
+ * "database X is in use by a running server (pid N)" when the lock is
+ * held, "X is not an SQLite database", "X has no oz_migrations table" or
+ * a revision this build does not know (store_migrate_* messages), or when
+ * src has a non-empty -wal file beside it (its last commits would be
+ * lost); DATA_LOSS "X failed integrity_check: ..." ; RESOURCE_EXHAUSTED
+ * for a full disk; INTERNAL for other I/O failures. */
+oz_code store_restore(const store_config *cfg, const char *src,
+	store_restore_result *out, oz_status *st);
+
+/* Runs VACUUM and then a TRUNCATE checkpoint on cfg's database, offline:
+ * refused with FAILED_PRECONDITION (as store_restore) while a server
+ * holds the database's lock, because VACUUM would hold the write lock for
+ * its whole run and the server's writes would fail. OUT: *before and
+ * *after (may be NULL), the database file's size. Returns OK, NOT_FOUND
+ * when the file does not exist, INVALID_ARGUMENT for an in-memory cfg,
+ * UNAVAILABLE, RESOURCE_EXHAUSTED (disk full), INTERNAL. */
+oz_code store_vacuum(const store_config *cfg, int64_t *before, int64_t *after,
+	oz_status *st);
+
+#endif /* OZ_STORE_BACKUP_H */
