@@ -140,6 +140,17 @@ convert_next_time(int64_t after)
 }
 
 oz_code
+convert_page_limit(oz_code rc, oz_status *st)
+{
+	if (rc == OZ_RESOURCE_EXHAUSTED) {
+		oz_fail(st, rc,
+			"page too large for the server's per-request memory "
+			"limit; ask for a smaller page");
+	}
+	return rc;
+}
+
+oz_code
 convert_mask_fields(const Google__Protobuf__FieldMask *mask,
 	const char *const *names, const bool *set, int n, bool *apply,
 	oz_status *st)

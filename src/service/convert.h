@@ -55,6 +55,11 @@ bool convert_status_valid(int status);
  * always moves forward, even when the clock does not. */
 int64_t convert_next_time(int64_t after);
 
+/* For list handlers: turns RESOURCE_EXHAUSTED (the request's arena, which
+ * the server bounds by its message size, ran out) into the advice to ask
+ * for a smaller page. Returns rc. */
+oz_code convert_page_limit(oz_code rc, oz_status *st);
+
 /* Decides which of the n updatable fields names[] an update changes
  * (AIP-134): with no mask paths, those whose set[i] is true (set to a
  * non-default value in the message); with the path "*", all of them;

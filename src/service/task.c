@@ -81,10 +81,11 @@ service_task_create(service_ctx *cx, const ProtobufCMessage *in,
 		return rc;
 	}
 	rc = store_task_insert(cx->db, &t, st);
-	if ((rc = store_tx_end(cx->db, rc, st)) != OZ_OK) {
-		return rc;
+	if (rc == OZ_OK) {
+		/* Built before the commit, as in service_user_create. */
+		rc = convert_task(cx->arena, &t, (Oz__V1__Task *) out, st);
 	}
-	return convert_task(cx->arena, &t, (Oz__V1__Task *) out, st);
+	return store_tx_end(cx->db, rc, st);
 }
 
 oz_code
@@ -135,9 +136,9 @@ task_key(const void *row, int col, store_value *v)
 	store_task_key(row, col, v);
 }
 
-oz_code
-service_task_list(service_ctx *cx, const ProtobufCMessage *in,
-	ProtobufCMessage *out, oz_status *st)
+static oz_code
+task_list(service_ctx *cx, const ProtobufCMessage *in, ProtobufCMessage *out,
+	oz_status *st)
 {
 	const Oz__V1__ListTasksRequest *req = (const void *) in;
 	Oz__V1__ListTasksResponse *res = (void *) out;
@@ -176,6 +177,13 @@ service_task_list(service_ctx *cx, const ProtobufCMessage *in,
 	res->total_size = total > INT32_MAX ? INT32_MAX : (int32_t) total;
 	res->n_tasks = n;
 	return OZ_OK;
+}
+
+oz_code
+service_task_list(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, oz_status *st)
+{
+	return convert_page_limit(task_list(cx, in, out, st), st);
 }
 
 oz_code
@@ -231,10 +239,10 @@ service_task_update(service_ctx *cx, const ProtobufCMessage *in,
 				       "out of memory")
 			     : store_task_update(cx->db, &t, st);
 	}
-	if ((rc = store_tx_end(cx->db, rc, st)) != OZ_OK) {
-		return rc;
+	if (rc == OZ_OK) {
+		rc = convert_task(cx->arena, &t, (Oz__V1__Task *) out, st);
 	}
-	return convert_task(cx->arena, &t, (Oz__V1__Task *) out, st);
+	return store_tx_end(cx->db, rc, st);
 }
 
 oz_code

@@ -66,10 +66,12 @@ service_user_create(service_ctx *cx, const ProtobufCMessage *in,
 		return rc;
 	}
 	rc = store_user_insert(cx->db, &u, st);
-	if ((rc = store_tx_end(cx->db, rc, st)) != OZ_OK) {
-		return rc;
+	if (rc == OZ_OK) {
+		/* The reply is built before the commit: when it cannot be,
+		 * the write is undone rather than done but unreported. */
+		rc = convert_user(cx->arena, &u, (Oz__V1__User *) out, st);
 	}
-	return convert_user(cx->arena, &u, (Oz__V1__User *) out, st);
+	return store_tx_end(cx->db, rc, st);
 }
 
 /* Looks the user up by id or (when email is not NULL) by email, with its
@@ -143,9 +145,9 @@ user_key(const void *row, int col, store_value *v)
 	store_user_key(row, col, v);
 }
 
-oz_code
-service_user_list(service_ctx *cx, const ProtobufCMessage *in,
-	ProtobufCMessage *out, oz_status *st)
+static oz_code
+user_list(service_ctx *cx, const ProtobufCMessage *in, ProtobufCMessage *out,
+	oz_status *st)
 {
 	const Oz__V1__ListUsersRequest *req = (const void *) in;
 	Oz__V1__ListUsersResponse *res = (void *) out;
@@ -202,6 +204,13 @@ service_user_list(service_ctx *cx, const ProtobufCMessage *in,
 }
 
 oz_code
+service_user_list(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, oz_status *st)
+{
+	return convert_page_limit(user_list(cx, in, out, st), st);
+}
+
+oz_code
 service_user_update(service_ctx *cx, const ProtobufCMessage *in,
 	ProtobufCMessage *out, oz_status *st)
 {
@@ -252,10 +261,10 @@ service_user_update(service_ctx *cx, const ProtobufCMessage *in,
 			     ? no_memory(st)
 			     : store_user_update(cx->db, &u, st);
 	}
-	if ((rc = store_tx_end(cx->db, rc, st)) != OZ_OK) {
-		return rc;
+	if (rc == OZ_OK) {
+		rc = convert_user(cx->arena, &u, (Oz__V1__User *) out, st);
 	}
-	return convert_user(cx->arena, &u, (Oz__V1__User *) out, st);
+	return store_tx_end(cx->db, rc, st);
 }
 
 oz_code

@@ -178,11 +178,13 @@ store_explain(
 	return OZ_OK;
 }
 
-/* Grows *rows (cap elements of elem bytes) to twice its size in a. */
+/* Grows *rows (cap elements of elem bytes) in a: to first elements at
+ * first (the known row limit, so a page is allocated once), then to twice
+ * its size. */
 static bool
-grow(arena *a, void **rows, size_t *cap, size_t n, size_t elem)
+grow(arena *a, void **rows, size_t *cap, size_t first, size_t n, size_t elem)
 {
-	size_t ncap = *cap == 0 ? 16 : 2 * *cap;
+	size_t ncap = *cap == 0 ? first : 2 * *cap;
 	void *bigger = arena_alloc(a, ncap * elem);
 	if (bigger == NULL) {
 		return false;
@@ -215,7 +217,8 @@ keyset_rows(store_conn *c, const char *sql, keyset_bind_fn bind,
 	}
 	while (rc == OZ_OK && (max == 0 || n < max) &&
 		(src = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n == cap && !grow(a, &out, &cap, n, elem)) {
+		if (n == cap &&
+			!grow(a, &out, &cap, max > 0 ? max : 16, n, elem)) {
 			rc = oz_fail(
 				st, OZ_RESOURCE_EXHAUSTED, "out of memory");
 			break;
