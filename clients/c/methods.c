@@ -9,10 +9,12 @@
 
 #include "google/protobuf/empty.pb-c.h"
 #include "oz/client.h"
+#include "oz/v1/admin_service.pb-c.h"
 
 static const ProtobufCServiceDescriptor *const services[] = {
 	&oz__v1__user_service__descriptor,
 	&oz__v1__task_service__descriptor,
+	&oz__v1__admin_service__descriptor,
 	&grpc__health__v1__health__descriptor,
 	&oz__rpc__v1__reflection__descriptor,
 };
@@ -113,6 +115,12 @@ TYPED(oz_task_list, Oz__V1__ListTasksRequest, Oz__V1__ListTasksResponse,
 	oz__v1__list_tasks_response__descriptor)
 TYPED(oz_task_update, Oz__V1__UpdateTaskRequest, Oz__V1__Task,
 	"/oz.v1.TaskService/UpdateTask", oz__v1__task__descriptor)
+TYPED(oz_admin_backup, Oz__V1__BackupRequest, Oz__V1__BackupResponse,
+	"/oz.v1.AdminService/Backup", oz__v1__backup_response__descriptor)
+TYPED(oz_admin_optimize, Oz__V1__OptimizeRequest, Oz__V1__OptimizeResponse,
+	"/oz.v1.AdminService/Optimize", oz__v1__optimize_response__descriptor)
+TYPED(oz_admin_stats, Oz__V1__StatsRequest, Oz__V1__StatsResponse,
+	"/oz.v1.AdminService/Stats", oz__v1__stats_response__descriptor)
 TYPED(oz_health_check, Grpc__Health__V1__HealthCheckRequest,
 	Grpc__Health__V1__HealthCheckResponse, "/grpc.health.v1.Health/Check",
 	grpc__health__v1__health_check_response__descriptor)

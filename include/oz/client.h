@@ -16,10 +16,10 @@
  *
  * Retries: a call is retried, with exponential back-off and jitter, only
  * on UNAVAILABLE and only when repeating it cannot change the outcome: read
- * methods (Get*, List*, Health, Reflection), writes that were never sent,
- * and writes that carry an idempotency key (request_id). Writes without a
- * request_id get a random one automatically unless the options turn that
- * off. Nothing else is ever repeated. */
+ * methods (Get*, List*, AdminService/Stats, Health, Reflection), writes that
+ * were never sent, and writes that carry an idempotency key (request_id).
+ * Writes without a request_id get a random one automatically unless the
+ * options turn that off. Nothing else is ever repeated. */
 #ifndef OZ_CLIENT_H
 #define OZ_CLIENT_H
 
@@ -31,6 +31,7 @@
 #include "oz/status.h"
 #include "grpc/health/v1/health.pb-c.h"
 #include "oz/rpc/v1/rpc.pb-c.h"
+#include "oz/v1/admin_service.pb-c.h"
 #include "oz/v1/task_service.pb-c.h"
 #include "oz/v1/user_service.pb-c.h"
 
@@ -166,6 +167,16 @@ oz_code oz_task_update(oz_client *client, const Oz__V1__UpdateTaskRequest *req,
 	Oz__V1__Task **out, oz_status *st);
 oz_code oz_task_delete(oz_client *client, const Oz__V1__DeleteTaskRequest *req,
 	oz_status *st);
+
+/* oz.v1.AdminService: Stats is retried like a read; Backup and Optimize
+ * are never repeated once sent. */
+oz_code oz_admin_backup(oz_client *client, const Oz__V1__BackupRequest *req,
+	Oz__V1__BackupResponse **out, oz_status *st);
+oz_code oz_admin_optimize(oz_client *client,
+	const Oz__V1__OptimizeRequest *req, Oz__V1__OptimizeResponse **out,
+	oz_status *st);
+oz_code oz_admin_stats(oz_client *client, const Oz__V1__StatsRequest *req,
+	Oz__V1__StatsResponse **out, oz_status *st);
 
 /* grpc.health.v1.Health/Check */
 oz_code oz_health_check(oz_client *client,

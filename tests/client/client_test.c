@@ -317,7 +317,7 @@ typedef struct fake {
 	pthread_t thread;
 	char url[64];
 	enum fake_mode mode;
-	volatile int stop;
+	_Atomic int stop;
 	pthread_mutex_t mu;
 	int n_requests;
 	Oz__Rpc__V1__Request *first;
@@ -332,7 +332,10 @@ fake_reply(fake *f)
 	Oz__Rpc__V1__Status s = OZ__RPC__V1__STATUS__INIT;
 	uint8_t buf[256];
 	size_t len;
-	if (f->mode == FAKE_GARBAGE) {
+	pthread_mutex_lock(&f->mu);
+	enum fake_mode mode = f->mode;
+	pthread_mutex_unlock(&f->mu);
+	if (mode == FAKE_GARBAGE) {
 		memcpy(buf, "\xff\xff\xff garbage", 11);
 		len = 11;
 	} else {
@@ -421,6 +424,16 @@ fake_teardown(void **state)
 	return 0;
 }
 
+/* Requests received so far (read under the fake's lock). */
+static int
+fake_requests(fake *f)
+{
+	pthread_mutex_lock(&f->mu);
+	int n = f->n_requests;
+	pthread_mutex_unlock(&f->mu);
+	return n;
+}
+
 static oz_client *
 fake_client(fake *f, bool auto_id)
 {
@@ -457,7 +470,7 @@ reads_are_retried_on_unavailable(void **state)
 	gr.id = 1;
 	assert_int_equal(oz_user_get(c, &gr, &u, &st), OZ_UNAVAILABLE);
 	assert_string_equal(st.message, "try later");
-	assert_int_equal(f->n_requests, 4); /* 1 + max_retries. */
+	assert_int_equal(fake_requests(f), 4); /* 1 + max_retries. */
 	assert_string_equal(f->first->method, "/oz.v1.UserService/GetUser");
 	assert_string_equal(
 		metadata(f->first, "authorization"), "Bearer s3cret");
@@ -478,7 +491,7 @@ unkeyed_writes_are_never_repeated(void **state)
 	cr.username = "a";
 	cr.email = "a@example.com";
 	assert_int_equal(oz_user_create(c, &cr, &u, &st), OZ_UNAVAILABLE);
-	assert_int_equal(f->n_requests, 1);
+	assert_int_equal(fake_requests(f), 1);
 	assert_string_equal(f->first_request_id, "");
 	oz_client_close(c);
 }
@@ -494,7 +507,7 @@ keyed_writes_are_retried_with_one_key(void **state)
 	cr.username = "a";
 	cr.email = "a@example.com";
 	assert_int_equal(oz_user_create(c, &cr, &u, &st), OZ_UNAVAILABLE);
-	assert_int_equal(f->n_requests, 4);
+	assert_int_equal(fake_requests(f), 4);
 	assert_int_equal(strlen(f->first_request_id), 36);
 	assert_true(f->request_ids_equal);
 	assert_string_equal(cr.request_id, "");
@@ -513,7 +526,7 @@ caller_key_is_kept(void **state)
 	cr.email = "a@example.com";
 	cr.request_id = "my-key";
 	assert_int_equal(oz_user_create(c, &cr, &u, &st), OZ_UNAVAILABLE);
-	assert_int_equal(f->n_requests, 4);
+	assert_int_equal(fake_requests(f), 4);
 	assert_string_equal(f->first_request_id, "my-key");
 	assert_true(f->request_ids_equal);
 	oz_client_close(c);
@@ -525,13 +538,15 @@ garbage_reply_is_internal(void **state)
 	fake *f = *state;
 	oz_client *c;
 	oz_status st;
+	pthread_mutex_lock(&f->mu);
 	f->mode = FAKE_GARBAGE;
+	pthread_mutex_unlock(&f->mu);
 	c = fake_client(f, true);
 	Grpc__Health__V1__HealthCheckRequest hr =
 		GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
 	Grpc__Health__V1__HealthCheckResponse *h;
 	assert_int_equal(oz_health_check(c, &hr, &h, &st), OZ_INTERNAL);
-	assert_int_equal(f->n_requests, 1);
+	assert_int_equal(fake_requests(f), 1);
 	oz_client_close(c);
 }
 
