@@ -25,6 +25,9 @@ bool
 ozctl_int64(const char *s, int64_t *v)
 {
 	char *end;
+	if (s == NULL) {
+		return false;
+	}
 	errno = 0;
 	long long x = strtoll(s, &end, 10);
 	if (s[0] == '\0' || *end != '\0' || errno != 0) {

@@ -17,11 +17,10 @@ static const oz_method_info *
 find_method(const char *name)
 {
 	char full[256];
-	const char *slash;
 	if (name[0] == '/') {
 		return oz_method_find(name);
 	}
-	if ((slash = strchr(name, '/')) != NULL) {
+	if (strchr(name, '/') != NULL) {
 		snprintf(full, sizeof(full), "/%s", name);
 		return oz_method_find(full);
 	}

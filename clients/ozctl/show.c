@@ -189,7 +189,7 @@ int
 ozctl_call_show(ozctl *ctl, const char *method, const ProtobufCMessage *req,
 	ozctl_table_fn table)
 {
-	ProtobufCMessage *out;
+	ProtobufCMessage *out = NULL;
 	int rc = call(ctl, method, req, &out);
 	return rc != OZCTL_EXIT_OK ? rc : ozctl_show(ctl, out, table);
 }
@@ -198,7 +198,7 @@ int
 ozctl_call_delete(ozctl *ctl, const char *method, const ProtobufCMessage *req,
 	const char *what)
 {
-	ProtobufCMessage *out;
+	ProtobufCMessage *out = NULL;
 	int rc = call(ctl, method, req, &out);
 	if (rc != OZCTL_EXIT_OK) {
 		return rc;
