@@ -63,7 +63,11 @@ explain_every_task_query_uses_an_index(void **state)
 	/* Every list shape under each combination of the two filters. */
 	int shapes = fx_expect_list_shapes(
 		fx, "tasks", 4, STORE_TASK_NCOLS, list_sql);
-	assert_int_equal(shapes, 4 * STORE_TASK_NCOLS * 2 * 2);
+	assert_int_equal(shapes,
+		4 *
+			(STORE_TASK_NCOLS + (STORE_TASK_NCOLS - 1) *
+						    (STORE_TASK_NCOLS - 2)) *
+			4);
 }
 
 static void

@@ -208,14 +208,23 @@ fx_expect_list_shapes(fixture *fx, const char *table, int n_filters,
 	for (int k = 0; k < STORE_ORDER_MAX; k++) {
 		after[k] = (store_value) {STORE_INT, 1, NULL};
 	}
+	/* col2 > 0 adds a second sort key (in the other direction). */
 	for (int f = 0; f < n_filters; f++) {
-		for (int col = 0; col < n_cols; col++) {
+		for (int col = 0; col < n_cols * n_cols; col++) {
+			int col1 = col % n_cols, col2 = col / n_cols;
+			if (col2 != 0 && (col1 == 0 || col1 == col2)) {
+				continue;
+			}
 			for (int shape = 0; shape < 4; shape++) {
 				bool desc = shape & 1, cursor = shape & 2;
 				store_order o = {0};
-				if (col != 0) {
-					o.keys[o.n].col = col;
+				if (col1 != 0) {
+					o.keys[o.n].col = col1;
 					o.keys[o.n++].desc = desc;
+				}
+				if (col2 != 0) {
+					o.keys[o.n].col = col2;
+					o.keys[o.n++].desc = !desc;
 				}
 				o.keys[o.n].col = 0;
 				o.keys[o.n++].desc = desc;
@@ -224,7 +233,7 @@ fx_expect_list_shapes(fixture *fx, const char *table, int n_filters,
 				assert_int_equal(
 					sql(f, &p, buf, sizeof(buf), &st),
 					OZ_OK);
-				fx_expect_indexed(fx, buf, table, col == 0);
+				fx_expect_indexed(fx, buf, table, col1 == 0);
 				shapes++;
 			}
 		}

@@ -76,8 +76,8 @@ typedef oz_code (*fx_list_sql_fn)(
 	int filter, const store_page *p, char *buf, size_t cap, oz_status *st);
 
 /* Runs fx_expect_indexed on the list query of every filter variant x
- * every sortable column (then id) both ways x first page and after a
- * cursor. Returns the number of shapes checked. */
+ * every order of one sortable column or two (then id), both ways, x first
+ * page and after a cursor. Returns the number of shapes checked. */
 int fx_expect_list_shapes(fixture *fx, const char *table, int n_filters,
 	int n_cols, fx_list_sql_fn sql);
 
