@@ -310,7 +310,9 @@ bad_url_is_invalid_argument(void **state)
 
 /* --- a fake server that records requests --------------------------------- */
 
-enum fake_mode { FAKE_UNAVAILABLE, FAKE_GARBAGE };
+/* What the fake does with each request: answer UNAVAILABLE, answer bytes
+ * that are no Response, never answer, or drop the connection. */
+enum fake_mode { FAKE_UNAVAILABLE, FAKE_GARBAGE, FAKE_SILENT, FAKE_DROP };
 
 typedef struct fake {
 	nng_socket sock;
@@ -326,15 +328,12 @@ typedef struct fake {
 } fake;
 
 static void
-fake_reply(fake *f)
+fake_reply(fake *f, enum fake_mode mode)
 {
 	Oz__Rpc__V1__Response r = OZ__RPC__V1__RESPONSE__INIT;
 	Oz__Rpc__V1__Status s = OZ__RPC__V1__STATUS__INIT;
 	uint8_t buf[256];
 	size_t len;
-	pthread_mutex_lock(&f->mu);
-	enum fake_mode mode = f->mode;
-	pthread_mutex_unlock(&f->mu);
 	if (mode == FAKE_GARBAGE) {
 		memcpy(buf, "\xff\xff\xff garbage", 11);
 		len = 11;
@@ -384,11 +383,19 @@ fake_main(void *arg)
 		}
 		Oz__Rpc__V1__Request *req = oz__rpc__v1__request__unpack(
 			NULL, nng_msg_len(m), nng_msg_body(m));
+		nng_pipe p = nng_msg_get_pipe(m);
 		nng_msg_free(m);
 		if (req != NULL) {
 			fake_record(f, req);
 		}
-		fake_reply(f);
+		pthread_mutex_lock(&f->mu);
+		enum fake_mode mode = f->mode;
+		pthread_mutex_unlock(&f->mu);
+		if (mode == FAKE_DROP) {
+			nng_pipe_close(p);
+		} else if (mode != FAKE_SILENT) {
+			fake_reply(f, mode);
+		}
 	}
 	return NULL;
 }
@@ -432,6 +439,14 @@ fake_requests(fake *f)
 	int n = f->n_requests;
 	pthread_mutex_unlock(&f->mu);
 	return n;
+}
+
+static void
+fake_set_mode(fake *f, enum fake_mode mode)
+{
+	pthread_mutex_lock(&f->mu);
+	f->mode = mode;
+	pthread_mutex_unlock(&f->mu);
 }
 
 static oz_client *
@@ -538,15 +553,62 @@ garbage_reply_is_internal(void **state)
 	fake *f = *state;
 	oz_client *c;
 	oz_status st;
-	pthread_mutex_lock(&f->mu);
-	f->mode = FAKE_GARBAGE;
-	pthread_mutex_unlock(&f->mu);
+	fake_set_mode(f, FAKE_GARBAGE);
 	c = fake_client(f, true);
 	Grpc__Health__V1__HealthCheckRequest hr =
 		GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
 	Grpc__Health__V1__HealthCheckResponse *h;
 	assert_int_equal(oz_health_check(c, &hr, &h, &st), OZ_INTERNAL);
 	assert_int_equal(fake_requests(f), 1);
+	oz_client_close(c);
+}
+
+static void
+silent_server_is_deadline_exceeded_without_retry(void **state)
+{
+	fake *f = *state;
+	oz_client *c;
+	oz_client_options o = {0};
+	oz_status st;
+	fake_set_mode(f, FAKE_SILENT);
+	o.deadline_ms = 300;
+	assert_int_equal(oz_client_open(&c, f->url, &o, &st), OZ_OK);
+	Oz__V1__GetUserRequest gr = OZ__V1__GET_USER_REQUEST__INIT;
+	Oz__V1__User *u;
+	assert_int_equal(oz_user_get(c, &gr, &u, &st), OZ_DEADLINE_EXCEEDED);
+	assert_int_equal(fake_requests(f), 1);
+	oz_client_close(c);
+}
+
+/* nng's req0 would re-send a request whose connection dropped; the client
+ * turns that off, so an unkeyed write reaches the server once. */
+static void
+dropped_connection_write_is_sent_once(void **state)
+{
+	fake *f = *state;
+	fake_set_mode(f, FAKE_DROP);
+	oz_client *c = fake_client(f, false);
+	Oz__V1__CreateUserRequest cr = OZ__V1__CREATE_USER_REQUEST__INIT;
+	Oz__V1__User *u;
+	oz_status st;
+	cr.username = "a";
+	cr.email = "a@example.com";
+	assert_int_equal(oz_user_create(c, &cr, &u, &st), OZ_UNAVAILABLE);
+	assert_int_equal(fake_requests(f), 1);
+	oz_client_close(c);
+}
+
+static void
+dropped_connection_read_is_retried(void **state)
+{
+	fake *f = *state;
+	fake_set_mode(f, FAKE_DROP);
+	oz_client *c = fake_client(f, true);
+	Oz__V1__ListUsersRequest lr = OZ__V1__LIST_USERS_REQUEST__INIT;
+	Oz__V1__ListUsersResponse *l;
+	oz_status st;
+	assert_int_equal(oz_user_list(c, &lr, &l, &st), OZ_UNAVAILABLE);
+	assert_int_equal(fake_requests(f), 4);
 	oz_client_close(c);
 }
 
@@ -582,6 +644,15 @@ main(void)
 			caller_key_is_kept, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(
 			garbage_reply_is_internal, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(
+			silent_server_is_deadline_exceeded_without_retry,
+			fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(
+			dropped_connection_write_is_sent_once, fake_setup,
+			fake_teardown),
+		cmocka_unit_test_setup_teardown(
+			dropped_connection_read_is_retried, fake_setup,
+			fake_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
