@@ -279,4 +279,12 @@ stop_server
 start_server "ipc://$TMP/oz.sock" ipc || fail "ozd did not start on ipc"
 suite "ipc://$TMP/oz.sock" "tcp://127.0.0.1:$dead_port"
 stop_server
+
+# ws:// briefly: the same client over another transport.
+ws="ws://127.0.0.1:$dead_port/oz"
+start_server "$ws" ws || fail "ozd did not start on ws"
+ok --url "$ws" users create --username wendy --email w@example.com -q
+ok --url "$ws" users get "$(cat "$TMP/out")" --json
+jqt '.username == "wendy"'
+stop_server
 echo "ozctl.sh: ok"
