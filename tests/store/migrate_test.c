@@ -758,8 +758,8 @@ history_lists_every_revision(void **state)
 	assert_string_equal(h[1].rev, "0002");
 	assert_string_equal(h[1].file, "0002_task_status.sql");
 	assert_string_equal(h[1].message,
-		"Task status and update times, versions for etags, and the "
-		"indexes that");
+		"Task status, update times and etag versions, with their "
+		"indexes.");
 	assert_false(h[1].applied);
 	assert_int_equal(h[1].applied_at, 0);
 	/* A revision this build does not know is listed after the known. */
