@@ -50,10 +50,10 @@ typedef struct ozctl_opt {
 } ozctl_opt;
 
 /* Parses argv (after the verb words) against opts and the global options
- * (--url, --timeout, --token, --tls-*, --json, -q/--quiet, -h/--help), which may
- * appear anywhere. OUT: pos/n_pos, the positional arguments (pointers
- * into argv, at most max_pos). Returns 0, or OZCTL_EXIT_USAGE after
- * printing the problem and the hint to use --help. */
+ * (--url, --timeout, --token, --tls-*, --json, -q/--quiet, -h/--help), which
+ * may appear anywhere. OUT: pos/n_pos, the positional arguments (pointers into
+ * argv, at most max_pos). Returns 0, or OZCTL_EXIT_USAGE after printing the
+ * problem and the hint to use --help. */
 int ozctl_parse(ozctl *ctl, int argc, char **argv, ozctl_opt *opts,
 	size_t n_opts, const char **pos, int max_pos, int *n_pos,
 	const char *usage);
