@@ -31,13 +31,19 @@ static const char sql_delete[] = "DELETE FROM tasks WHERE id = ?1";
 static const char sql_delete_by_user[] =
 	"DELETE FROM tasks WHERE user_id = ?1";
 
-/* Filters, indexed by (by_user ? 1 : 0) | (status ? 2 : 0). */
-static const char *const filters[4] = {
-	"",
-	"user_id = ?1",
-	"status = ?2",
-	"user_id = ?1 AND status = ?2",
+/* Filters, indexed by (by_user ? 1 : 0) | (status ? 2 : 0), then [1] for
+ * an order that starts with another column than id. status has three
+ * values, so alone its index narrows little: "+status" then keeps SQLite
+ * walking the order's own index (filtering as it goes) instead of sorting
+ * a third of the table for each page. A user's tasks are few, so with
+ * user_id the index on it always wins. */
+static const char *const filters[4][2] = {
+	{"", ""},
+	{"user_id = ?1", "user_id = ?1"},
+	{"status = ?2", "+status = ?2"},
+	{"user_id = ?1 AND status = ?2", "user_id = ?1 AND status = ?2"},
 };
+
 #define COUNT        "SELECT count(*) FROM tasks"
 #define COUNT_USER   COUNT " WHERE user_id = ?1"
 #define COUNT_STATUS COUNT " WHERE status = ?2"
@@ -59,6 +65,13 @@ static int
 filter_index(const store_task_filter *f)
 {
 	return (f->by_user ? 1 : 0) | (f->status != 0 ? 2 : 0);
+}
+
+static const char *
+list_filter(const store_task_filter *f, const store_page *p)
+{
+	bool by_id = p->order->n < 1 || p->order->keys[0].col == STORE_TASK_ID;
+	return filters[filter_index(f)][by_id ? 0 : 1];
 }
 
 /* Copies the current row of a TASK_COLS statement into *row. */
@@ -220,15 +233,15 @@ oz_code
 store_task_list_sql(const store_task_filter *f, const store_page *p, char *buf,
 	size_t cap, oz_status *st)
 {
-	return keyset_sql(buf, cap, &table, filters[filter_index(f)], p, st);
+	return keyset_sql(buf, cap, &table, list_filter(f, p), p, st);
 }
 
 oz_code
 store_task_list(store_conn *c, const store_task_filter *f, const store_page *p,
 	arena *a, store_task **rows, size_t *n_rows, oz_status *st)
 {
-	return keyset_list(c, &table, filters[filter_index(f)], bind_filter, f,
-		p, sizeof(**rows), read_task, a, (void **) rows, n_rows, st);
+	return keyset_list(c, &table, list_filter(f, p), bind_filter, f, p,
+		sizeof(**rows), read_task, a, (void **) rows, n_rows, st);
 }
 
 void
