@@ -39,7 +39,7 @@ case $syms in *__tsan_*) san="${san:+$san,}thread" ;; esac
 
 PREFIX="$TMP/prefix"
 make -s -C "$ROOT" BUILD="$OZ_BUILD" SANITIZE="$san" install \
-	PREFIX="$PREFIX" DESTDIR= >"$TMP/log" 2>&1 || fail "make install"
+	PREFIX="$PREFIX" DESTDIR= >"$TMP/log" 2>&1 || fail "make install: $(tail -n 5 "$TMP/log")"
 for f in lib/liboz-client.a lib/liboz-client.so include/oz/client.h \
 	include/oz/status.h include/oz/pb/oz/v1/user_service.pb-c.h \
 	lib/pkgconfig/oz-client.pc bin/ozctl bin/ozd share/man/man1/ozctl.1; do
