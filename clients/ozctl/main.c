@@ -70,6 +70,11 @@ static const struct verb verbs[] = {
 	{"call", ozctl_call, "call any method with a JSON request"},
 	{"migrate", ozctl_migrate,
 		"upgrade, downgrade or inspect the database schema"},
+	{"backup", ozctl_backup, "copy the live database to a file"},
+	{"restore", ozctl_restore, "replace the database with a backup"},
+	{"optimize", ozctl_optimize, "run PRAGMA optimize on the server"},
+	{"vacuum", ozctl_vacuum, "compact the database file (offline)"},
+	{"stats", ozctl_stats, "show the server's call statistics"},
 };
 
 static void

@@ -158,6 +158,11 @@ int ozctl_health(ozctl *ctl, int argc, char **argv);
 int ozctl_methods(ozctl *ctl, int argc, char **argv);
 int ozctl_call(ozctl *ctl, int argc, char **argv);
 int ozctl_migrate(ozctl *ctl, int argc, char **argv);
+int ozctl_backup(ozctl *ctl, int argc, char **argv);   /* admin.c */
+int ozctl_optimize(ozctl *ctl, int argc, char **argv); /* admin.c */
+int ozctl_stats(ozctl *ctl, int argc, char **argv);    /* stats.c */
+int ozctl_restore(ozctl *ctl, int argc, char **argv);  /* dbfile.c */
+int ozctl_vacuum(ozctl *ctl, int argc, char **argv);   /* dbfile.c */
 
 /* Task status names as on the command line: "pending", "in_progress",
  * "done". Parse returns false for another word. */
