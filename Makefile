@@ -92,6 +92,7 @@ OZBENCH := $(BUILD)/ozbench
 BINS := $(OZD) $(if $(OZCTL_SRC),$(OZCTL)) $(if $(BENCH_SRC),$(OZBENCH))
 
 .PHONY: all test run install uninstall clean format format-check lint help \
+	test-concurrency test-valgrind \
 	check-cflags bench bench-scale
 all: $(BINS) $(if $(CLIENT_SRC),$(LIBCLIENT_A) $(LIBCLIENT_SO)) $(TEST_BINS)
 
@@ -141,6 +142,22 @@ bench: $(OZD) $(OZBENCH)
 	BUILD=$(BUILD) sh scripts/bench.sh
 bench-scale: $(OZD) $(OZBENCH)
 	BUILD=$(BUILD) BENCH_SCALE=1 sh scripts/bench.sh
+
+# Concurrency tests only, for `make SANITIZE=thread test-concurrency` in CI:
+# the server under parallel clients, group commit, the multi-threaded client.
+CONCURRENCY_TESTS := $(filter $(TEST_BINS),$(addprefix $(BUILD)/tests/, \
+	rpc/server_test rpc/group_commit_test client/client_test))
+test-concurrency: $(CONCURRENCY_TESTS)
+	@set -e; for t in $^; do echo "=== $$t"; $$t; done
+
+# Memcheck over the server's integration tests: any error or definite leak
+# fails. Suppressions (nng's own threads) and why: .ci/valgrind.supp.
+VALGRIND_TESTS := $(filter $(TEST_BINS),$(addprefix $(BUILD)/tests/, \
+	rpc/server_test rpc/call_test))
+VALGRIND = valgrind -q --error-exitcode=1 --leak-check=full \
+	--errors-for-leak-kinds=definite --suppressions=.ci/valgrind.supp
+test-valgrind: $(VALGRIND_TESTS)
+	@set -e; for t in $^; do echo "=== valgrind $$t"; $(VALGRIND) $$t; done
 
 run: $(OZD)
 	./$(OZD) --migrate
