@@ -3,7 +3,8 @@
  *
  * nng's own re-sending is switched off (NNG_OPT_REQ_RESENDTIME infinite):
  * it would repeat writes behind the caller's back. Retries happen here,
- * only when repeating cannot change the outcome (see oz/client.h). Back-off
+ * only when repeating cannot change the outcome (see oz/client.h and
+ * may_retry). Back-off
  * sleeps use their own aio, never one used for I/O (nng 1.5.2 defect). */
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@ struct oz_client {
 	size_t max_message;
 	int max_retries;
 	bool auto_id;
+	bool retry_keyed_writes;
 };
 
 static int64_t
@@ -145,6 +147,7 @@ oz_client_open(oz_client **out, const char *url,
 			 : o->max_retries < 0 ? 0
 					      : o->max_retries;
 	c->auto_id = !o->no_auto_request_id;
+	c->retry_keyed_writes = o->retry_keyed_writes;
 	if (c->url == NULL || (o->auth_token != NULL && c->token == NULL)) {
 		oz_client_close(c);
 		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
@@ -179,12 +182,13 @@ oz_message_free(void *msg)
 	}
 }
 
-/* One exchange on a fresh context. *sent tells whether the request left
- * (so a failure after it may have run on the server). */
+/* One exchange on a fresh context. *maybe_ran tells whether the request
+ * left and no Response came back: then the server may or may not have run
+ * it. A Response (even UNAVAILABLE) means the server decided. */
 static oz_code
 attempt(oz_client *c, const uint8_t *buf, size_t len, int64_t deadline,
 	const ProtobufCMessageDescriptor *out_desc, ProtobufCMessage **out,
-	bool *sent, oz_status *st)
+	bool *maybe_ran, oz_status *st)
 {
 	nng_ctx ctx;
 	nng_aio *aio = NULL;
@@ -193,7 +197,7 @@ attempt(oz_client *c, const uint8_t *buf, size_t len, int64_t deadline,
 	oz_code rc;
 	int rv;
 
-	*sent = false;
+	*maybe_ran = false;
 	if ((rv = nng_ctx_open(&ctx, c->sock)) != 0) {
 		return client_nng_fail(rv, false, c->url, st);
 	}
@@ -216,7 +220,7 @@ attempt(oz_client *c, const uint8_t *buf, size_t len, int64_t deadline,
 		rc = client_nng_fail(rv, false, c->url, st);
 		goto out;
 	}
-	*sent = true;
+	*maybe_ran = true;
 	left = deadline - now_ms();
 	nng_aio_set_timeout(aio, (nng_duration) (left > 0 ? left : 1));
 	nng_ctx_recv(ctx, aio);
@@ -225,6 +229,7 @@ attempt(oz_client *c, const uint8_t *buf, size_t len, int64_t deadline,
 		rc = client_nng_fail(rv, true, c->url, st);
 		goto out;
 	}
+	*maybe_ran = false;
 	msg = nng_aio_get_msg(aio);
 	rc = client_decode_response(
 		nng_msg_body(msg), nng_msg_len(msg), out_desc, out, st);
@@ -262,6 +267,22 @@ backoff_ms(int attempt_no)
 	return cap / 2 + (int64_t) (nng_random() % (uint32_t) (cap / 2 + 1));
 }
 
+/* Whether a failed attempt may be repeated (the policy of oz/client.h):
+ * UNAVAILABLE when the server cannot have run the call (nothing was sent,
+ * or it answered UNAVAILABLE: draining, busy), for reads always, for
+ * keyed writes when the options say the server deduplicates them; and
+ * RESOURCE_EXHAUSTED answered by an overloaded server, for reads. */
+static bool
+may_retry(const oz_client *c, oz_code rc, bool maybe_ran, bool read,
+	bool has_key)
+{
+	if (rc == OZ_UNAVAILABLE) {
+		return !maybe_ran || read ||
+		       (has_key && c->retry_keyed_writes);
+	}
+	return rc == OZ_RESOURCE_EXHAUSTED && read;
+}
+
 static oz_code
 check_call(const oz_client *c, const char *method, const ProtobufCMessage *in,
 	const ProtobufCMessageDescriptor *out_desc, ProtobufCMessage **out,
@@ -297,7 +318,7 @@ oz_client_call_with(oz_client *c, const char *method,
 	size_t payload_len, len;
 	nng_aio *sleeper = NULL;
 	char id[CLIENT_ID_LEN];
-	bool has_key, sent, retryable;
+	bool has_key, maybe_ran;
 	int64_t deadline, left;
 	oz_code rc;
 
@@ -334,13 +355,13 @@ oz_client_call_with(oz_client *c, const char *method,
 		if (rc != OZ_OK) {
 			break;
 		}
-		rc = attempt(c, buf, len, deadline, out_desc, out, &sent, st);
+		rc = attempt(
+			c, buf, len, deadline, out_desc, out, &maybe_ran, st);
 		free(buf);
 		buf = NULL;
-		retryable =
-			!sent || (info != NULL && info->idempotent) || has_key;
-		if (rc != OZ_UNAVAILABLE || !retryable ||
-			n >= c->max_retries) {
+		if (n >= c->max_retries ||
+			!may_retry(c, rc, maybe_ran,
+				info != NULL && info->idempotent, has_key)) {
 			break;
 		}
 		int64_t wait = backoff_ms(n);

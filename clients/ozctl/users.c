@@ -44,9 +44,8 @@ users_create(ozctl *ctl, int argc, char **argv)
 		"Creates a user and prints it.\n"
 		"  --username U       1 to 50 characters, unique\n"
 		"  --email E          an email address, unique ignoring case\n"
-		"  --request-id KEY   idempotency key (default: a random one, "
-		"so the\n"
-		"                     call can be retried safely)\n";
+		"  --request-id KEY   idempotency key (default: a random "
+		"one)\n";
 	ozctl_opt o[] = {OZCTL_OPT("username", true), OZCTL_OPT("email", true),
 		OZCTL_OPT("request-id", true)};
 	Oz__V1__CreateUserRequest req = OZ__V1__CREATE_USER_REQUEST__INIT;

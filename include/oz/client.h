@@ -14,12 +14,19 @@
  * protobuf_c_message_free_unpacked(msg, NULL)). On failure *out is NULL.
  * Input messages stay owned by the caller and are never modified.
  *
- * Retries: a call is retried, with exponential back-off and jitter, only
- * on UNAVAILABLE and only when repeating it cannot change the outcome: read
- * methods (Get*, List*, AdminService/Stats, Health, Reflection), writes that
- * were never sent, and writes that carry an idempotency key (request_id).
- * Writes without a request_id get a random one automatically unless the
- * options turn that off. Nothing else is ever repeated. */
+ * Retries: a call is retried, with exponential back-off and jitter within
+ * its deadline, only when repeating it cannot change the outcome:
+ *   - UNAVAILABLE before the request was sent (no connection), or answered
+ *     by the server itself (draining, database busy: it ran nothing):
+ *     every method;
+ *   - UNAVAILABLE after the connection broke with the request sent (it may
+ *     or may not have run): reads (Get*, List*, AdminService/Stats, Health,
+ *     Reflection) only, and writes carrying a request_id when the options
+ *     set retry_keyed_writes (safe once the server deduplicates keys);
+ *   - RESOURCE_EXHAUSTED (server overloaded): reads only.
+ * Writes without a request_id get a random one automatically (a UUID,
+ * also sent as "request-id" metadata) unless no_auto_request_id is set.
+ * DEADLINE_EXCEEDED and every other code are returned at once. */
 #ifndef OZ_CLIENT_H
 #define OZ_CLIENT_H
 
@@ -74,9 +81,13 @@ typedef struct oz_client_options {
 	/* Retries of a retryable call after the first attempt (default 5
 	 * when 0; -1 for none). The deadline bounds them in any case. */
 	int max_retries;
-	/* When true, writes without a request_id are sent as they are, and
-	 * thus never retried once sent. */
+	/* When true, writes without a request_id are sent as they are. */
 	bool no_auto_request_id;
+	/* When true, a write carrying a request_id (given or automatic) is
+	 * retried like a read after a broken connection. Set it only against
+	 * a server that deduplicates request_id (AIP-155); ozd does once the
+	 * reliability work lands. Default false: never repeated once sent. */
+	bool retry_keyed_writes;
 } oz_client_options;
 
 /* Creates a client for url (tcp://, ipc://, tls+tcp://, ws://, inproc://;

@@ -4,8 +4,10 @@
  *
  * Proves: 8 threads x 1,000 calls on one client each get their own answer;
  * typed calls and statuses with violations; retries only where they are
- * safe (reads, keyed writes) and never for unkeyed writes; metadata and
- * deadlines in the envelope; transport and decoding failures as codes. */
+ * safe (reads; writes the server answered UNAVAILABLE; keyed writes when
+ * the server deduplicates) and a write whose connection broke sent once;
+ * metadata and deadlines in the envelope; transport and decoding failures
+ * as codes. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -312,7 +314,13 @@ bad_url_is_invalid_argument(void **state)
 
 /* What the fake does with each request: answer UNAVAILABLE, answer bytes
  * that are no Response, never answer, or drop the connection. */
-enum fake_mode { FAKE_UNAVAILABLE, FAKE_GARBAGE, FAKE_SILENT, FAKE_DROP };
+enum fake_mode {
+	FAKE_UNAVAILABLE,
+	FAKE_EXHAUSTED,
+	FAKE_GARBAGE,
+	FAKE_SILENT,
+	FAKE_DROP,
+};
 
 typedef struct fake {
 	nng_socket sock;
@@ -338,7 +346,8 @@ fake_reply(fake *f, enum fake_mode mode)
 		memcpy(buf, "\xff\xff\xff garbage", 11);
 		len = 11;
 	} else {
-		s.code = OZ_UNAVAILABLE;
+		s.code = mode == FAKE_EXHAUSTED ? OZ_RESOURCE_EXHAUSTED
+						: OZ_UNAVAILABLE;
 		s.message = "try later";
 		r.status = &s;
 		len = oz__rpc__v1__response__pack(&r, buf);
@@ -450,17 +459,24 @@ fake_set_mode(fake *f, enum fake_mode mode)
 }
 
 static oz_client *
-fake_client(fake *f, bool auto_id)
+fake_client_with(fake *f, bool auto_id, bool retry_keyed)
 {
 	oz_client *c;
 	oz_client_options o = {0};
 	oz_status st;
+	o.retry_keyed_writes = retry_keyed;
 	o.deadline_ms = 10000; /* Retries end by count, not by time. */
 	o.max_retries = 3;
 	o.auth_token = "s3cret";
 	o.no_auto_request_id = !auto_id;
 	assert_int_equal(oz_client_open(&c, f->url, &o, &st), OZ_OK);
 	return c;
+}
+
+static oz_client *
+fake_client(fake *f, bool auto_id)
+{
+	return fake_client_with(f, auto_id, false);
 }
 
 static const char *
@@ -495,8 +511,10 @@ reads_are_retried_on_unavailable(void **state)
 	oz_client_close(c);
 }
 
+/* An UNAVAILABLE Response means the server ran nothing (draining, busy):
+ * even a write without a key is safe to send again. */
 static void
-unkeyed_writes_are_never_repeated(void **state)
+answered_unavailable_write_is_retried(void **state)
 {
 	fake *f = *state;
 	oz_client *c = fake_client(f, false);
@@ -506,7 +524,7 @@ unkeyed_writes_are_never_repeated(void **state)
 	cr.username = "a";
 	cr.email = "a@example.com";
 	assert_int_equal(oz_user_create(c, &cr, &u, &st), OZ_UNAVAILABLE);
-	assert_int_equal(fake_requests(f), 1);
+	assert_int_equal(fake_requests(f), 4);
 	assert_string_equal(f->first_request_id, "");
 	oz_client_close(c);
 }
@@ -563,6 +581,24 @@ garbage_reply_is_internal(void **state)
 	oz_client_close(c);
 }
 
+/* RESOURCE_EXHAUSTED (overload): reads back off and retry, writes not. */
+static void
+overloaded_reads_retry_writes_do_not(void **state)
+{
+	fake *f = *state;
+	oz_status st;
+	fake_set_mode(f, FAKE_EXHAUSTED);
+	oz_client *c = fake_client(f, true);
+	Oz__V1__GetTaskRequest gr = OZ__V1__GET_TASK_REQUEST__INIT;
+	Oz__V1__Task *t;
+	assert_int_equal(oz_task_get(c, &gr, &t, &st), OZ_RESOURCE_EXHAUSTED);
+	assert_int_equal(fake_requests(f), 4);
+	Oz__V1__DeleteTaskRequest dr = OZ__V1__DELETE_TASK_REQUEST__INIT;
+	assert_int_equal(oz_task_delete(c, &dr, &st), OZ_RESOURCE_EXHAUSTED);
+	assert_int_equal(fake_requests(f), 5);
+	oz_client_close(c);
+}
+
 static void
 silent_server_is_deadline_exceeded_without_retry(void **state)
 {
@@ -581,20 +617,38 @@ silent_server_is_deadline_exceeded_without_retry(void **state)
 }
 
 /* nng's req0 would re-send a request whose connection dropped; the client
- * turns that off, so an unkeyed write reaches the server once. */
+ * turns that off, so a write reaches the server once: without a key, and
+ * with one unless the options say the server deduplicates keys. */
 static void
 dropped_connection_write_is_sent_once(void **state)
 {
 	fake *f = *state;
-	fake_set_mode(f, FAKE_DROP);
-	oz_client *c = fake_client(f, false);
 	Oz__V1__CreateUserRequest cr = OZ__V1__CREATE_USER_REQUEST__INIT;
 	Oz__V1__User *u;
 	oz_status st;
+	fake_set_mode(f, FAKE_DROP);
 	cr.username = "a";
 	cr.email = "a@example.com";
-	assert_int_equal(oz_user_create(c, &cr, &u, &st), OZ_UNAVAILABLE);
-	assert_int_equal(fake_requests(f), 1);
+	for (int auto_id = 0; auto_id < 2; auto_id++) {
+		oz_client *c = fake_client(f, auto_id);
+		assert_int_equal(
+			oz_user_create(c, &cr, &u, &st), OZ_UNAVAILABLE);
+		assert_int_equal(fake_requests(f), 1 + auto_id);
+		oz_client_close(c);
+	}
+}
+
+static void
+dropped_connection_keyed_write_is_retried_when_deduplicated(void **state)
+{
+	fake *f = *state;
+	Oz__V1__DeleteUserRequest dr = OZ__V1__DELETE_USER_REQUEST__INIT;
+	oz_status st;
+	fake_set_mode(f, FAKE_DROP);
+	oz_client *c = fake_client_with(f, true, true);
+	dr.id = 3;
+	assert_int_equal(oz_user_delete(c, &dr, &st), OZ_UNAVAILABLE);
+	assert_int_equal(fake_requests(f), 4);
 	oz_client_close(c);
 }
 
@@ -635,7 +689,7 @@ main(void)
 			reads_are_retried_on_unavailable, fake_setup,
 			fake_teardown),
 		cmocka_unit_test_setup_teardown(
-			unkeyed_writes_are_never_repeated, fake_setup,
+			answered_unavailable_write_is_retried, fake_setup,
 			fake_teardown),
 		cmocka_unit_test_setup_teardown(
 			keyed_writes_are_retried_with_one_key, fake_setup,
@@ -645,6 +699,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			garbage_reply_is_internal, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(
+			overloaded_reads_retry_writes_do_not, fake_setup,
+			fake_teardown),
+		cmocka_unit_test_setup_teardown(
 			silent_server_is_deadline_exceeded_without_retry,
 			fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(
@@ -653,6 +710,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			dropped_connection_read_is_retried, fake_setup,
 			fake_teardown),
+		cmocka_unit_test_setup_teardown(
+			dropped_connection_keyed_write_is_retried_when_deduplicated,
+			fake_setup, fake_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
