@@ -75,7 +75,13 @@ typedef struct store_restore_result {
 
 /* Replaces cfg's database with the backup file src, offline:
  *   1. takes the database's lock (store/lock.h) without waiting, so no
- *      server runs on it now nor starts until the restore is done;
+ *      server runs on it now nor starts until the restore is done, and
+ *      makes sure no other process has the database open at all (an ozd
+ *      that does not take the lock, a sqlite3 shell): every SQLite
+ *      connection in WAL mode holds a read lock on the database file's
+ *      shared-lock bytes while open, which F_GETLK finds with its pid.
+ *      The calling process must not have the database open itself
+ *      (closing the probe's descriptor would drop its fcntl locks);
  *   2. copies src to a temporary file in the database's directory and
  *      verifies that copy: it opens, PRAGMA integrity_check says ok, it
  *      has an oz_migrations table and its revision is known to this
@@ -93,21 +99,24 @@ typedef struct store_restore_result {
  * Returns OK; INVALID_ARGUMENT for an in-memory cfg or src naming the
  * database itself; NOT_FOUND when src does not exist; FAILED_PRECONDITION
  * "database X is in use by a running server (pid N)" when the lock is
- * held, "X is not an SQLite database", "X has no oz_migrations table" or
- * a revision this build does not know (store_migrate_* messages), or when
- * src has a non-empty -wal file beside it (its last commits would be
- * lost); DATA_LOSS "X failed integrity_check: ..." ; RESOURCE_EXHAUSTED
- * for a full disk; INTERNAL for other I/O failures. */
+ * held or "database X is in use by PROGRAM (pid N)" when a process has it
+ * open (PROGRAM from /proc/N/comm, else "another process"), "X is not an
+ * SQLite database", "X has no oz_migrations table" or a revision this build
+ * does not know (store_migrate_* messages), or when src has a non-empty -wal
+ * file beside it (its last commits would be lost); DATA_LOSS "X failed
+ * integrity_check: ..." ; RESOURCE_EXHAUSTED for a full disk; INTERNAL for
+ * other I/O failures. */
 oz_code store_restore(const store_config *cfg, const char *src,
 	store_restore_result *out, oz_status *st);
 
 /* Runs VACUUM and then a TRUNCATE checkpoint on cfg's database, offline:
- * refused with FAILED_PRECONDITION (as store_restore) while a server
- * holds the database's lock, because VACUUM would hold the write lock for
- * its whole run and the server's writes would fail. OUT: *before and
- * *after (may be NULL), the database file's size. Returns OK, NOT_FOUND
- * when the file does not exist, INVALID_ARGUMENT for an in-memory cfg,
- * UNAVAILABLE, RESOURCE_EXHAUSTED (disk full), INTERNAL. */
+ * refused with FAILED_PRECONDITION (as store_restore, with the same
+ * checks and the same requirement on the calling process) while a
+ * server or another process holds the database, because VACUUM would hold the
+ * write lock for its whole run and the server's writes would fail. OUT:
+ * *before and *after (may be NULL), the database file's size. Returns OK,
+ * NOT_FOUND when the file does not exist, INVALID_ARGUMENT for an in-memory
+ * cfg, UNAVAILABLE, RESOURCE_EXHAUSTED (disk full), INTERNAL. */
 oz_code store_vacuum(const store_config *cfg, int64_t *before, int64_t *after,
 	oz_status *st);
 

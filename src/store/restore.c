@@ -138,6 +138,77 @@ out:
 	return rc;
 }
 
+/* SQLite's lock bytes (its file format, https://sqlite.org/lockingv3.html
+ * and walIndexLock): every connection in WAL mode keeps a read lock on the
+ * database's shared range and on byte 128 of the -shm file while open. */
+#define SQLITE_SHARED_FIRST (0x40000000 + 2)
+#define SQLITE_SHARED_SIZE  510
+#define SQLITE_SHM_DMS      128
+
+/* The pid of another process holding a lock that conflicts with a write
+ * lock on [start, start + len) of path; 0 when none (or no file). The
+ * probe only asks (F_GETLK). Closing its descriptor would drop this
+ * process's own fcntl locks on the file, which is why the callers require
+ * that this process has the database closed. */
+static long
+lock_holder(const char *path, off_t start, off_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		return 0;
+	}
+	struct flock fl;
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = start;
+	fl.l_len = len;
+	long pid = 0;
+	if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK) {
+		pid = fl.l_pid > 0 ? (long) fl.l_pid : -1;
+	}
+	close(fd);
+	return pid;
+}
+
+/* Takes the database's lock (lock.h), then makes sure no process has the
+ * database open even without taking that lock (an ozd of an older build,
+ * a sqlite3 shell): such a process would keep writing to the moved-aside
+ * files. The refusal names the program from /proc when it can. */
+static oz_code
+claim_offline(const store_config *cfg, const char *what, store_lock **lock,
+	oz_status *st)
+{
+	char shm[STORE_PATH_MAX + 8], comm_path[64], comm[64] = "";
+	oz_code rc = store_lock_acquire(cfg, what, lock, st);
+	if (rc != OZ_OK) {
+		return rc;
+	}
+	snprintf(shm, sizeof(shm), "%s-shm", cfg->path);
+	long pid = lock_holder(
+		cfg->path, SQLITE_SHARED_FIRST, SQLITE_SHARED_SIZE);
+	if (pid == 0) {
+		pid = lock_holder(shm, SQLITE_SHM_DMS, 1);
+	}
+	if (pid == 0) {
+		return OZ_OK;
+	}
+	snprintf(comm_path, sizeof(comm_path), "/proc/%ld/comm", pid);
+	FILE *f = pid > 0 ? fopen(comm_path, "r") : NULL;
+	if (f != NULL) {
+		if (fgets(comm, sizeof(comm), f) == NULL) {
+			comm[0] = '\0';
+		}
+		comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+	}
+	store_lock_release(*lock);
+	*lock = NULL;
+	return oz_fail(st, OZ_FAILED_PRECONDITION,
+		"database %s is in use by %s (pid %ld)", cfg->path,
+		comm[0] != '\0' ? comm : "another process", pid);
+}
+
 /* Chooses "<db>.before-restore-<UTC>" (with "-N" when taken). */
 static oz_code
 aside_name(const char *db, char *out, size_t n, oz_status *st)
@@ -278,8 +349,8 @@ store_restore(const store_config *cfg, const char *src,
 	store_lock *lock = NULL;
 	struct stat sb;
 	oz_code rc = check_source(cfg, src, st);
-	if (rc != OZ_OK || (rc = store_lock_acquire(
-				    cfg, "a restore", &lock, st)) != OZ_OK) {
+	if (rc != OZ_OK ||
+		(rc = claim_offline(cfg, "a restore", &lock, st)) != OZ_OK) {
 		return rc;
 	}
 	mode_t mode = stat(cfg->path, &sb) == 0 ? sb.st_mode & 0777 : 0644;
@@ -313,7 +384,7 @@ store_vacuum(const store_config *cfg, int64_t *before, int64_t *after,
 		return oz_fail(st, OZ_NOT_FOUND, "database %s does not exist",
 			cfg->path);
 	}
-	oz_code rc = store_lock_acquire(cfg, "a vacuum", &lock, st);
+	oz_code rc = claim_offline(cfg, "a vacuum", &lock, st);
 	if (rc != OZ_OK) {
 		return rc;
 	}

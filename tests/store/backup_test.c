@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "store/backup.h"
@@ -45,6 +46,14 @@ setup(void **state)
 	snprintf(e->bak, sizeof(e->bak), "%s/backup.db", e->t.dir);
 	*state = e;
 	return 0;
+}
+
+/* Restore and vacuum need this process to have the database closed. */
+static void
+close_db(env *e)
+{
+	store_close(e->db);
+	e->db = NULL;
 }
 
 /* Removes every file of the directory, then the directory. */
@@ -381,6 +390,7 @@ restore_refused_while_the_database_is_locked(void **state)
 	assert_int_equal(store_backup_to(e->db, e->bak, false, NULL, NULL,
 				 NULL, &e->st),
 		OZ_OK);
+	close_db(e);
 	assert_int_equal(
 		store_lock_acquire(&e->cfg, "a running server", &l, &e->st),
 		OZ_OK);
@@ -397,12 +407,66 @@ restore_refused_while_the_database_is_locked(void **state)
 	assert_int_equal(store_restore(&e->cfg, e->bak, NULL, &e->st), OZ_OK);
 }
 
+/* A process with the database open that never took the lock (a sqlite3
+ * shell, an old ozd) is found through SQLite's own locks. */
+static void
+restore_refused_while_another_process_has_it_open(void **state)
+{
+	env *e = *state;
+	char msg[600], c;
+	int ready[2], release[2];
+	assert_int_equal(store_backup_to(e->db, e->bak, false, NULL, NULL,
+				 NULL, &e->st),
+		OZ_OK);
+	close_db(e);
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(release), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* The child opens its own connection, reads, says so, and
+		 * keeps the database open until the parent closes release. */
+		store_conn *db = NULL;
+		oz_status st;
+		close(ready[0]);
+		close(release[1]);
+		if (store_open(&db, &e->cfg, &st) != OZ_OK ||
+			store_exec(db, "SELECT count(*) FROM users", &st) !=
+				OZ_OK ||
+			write(ready[1], "r", 1) != 1) {
+			_exit(1);
+		}
+		while (read(release[0], &c, 1) > 0) { }
+		store_close(db);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(release[0]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	oz_code rc = store_restore(&e->cfg, e->bak, NULL, &e->st);
+	oz_code vrc = store_vacuum(&e->cfg, NULL, NULL, &e->st);
+	close(release[1]);
+	close(ready[0]);
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(rc, OZ_FAILED_PRECONDITION);
+	assert_int_equal(vrc, OZ_FAILED_PRECONDITION);
+	snprintf(msg, sizeof(msg),
+		"database %s is in use by backup_test (pid %ld)", e->t.path,
+		(long) pid);
+	assert_string_equal(e->st.message, msg);
+	/* Once the other process is gone the restore goes through. */
+	assert_int_equal(store_restore(&e->cfg, e->bak, NULL, &e->st), OZ_OK);
+}
+
 static void
 restore_refuses_what_is_not_a_good_oz_backup(void **state)
 {
 	env *e = *state;
 	char p[400], msg[600];
 	add_users(e->db, "u", 3);
+	close_db(e);
 	/* Not a database. */
 	FILE *f = fopen(e->bak, "w");
 	for (int i = 0; i < 1000; i++) {
@@ -441,7 +505,7 @@ restore_refuses_what_is_not_a_good_oz_backup(void **state)
 	assert_int_equal(store_restore(&e->cfg, e->t.path, NULL, &e->st),
 		OZ_INVALID_ARGUMENT);
 	/* Nothing changed, nothing left behind. */
-	assert_int_equal(test_db_int(e->db, "SELECT count(*) FROM users"), 3);
+	assert_int_equal(count_users(e->t.path), 3);
 	assert_int_equal(find_aside(e, p, sizeof(p)), 0);
 	DIR *d = opendir(e->t.dir);
 	struct dirent *de;
@@ -459,6 +523,7 @@ restore_refuses_a_backup_with_a_wal(void **state)
 	assert_int_equal(store_backup_to(e->db, e->bak, false, NULL, NULL,
 				 NULL, &e->st),
 		OZ_OK);
+	close_db(e);
 	snprintf(p, sizeof(p), "%s-wal", e->bak);
 	FILE *f = fopen(p, "w");
 	fputs("frames", f);
@@ -476,6 +541,7 @@ restore_refuses_a_corrupt_backup(void **state)
 	assert_int_equal(store_backup_to(e->db, e->bak, false, NULL, NULL,
 				 NULL, &e->st),
 		OZ_OK);
+	close_db(e);
 	/* Scribble over the middle pages (b-tree pages of the tables). */
 	FILE *f = fopen(e->bak, "r+");
 	assert_non_null(f);
@@ -489,8 +555,7 @@ restore_refuses_a_corrupt_backup(void **state)
 	assert_int_equal(
 		store_restore(&e->cfg, e->bak, NULL, &e->st), OZ_DATA_LOSS);
 	assert_non_null(strstr(e->st.message, "failed integrity_check"));
-	assert_int_equal(
-		test_db_int(e->db, "SELECT count(*) FROM users"), 400);
+	assert_int_equal(count_users(e->t.path), 400);
 }
 
 static void
@@ -526,6 +591,7 @@ vacuum_shrinks_the_file(void **state)
 	add_users(e->db, "u", 400);
 	test_db_exec(e->db, "DELETE FROM tasks; DELETE FROM users;"
 			    "PRAGMA wal_checkpoint(TRUNCATE)");
+	close_db(e);
 	int64_t before = 0, after = 0;
 	assert_int_equal(
 		store_vacuum(&e->cfg, &before, &after, &e->st), OZ_OK);
@@ -588,6 +654,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			restore_refused_while_the_database_is_locked, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			restore_refused_while_another_process_has_it_open,
+			setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			restore_refuses_what_is_not_a_good_oz_backup, setup,
 			teardown),
