@@ -14,6 +14,7 @@
 #include "core/env.h"
 #include "core/log.h"
 #include "rpc/server.h"
+#include "store/lock.h"
 #include "store/migrate.h"
 
 #define VALUE_MAX 4096
@@ -426,13 +427,22 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	log_config(&o);
+	/* Held until exit: `ozctl restore` refuses to run meanwhile. */
+	store_lock *lock = NULL;
+	oz_status st;
+	if (store_lock_acquire(&o.srv.store, "a running server", &lock, &st) !=
+		OZ_OK) {
+		log_error("%s", st.message);
+		return 1;
+	}
 	if (check_schema(&o) != 0) {
+		store_lock_release(lock);
 		return 1;
 	}
 	rpc_server *srv;
-	oz_status st;
 	if (rpc_server_start(&srv, &o.srv, &st) != OZ_OK) {
 		log_error("cannot start: %s", st.message);
+		store_lock_release(lock);
 		return 1;
 	}
 	log_info("ozd %s serving", OZ_VERSION);
@@ -452,6 +462,7 @@ main(int argc, char **argv)
 	}
 	long calls = rpc_server_calls(srv);
 	rpc_server_stop(srv);
+	store_lock_release(lock);
 	log_info("stopped after %ld calls", calls);
 	return 0;
 }

@@ -4,6 +4,7 @@
 
 #include "grpc/health/v1/health.pb-c.h"
 #include "oz/rpc/v1/rpc.pb-c.h"
+#include "oz/v1/admin_service.pb-c.h"
 #include "oz/v1/task_service.pb-c.h"
 #include "oz/v1/user_service.pb-c.h"
 #include "rpc/dispatch.h"
@@ -40,7 +41,16 @@ static const rpc_method methods[] = {
 	{TASK("DeleteTask"), &oz__v1__delete_task_request__descriptor,
 		&google__protobuf__empty__descriptor, service_task_delete,
 		RPC_WRITE},
-	{"/grpc.health.v1.Health/Check",
+	{"/oz.v1.AdminService/Backup", &oz__v1__backup_request__descriptor,
+		&oz__v1__backup_response__descriptor, service_admin_backup,
+		RPC_READ},
+	{"/oz.v1.AdminService/Optimize", &oz__v1__optimize_request__descriptor,
+		&oz__v1__optimize_response__descriptor, service_admin_optimize,
+		RPC_WRITE},
+	{"/oz.v1.AdminService/Stats", &oz__v1__stats_request__descriptor,
+		&oz__v1__stats_response__descriptor, rpc_admin_stats,
+		RPC_NODB},
+	{RPC_HEALTH_METHOD,
 		&grpc__health__v1__health_check_request__descriptor,
 		&grpc__health__v1__health_check_response__descriptor,
 		service_health_check, RPC_NODB},
@@ -53,6 +63,7 @@ static const rpc_method methods[] = {
 static const ProtobufCServiceDescriptor *const services[] = {
 	&oz__v1__user_service__descriptor,
 	&oz__v1__task_service__descriptor,
+	&oz__v1__admin_service__descriptor,
 	&grpc__health__v1__health__descriptor,
 	&oz__rpc__v1__reflection__descriptor,
 	NULL,

@@ -48,7 +48,8 @@ struct rpc_server {
 	bool memory;      /* :memory: -- every call goes through the writer. */
 	atomic_bool serving;
 	atomic_bool stopping;
-	atomic_int running; /* Calls between receive and reply. */
+	atomic_int running; /* Calls received and not yet answered. */
+	atomic_int busy;    /* Workers between receive and reply sent. */
 	atomic_long calls;
 	pthread_t guard;
 	bool guard_started;
@@ -146,12 +147,21 @@ serve_one(struct worker *w, nng_msg *msg)
 {
 	rpc_server *s = w->srv;
 	rpc_call call;
+	atomic_fetch_add(&s->busy, 1);
 	bool admitted = atomic_fetch_add(&s->running, 1) < s->cfg.max_inflight;
 	rpc_call_begin(&call, &s->call_cfg, &w->arena, nng_msg_body(msg),
 		nng_msg_len(msg));
 	execute(w, &call, admitted);
 	int rv = fill_reply(msg, &call);
 	log_call(&call);
+	/* Counted before the reply goes out, so a client that has its answer
+	 * sees its call in the statistics. */
+	if (!call.probe) {
+		rpc_stats_record(s->stats, call.method, call.st.code,
+			rpc_now_us() - call.start_us);
+		atomic_fetch_add(&s->calls, 1);
+	}
+	atomic_fetch_sub(&s->running, 1);
 	if (rv == 0) {
 		nng_aio_set_msg(w->aio, msg);
 		nng_ctx_send(w->ctx, w->aio);
@@ -164,13 +174,8 @@ serve_one(struct worker *w, nng_msg *msg)
 		log_debug("reply not sent: %s", nng_strerror(rv));
 		nng_msg_free(msg);
 	}
-	if (!call.probe) {
-		rpc_stats_record(s->stats, call.method, call.st.code,
-			rpc_now_us() - call.start_us);
-		atomic_fetch_add(&s->calls, 1);
-	}
 	arena_reset(&w->arena);
-	atomic_fetch_sub(&s->running, 1);
+	atomic_fetch_sub(&s->busy, 1);
 }
 
 static void *
@@ -285,6 +290,7 @@ rpc_server_start(rpc_server **out, const rpc_server_config *cfg, oz_status *st)
 	atomic_init(&s->serving, true);
 	atomic_init(&s->stopping, false);
 	atomic_init(&s->running, 0);
+	atomic_init(&s->busy, 0);
 	atomic_init(&s->calls, 0);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
@@ -342,7 +348,7 @@ bool
 rpc_server_wait_idle(rpc_server *s, int timeout_ms)
 {
 	int64_t end = rpc_now_us() + (int64_t) timeout_ms * 1000;
-	while (atomic_load(&s->running) > 0) {
+	while (atomic_load(&s->busy) > 0) {
 		if (rpc_now_us() >= end) {
 			return false;
 		}

@@ -4,6 +4,7 @@
 
 #include "oz/v1/admin_service.pb-c.h"
 #include "service/service.h"
+#include "store/backup.h"
 
 static int64_t
 mono_us(void)
@@ -22,4 +23,28 @@ service_admin_optimize(service_ctx *cx, const ProtobufCMessage *in,
 	oz_code rc = store_optimize(cx->db, st);
 	resp->duration_us = mono_us() - start;
 	return rc;
+}
+
+oz_code
+service_admin_backup(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, oz_status *st)
+{
+	const Oz__V1__BackupRequest *req = (const void *) in;
+	Oz__V1__BackupResponse *resp = (void *) out;
+	if (req->path[0] == '\0') {
+		oz_status_violation(st, "path", "must name a file");
+		return oz_fail(
+			st, OZ_INVALID_ARGUMENT, "invalid backup request");
+	}
+	store_backup_stats bs;
+	oz_code rc = store_backup_to(
+		cx->db, req->path, req->overwrite, NULL, NULL, &bs, st);
+	if (rc != OZ_OK) {
+		return rc;
+	}
+	resp->path = (char *) req->path;
+	resp->size_bytes = bs.size_bytes;
+	resp->pages = bs.pages;
+	resp->duration_us = bs.duration_us;
+	return OZ_OK;
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "grpc/health/v1/health.pb-c.h"
+#include "oz/v1/admin_service.pb-c.h"
 #include "oz/v1/task_service.pb-c.h"
 #include "oz/v1/user_service.pb-c.h"
 #include "service/service.h"
@@ -14,6 +15,7 @@ known_service(const char *name)
 	const ProtobufCServiceDescriptor *const svcs[] = {
 		&oz__v1__user_service__descriptor,
 		&oz__v1__task_service__descriptor,
+		&oz__v1__admin_service__descriptor,
 		&grpc__health__v1__health__descriptor,
 		&oz__rpc__v1__reflection__descriptor,
 	};

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "grpc/health/v1/health.pb-c.h"
+#include "oz/v1/admin_service.pb-c.h"
 #include "oz/v1/task_service.pb-c.h"
 #include "oz/v1/user_service.pb-c.h"
 #include "rpc/dispatch.h"
@@ -678,6 +679,99 @@ overload_is_refused_promptly_with_resource_exhausted(void **state)
 	nng_close(s);
 }
 
+static const Oz__V1__CodeCount *
+find_code(Oz__V1__CodeCount **cc, size_t n, const char *code)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(cc[i]->code, code) == 0) {
+			return cc[i];
+		}
+	}
+	return NULL;
+}
+
+static const Oz__V1__MethodStats *
+find_method(const Oz__V1__StatsResponse *r, const char *name)
+{
+	for (size_t i = 0; i < r->n_methods; i++) {
+		if (strcmp(r->methods[i]->method, name) == 0) {
+			return r->methods[i];
+		}
+	}
+	return NULL;
+}
+
+static void
+stats_count_exactly_the_calls_made(void **state)
+{
+	test_server *t = *state;
+	nng_socket s = dial(t);
+	oz_status st;
+	assert_true(create_user(s, "s1", "s1@x.org", &st) > 0);
+	assert_true(create_user(s, "s2", "s2@x.org", &st) > 0);
+	assert_int_equal(create_user(s, "s3", "s1@x.org", &st), 0);
+	Oz__V1__GetUserRequest get = OZ__V1__GET_USER_REQUEST__INIT;
+	ProtobufCMessage *out;
+	get.id = 1;
+	assert_int_equal(CALL(s, "/oz.v1.UserService/GetUser", get,
+				 oz__v1__user__descriptor, &out, &st),
+		OZ_OK);
+	protobuf_c_message_free_unpacked(out, NULL);
+	get.id = 999;
+	assert_int_equal(CALL(s, "/oz.v1.UserService/GetUser", get,
+				 oz__v1__user__descriptor, &out, &st),
+		OZ_NOT_FOUND);
+	Oz__Rpc__V1__Response *r;
+	assert_int_equal(wire_raw(s, "\xff", 1, &r), 0);
+	oz__rpc__v1__response__free_unpacked(r, NULL);
+
+	Oz__V1__OptimizeRequest oreq = OZ__V1__OPTIMIZE_REQUEST__INIT;
+	Oz__V1__OptimizeResponse *ores;
+	assert_int_equal(
+		CALL(s, "/oz.v1.AdminService/Optimize", oreq,
+			oz__v1__optimize_response__descriptor, &ores, &st),
+		OZ_OK);
+	assert_true(ores->duration_us >= 0);
+	oz__v1__optimize_response__free_unpacked(ores, NULL);
+
+	Oz__V1__StatsRequest sreq = OZ__V1__STATS_REQUEST__INIT;
+	Oz__V1__StatsResponse *sr;
+	assert_int_equal(CALL(s, "/oz.v1.AdminService/Stats", sreq,
+				 oz__v1__stats_response__descriptor, &sr, &st),
+		OZ_OK);
+	/* 3 creates, 2 gets, 1 garbage, 1 optimize; not this Stats call. */
+	assert_int_equal(sr->calls_total, 7);
+	assert_int_equal(sr->in_flight, 1);
+	const Oz__V1__MethodStats *m =
+		find_method(sr, "/oz.v1.UserService/CreateUser");
+	assert_non_null(m);
+	assert_int_equal(m->calls, 3);
+	assert_int_equal(m->n_errors, 1);
+	assert_int_equal(
+		find_code(m->errors, m->n_errors, "ALREADY_EXISTS")->count, 1);
+	assert_true(m->p50_us <= m->p99_us && m->p99_us <= m->max_us);
+	assert_true(m->max_us > 0);
+	m = find_method(sr, "/oz.v1.UserService/GetUser");
+	assert_int_equal(m->calls, 2);
+	assert_int_equal(
+		find_code(m->errors, m->n_errors, "NOT_FOUND")->count, 1);
+	assert_null(find_method(sr, "/oz.v1.TaskService/GetTask"));
+	assert_int_equal(
+		find_code(sr->errors, sr->n_errors, "INVALID_ARGUMENT")->count,
+		1);
+	assert_true(sr->database_size_bytes > 0);
+	assert_true(sr->cache_hits + sr->cache_misses > 0);
+	assert_true(sr->cache_hit_ratio >= 0 && sr->cache_hit_ratio <= 1);
+	oz__v1__stats_response__free_unpacked(sr, NULL);
+	/* Now the first Stats call is counted too. */
+	assert_int_equal(CALL(s, "/oz.v1.AdminService/Stats", sreq,
+				 oz__v1__stats_response__descriptor, &sr, &st),
+		OZ_OK);
+	assert_int_equal(sr->calls_total, 8);
+	oz__v1__stats_response__free_unpacked(sr, NULL);
+	nng_close(s);
+}
+
 int
 main(void)
 {
@@ -704,6 +798,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			auth_token_is_required_except_for_health, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			stats_count_exactly_the_calls_made, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			overload_is_refused_promptly_with_resource_exhausted,
 			setup, teardown),
