@@ -47,6 +47,10 @@ def free_port():
     raise RuntimeError("no free port found")
 
 
+class _AddressInUse(RuntimeError):
+    """ozd could not listen on the address it was given."""
+
+
 class OzdProcess:
     """One ozd on a fresh database. extra_listen adds ipc:// (a socket in
     the temp dir) and/or ws:// URLs next to the tcp one; extra_args go to
@@ -71,6 +75,7 @@ class OzdProcess:
         self.ws_url = ("ws://127.0.0.1:%d/oz" % free_port() if ws else None)
         self.proc = None
         self._log = None
+        self.started_once = False
 
     # --- lifecycle ----------------------------------------------------------
     def args(self):
@@ -82,9 +87,25 @@ class OzdProcess:
         return a + self.extra_args
 
     def start(self):
-        """Starts ozd and waits until it answers a health check."""
+        """Starts ozd and waits until it answers a health check. On the
+        first start, a port taken meanwhile by someone else is replaced by
+        a fresh one (up to 3 tries); a restart keeps its address."""
+        for attempt in range(3):
+            try:
+                return self._start_once()
+            except _AddressInUse:
+                if self.started_once or attempt == 2:
+                    raise
+                self.port = free_port()
+                self.url = "tcp://127.0.0.1:%d" % self.port
+                if self.ws_url:
+                    self.ws_url = "ws://127.0.0.1:%d/oz" % free_port()
+
+    def _start_once(self):
         if self.proc is not None:
             raise RuntimeError("already running")
+        offset = os.path.getsize(self.log_path) if os.path.exists(
+            self.log_path) else 0
         self._log = open(self.log_path, "ab")
         # ozd reads OZ_* variables and ./.env: keep the caller's out.
         env = {k: v for k, v in os.environ.items()
@@ -97,18 +118,33 @@ class OzdProcess:
         with Client(self.url, timeout=1.0, retries=0) as c:
             while True:
                 if self.proc.poll() is not None:
-                    raise RuntimeError("ozd exited with %s:\n%s"
-                                       % (self.proc.returncode, self.log()))
-                try:
-                    if c.health.check(timeout=0.5) == "SERVING":
-                        return self
-                except OzError:
-                    pass
+                    text = self.log()
+                    self._reap()
+                    if "cannot listen" in text[-2000:]:
+                        raise _AddressInUse(text)
+                    raise RuntimeError("ozd exited:\n%s" % text)
+                # Ready when OUR ozd says it serves (not just anything on
+                # the port) and answers.
+                if " serving" in self._log_since(offset):
+                    try:
+                        if c.health.check(timeout=0.5) == "SERVING":
+                            self.started_once = True
+                            return self
+                    except OzError:
+                        pass
                 if time.monotonic() > deadline:
                     self.kill()
                     raise RuntimeError("ozd did not answer within %.0f s:\n%s"
                                        % (self.start_timeout, self.log()))
-                time.sleep(0.05)
+                time.sleep(0.02)
+
+    def _log_since(self, offset):
+        try:
+            with open(self.log_path, "rb") as fh:
+                fh.seek(offset)
+                return fh.read().decode(errors="replace")
+        except OSError:
+            return ""
 
     def stop(self, timeout=10.0):
         """SIGTERM, then wait (SIGKILL after timeout). Returns the exit

@@ -85,3 +85,24 @@ def test_closed_client_refuses_calls(server):
     with pytest.raises(OzError) as ei:
         oz.health.check()
     assert ei.value.code == Code.CANCELLED
+
+
+def test_harness_moves_off_a_port_taken_by_someone_else(monkeypatch):
+    """OzdProcess must never mistake another server for its own: a port
+    taken between choosing and binding is replaced by a fresh one."""
+    import socket
+    from ozclient import testing
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen(1)
+    real = testing.free_port
+    ports = [taken.getsockname()[1]]
+    monkeypatch.setattr(testing, "free_port",
+                        lambda: ports.pop() if ports else real())
+    try:
+        with testing.OzdProcess() as srv:
+            assert srv.port != taken.getsockname()[1]
+            with srv.client(timeout=5) as oz:
+                assert oz.health.check() == "SERVING"
+    finally:
+        taken.close()
