@@ -517,6 +517,24 @@ update_user_stale_etag_is_aborted(void **state)
 }
 
 static void
+etag_of_a_deleted_user_does_not_match_a_new_user_with_its_id(void **state)
+{
+	fixture *fx = *state;
+	Oz__V1__User *a = fx_user(fx, "alice", "alice@example.com");
+	int64_t id = a->id;
+	char old[64];
+	snprintf(old, sizeof(old), "%s", a->etag);
+	assert_int_equal(del(fx, id, false, NULL), OZ_OK);
+	/* SQLite hands the highest free rowid out again. */
+	Oz__V1__User *b = fx_user(fx, "bob", "bob@example.com");
+	assert_int_equal(b->id, id);
+	assert_memory_equal(b->etag, "1-", 2);
+	assert_string_not_equal(b->etag, old);
+	assert_int_equal(del(fx, id, false, old), OZ_ABORTED);
+	fx_expect(fx, OZ_ABORTED, "etag mismatch");
+}
+
+static void
 delete_user_removes_the_user(void **state)
 {
 	fixture *fx = *state;
@@ -668,6 +686,7 @@ main(void)
 		BOTH(update_user_taken_email_or_username_is_already_exists),
 		BOTH(update_user_missing_is_not_found),
 		BOTH(update_user_stale_etag_is_aborted),
+		BOTH(etag_of_a_deleted_user_does_not_match_a_new_user_with_its_id),
 		BOTH(delete_user_removes_the_user),
 		BOTH(delete_user_missing_is_not_found),
 		BOTH(delete_user_with_tasks_is_failed_precondition),

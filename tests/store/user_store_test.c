@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../support/fixture.h"
+#include "store/db.h"
 #include "store/task_store.h"
 #include "store/user_store.h"
 
@@ -80,6 +81,60 @@ explain_check_catches_a_full_scan(void **state)
 	assert_int_equal(
 		store_explain(fx->db, "SELEC nothing", &fx->arena, &plan, &st),
 		OZ_INTERNAL);
+}
+
+/* Number of prepared statements alive on c. */
+static int
+n_prepared(store_conn *c)
+{
+	int n = 0;
+	for (sqlite3_stmt *s = sqlite3_next_stmt(c->db, NULL); s != NULL;
+		s = sqlite3_next_stmt(c->db, s)) {
+		n++;
+	}
+	return n;
+}
+
+static void
+statements_are_prepared_once_and_reused(void **state)
+{
+	fixture *fx = *state;
+	oz_status st;
+	store_user got, *rows;
+	size_t n;
+	int64_t count;
+	store_user_filter f = {.by_active = true, .is_active = true};
+	store_order o = {2, {{STORE_USER_EMAIL, true}, {0, true}}};
+	store_value after[2] = {
+		{STORE_TEXT, 0, "m@x.io"}, {STORE_INT, 5, NULL}};
+	store_page p = {&o, after, 10, 0};
+	int before = 0;
+	for (int round = 0; round < 50; round++) {
+		char name[16], email[32];
+		snprintf(name, sizeof(name), "u%d", round);
+		snprintf(email, sizeof(email), "u%d@x.io", round);
+		int64_t id = insert(fx, name, email, OZ_OK);
+		insert(fx, name, "dup@x.io", OZ_ALREADY_EXISTS);
+		assert_int_equal(
+			store_user_get(fx->db, id, &fx->arena, &got, &st),
+			OZ_OK);
+		assert_int_equal(store_user_get_by_email(
+					 fx->db, email, &fx->arena, &got, &st),
+			OZ_OK);
+		got.version++;
+		assert_int_equal(store_user_update(fx->db, &got, &st), OZ_OK);
+		assert_int_equal(
+			store_user_count(fx->db, &f, &count, &st), OZ_OK);
+		assert_int_equal(store_user_list(fx->db, &f, &p, &fx->arena,
+					 &rows, &n, &st),
+			OZ_OK);
+		if (round == 0) {
+			before = n_prepared(fx->db);
+		}
+		assert_int_equal(n_prepared(fx->db), before);
+		fx_reset(fx);
+	}
+	assert_true(before >= 6);
 }
 
 static void
@@ -261,6 +316,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			explain_check_catches_a_full_scan, fx_setup_memory,
 			fx_teardown),
+		cmocka_unit_test_setup_teardown(
+			statements_are_prepared_once_and_reused,
+			fx_setup_memory, fx_teardown),
 		cmocka_unit_test_setup_teardown(
 			insert_sets_id_version_and_update_time,
 			fx_setup_memory, fx_teardown),
