@@ -97,12 +97,9 @@ service_task_get(service_ctx *cx, const ProtobufCMessage *in,
 	oz_code rc =
 		convert_check(cx, in, &oz__v1__get_task_request__descriptor,
 			out, &oz__v1__task__descriptor, st);
-	if (rc != OZ_OK ||
-		(rc = store_tx_begin(cx->db, STORE_TX_READ, st)) != OZ_OK) {
-		return rc;
-	}
-	rc = store_task_get(cx->db, req->id, cx->arena, &t, st);
-	if ((rc = store_tx_end(cx->db, rc, st)) != OZ_OK) {
+	/* One SELECT is a transaction of its own (see user_reply). */
+	if (rc != OZ_OK || (rc = store_task_get(cx->db, req->id, cx->arena, &t,
+				    st)) != OZ_OK) {
 		return rc;
 	}
 	return convert_task(cx->arena, &t, (Oz__V1__Task *) out, st);
