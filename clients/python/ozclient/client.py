@@ -5,8 +5,9 @@ itself, so any number of threads may call at once. Calls carry a deadline
 (timeout_ms in the envelope), a "request-id" metadata entry for the
 server's log, and, for writes, an idempotency key in the request_id field.
 
-Retries (see docs/protocol.md, "Retrying"): a call is sent again only when
-that cannot apply a change twice -- when nothing reached the server, when
+Retries (docs/protocol.md 7.2, "What is safe to retry"): a call is sent
+again only when that cannot apply a change twice -- when nothing reached the
+server, when the server answered UNAVAILABLE (it did not run the call), when
 the method only reads, or when it is a write carrying a request_id and the
 client was told the server deduplicates (retry_writes=True). Everything else
 surfaces as OzError; nothing is repeated behind the caller's back.
