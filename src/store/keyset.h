@@ -1,9 +1,12 @@
-/* store/keyset.h -- builds and binds the SQL of one page of a keyset
- * paginated list. Only src/store/ files include this (it names
- * sqlite3_stmt); callers outside use store/list.h.
+/* store/keyset.h -- what the user and task stores share: the SQL of one
+ * page of a keyset-paginated list, and small runners for cached
+ * statements (rows into arena records, one integer, no rows). Only
+ * src/store/ files include this (it names sqlite3_stmt); callers outside
+ * use store/list.h.
  *
  * The SQL is assembled only from a store's fixed column table, fixed
- * filter fragments and fixed keywords; every value is bound. */
+ * filter fragments and fixed keywords; every value is bound. Every runner
+ * resets its statement before returning, on success and on failure. */
 #ifndef OZ_STORE_KEYSET_H
 #define OZ_STORE_KEYSET_H
 
@@ -53,8 +56,10 @@ typedef oz_code (*keyset_read_fn)(
 
 /* Runs the query sql (cached), binding it with bind(arg) when bind is not
  * NULL and with keyset_bind when p is not NULL, and reads at most max
- * rows (0: all) of elem bytes each with read. OUT: *rows, an array from
- * a, and *n_rows. Returns OK or the first failure. */
+ * rows (0: all) of elem bytes each with read. The array is allocated once
+ * for max rows, or grown by doubling when max is 0. OUT: *rows, an array
+ * from a (NULL when no row), and *n_rows. Returns OK or the first
+ * failure. */
 oz_code keyset_rows(store_conn *c, const char *sql, keyset_bind_fn bind,
 	const void *arg, const store_page *p, size_t max, size_t elem,
 	keyset_read_fn read, arena *a, void **rows, size_t *n_rows,
