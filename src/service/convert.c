@@ -107,7 +107,7 @@ convert_tasks(arena *a, const store_task *rows, size_t n, Oz__V1__Task ***out,
 	if (n == 0) {
 		return OZ_OK;
 	}
-	Oz__V1__Task **ptrs = arena_alloc(a, sizeof(*ptrs) * n);
+	Oz__V1__Task **ptrs = arena_alloc(a, sizeof(Oz__V1__Task *) * n);
 	Oz__V1__Task *msgs = arena_alloc(a, sizeof(*msgs) * n);
 	if (ptrs == NULL || msgs == NULL) {
 		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");

@@ -1,6 +1,7 @@
 /* service/paging.c -- page size, order_by parsing and the page token
  * codec (format in paging.h). Pure: no I/O, no SQL, no protobuf; every
  * input is untrusted and checked byte by byte. */
+#include <assert.h>
 #include <string.h>
 #include <strings.h>
 
@@ -124,6 +125,7 @@ paging_order_parse(const char *order_by, const store_column *cols, int n_cols,
 		if (rc != OZ_OK) {
 			return rc;
 		}
+		assert(col >= 0 && col < n_cols); /* parse_item found it. */
 		if (seen & (1u << col)) {
 			return order_error(st, "field named twice", s, len);
 		}

@@ -192,8 +192,8 @@ user_list(service_ctx *cx, const ProtobufCMessage *in, ProtobufCMessage *out,
 		return rc;
 	}
 	res->total_size = total > INT32_MAX ? INT32_MAX : (int32_t) total;
-	res->users =
-		n > 0 ? arena_alloc(cx->arena, sizeof(*res->users) * n) : NULL;
+	res->users = n > 0 ? arena_alloc(cx->arena, sizeof(Oz__V1__User *) * n)
+			   : NULL;
 	Oz__V1__User *msgs =
 		n > 0 ? arena_alloc(cx->arena, sizeof(*msgs) * n) : NULL;
 	if (n > 0 && (res->users == NULL || msgs == NULL)) {

@@ -123,7 +123,7 @@ validate_echo(char *buf, size_t n, const char *s)
 {
 	size_t i = 0, max = n - 4 < 40 ? n - 4 : 40;
 	s = s != NULL ? s : "";
-	for (; s[i] != '\0' && i < max; i++) {
+	for (; i < max && s[i] != '\0'; i++) {
 		unsigned char ch = (unsigned char) s[i];
 		buf[i] = ch >= ' ' && ch < 0x7f ? (char) ch : '?';
 	}
