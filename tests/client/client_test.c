@@ -1,6 +1,9 @@
 /* tests/client/client_test.c -- the C client library against a real
- * in-process ozd (ipc:// in a temporary directory) and against a fake
- * rep0 server that records what the client sends.
+ * in-process ozd and against a fake rep0 server that records what the
+ * client sends.
+ *
+ * The real server runs in this process on tcp:// (ipc:// and ws:// are
+ * exercised end to end by tests/e2e/ozctl.sh).
  *
  * Proves: 8 threads x 1,000 calls on one client each get their own answer;
  * typed calls and statuses with violations; retries only where they are
@@ -20,6 +23,7 @@
 #include <cmocka.h>
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
+#include <nng/supplemental/util/platform.h>
 
 #include "oz/client.h"
 #include "support/server.h"
@@ -40,9 +44,20 @@ live_setup(void **state)
 	oz_client_options o = {0};
 	oz_status st;
 	test_server_init(&l->srv);
-	snprintf(l->url, sizeof(l->url), "ipc://%s/oz.sock", l->srv.db.dir);
-	l->srv.cfg.listen[0] = l->url;
-	test_server_start(&l->srv);
+	/* A real tcp:// socket on a random loopback port (another one if it
+	 * is taken). ipc:// is covered by tests/e2e; here nng 1.5.2 was seen
+	 * to leave ipc endpoint objects unreaped at exit, which the leak
+	 * checker reports. */
+	for (int i = 0; l->srv.srv == NULL; i++) {
+		assert_true(i < 10);
+		snprintf(l->url, sizeof(l->url), "tcp://127.0.0.1:%u",
+			20000 + nng_random() % 20000);
+		l->srv.cfg.listen[0] = l->url;
+		if (rpc_server_start(&l->srv.srv, &l->srv.cfg, &st) != OZ_OK &&
+			st.code != OZ_UNAVAILABLE) {
+			fail_msg("server did not start: %s", st.message);
+		}
+	}
 	o.deadline_ms = 20000;
 	assert_int_equal(oz_client_open(&l->client, l->url, &o, &st), OZ_OK);
 	*state = l;
@@ -263,6 +278,13 @@ oversize_request_is_resource_exhausted(void **state)
 	char big[3000];
 	o.max_message_bytes = 1024;
 	assert_int_equal(oz_client_open(&c, l->url, &o, &st), OZ_OK);
+	/* A call first, so the connection is up before the client closes
+	 * (nng 1.5.2 leaks a server pipe closed during its handshake). */
+	Grpc__Health__V1__HealthCheckRequest hr =
+		GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
+	Grpc__Health__V1__HealthCheckResponse *h;
+	assert_int_equal(oz_health_check(c, &hr, &h, &st), OZ_OK);
+	oz_message_free(h);
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	Oz__V1__GetUserByEmailRequest r =
