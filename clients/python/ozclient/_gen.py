@@ -113,17 +113,39 @@ def generate():
 
 
 def load():
-    """Returns a namespace of the generated modules."""
+    """Returns a namespace of the generated modules: rpc, resources, users,
+    tasks, health and (when proto/ has it) admin by name, every module in
+    `modules`, and services() listing every service descriptor."""
     generate()
     pkg = __name__.rsplit(".", 1)[0] + "._pb."
+    names = []
+    for dirpath, _, files in os.walk(PB_DIR):
+        rel = os.path.relpath(dirpath, PB_DIR).replace(os.sep, ".")
+        names += sorted(rel + "." + f[:-3] for f in files
+                        if f.endswith("_pb2.py"))
+    modules = [importlib.import_module(pkg + n) for n in sorted(names)]
+
+    def named(n):
+        return next((m for m in modules if m.__name__ == pkg + n), None)
 
     class _Modules:
-        rpc = importlib.import_module(pkg + "oz.rpc.v1.rpc_pb2")
-        resources = importlib.import_module(pkg + "oz.v1.resources_pb2")
-        users = importlib.import_module(pkg + "oz.v1.user_service_pb2")
-        tasks = importlib.import_module(pkg + "oz.v1.task_service_pb2")
-        health = importlib.import_module(pkg + "grpc.health.v1.health_pb2")
+        rpc = named("oz.rpc.v1.rpc_pb2")
+        resources = named("oz.v1.resources_pb2")
+        users = named("oz.v1.user_service_pb2")
+        tasks = named("oz.v1.task_service_pb2")
+        health = named("grpc.health.v1.health_pb2")
+        admin = named("oz.v1.admin_service_pb2")
 
+        @staticmethod
+        def services():
+            return [svc for m in modules
+                    for svc in m.DESCRIPTOR.services_by_name.values()]
+
+    _Modules.modules = modules
+    for required in ("rpc", "resources", "users", "tasks", "health"):
+        if getattr(_Modules, required) is None:
+            raise ImportError("ozclient: proto/ lacks the %s messages"
+                              % required)
     return _Modules
 
 

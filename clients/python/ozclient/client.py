@@ -31,11 +31,17 @@ DEFAULT_URL = "tcp://127.0.0.1:7878"
 _RETRY_CODES = (Code.UNAVAILABLE, Code.RESOURCE_EXHAUSTED)
 
 
+# Read-only methods whose names do not say so.
+_READ_ONLY = frozenset(["/oz.v1.AdminService/Backup",
+                        "/oz.v1.AdminService/Stats"])
+
+
 def is_read_only(method):
-    """True for methods that change nothing: Get*, List*, health, reflection.
-    Same rule as MethodInfo.idempotent in the server's reflection."""
+    """True for methods that change nothing: Get*, List*, health,
+    reflection, AdminService Backup and Stats. Same answer as
+    MethodInfo.idempotent in the server's reflection (a test checks)."""
     service, _, name = method.rpartition("/")
-    return (name.startswith(("Get", "List")) or
+    return (name.startswith(("Get", "List")) or method in _READ_ONLY or
             service in ("/grpc.health.v1.Health", "/oz.rpc.v1.Reflection"))
 
 
@@ -138,6 +144,7 @@ class Client:
         self.tasks = Tasks(self)
         self.health = Health(self)
         self.reflection = Reflection(self)
+        self.admin = Admin(self)
         self._attempts_lock = threading.Lock()
         self.attempts = 0  # requests put on the wire (tests read it)
 
@@ -462,6 +469,27 @@ class Reflection(_Service):
     def list_services(self, timeout=None):
         return self._call("ListServices", pb.rpc.ListServicesRequest(),
                           pb.rpc.ListServicesResponse, timeout)
+
+
+class Admin(_Service):
+    """oz.v1.AdminService: operations on the live server."""
+
+    SERVICE = "oz.v1.AdminService"
+
+    def backup(self, path, overwrite=False, timeout=None):
+        """Online backup to path on the server's machine; a BackupResponse.
+        An existing path is ALREADY_EXISTS unless overwrite."""
+        return self._call("Backup", pb.admin.BackupRequest(
+            path=path, overwrite=overwrite), pb.admin.BackupResponse,
+            timeout)
+
+    def optimize(self, timeout=None):
+        return self._call("Optimize", pb.admin.OptimizeRequest(),
+                          pb.admin.OptimizeResponse, timeout)
+
+    def stats(self, timeout=None):
+        return self._call("Stats", pb.admin.StatsRequest(),
+                          pb.admin.StatsResponse, timeout)
 
 
 def connect(url=DEFAULT_URL, timeout=5.0, **options):
