@@ -1,0 +1,81 @@
+#!/bin/sh
+# scripts/mem_flat.sh -- memory stays flat: run ozd on a seeded temporary
+# database, drive 10,000 then 1,000,000 mixed calls with ozbench (80%
+# GetUser, 10% ListTasks, 10% CreateUser), and report ozd's VmRSS and
+# VmHWM after each. Fails when RSS grew by more than MEM_FLAT_MAX_KIB
+# (default 8192) between the two points.
+#
+# Not part of `make test` (minutes long). Usage, after `make`:
+#   sh scripts/mem_flat.sh            # BUILD=build by default
+#   BUILD=build/x CALLS=200000 sh scripts/mem_flat.sh
+# Loopback only, random port; touches nothing outside its temporary dir.
+set -eu
+BUILD=${BUILD:-build}
+OZD=${OZD:-$BUILD/ozd}
+OZBENCH=${OZBENCH:-$BUILD/ozbench}
+FIRST=${FIRST:-10000}
+CALLS=${CALLS:-1000000}
+INFLIGHT=${INFLIGHT:-32}
+MAX_KIB=${MEM_FLAT_MAX_KIB:-8192}
+[ -x "$OZD" ] && [ -x "$OZBENCH" ] || {
+	echo "mem_flat: build ozd and ozbench first ($OZD, $OZBENCH)" >&2
+	exit 2
+}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/oz-memflat.XXXXXX")
+PID=""
+cleanup() {
+	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+PORT=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 20000))
+URL="tcp://127.0.0.1:$PORT"
+SEED="--seed-users 10000 --seed-tasks 50000"
+
+# shellcheck disable=SC2086
+"$OZBENCH" --database-url "sqlite:///$TMP/mem.db" --seed-only $SEED >&2
+"$OZD" --listen "$URL" --database-url "sqlite:///$TMP/mem.db" \
+	--log-level warn 2>"$TMP/ozd.log" &
+PID=$!
+sleep 0.5
+kill -0 "$PID" || { cat "$TMP/ozd.log" >&2; exit 1; }
+
+total=0
+# drive N: run ozbench bursts (bounded) until $total reaches N calls.
+drive() {
+	want=$1
+	bursts=0
+	while [ "$total" -lt "$want" ] && [ $bursts -lt 1000 ]; do
+		left=$((want - total))
+		secs=10
+		[ "$left" -lt 50000 ] && secs=1
+		# shellcheck disable=SC2086
+		out=$("$OZBENCH" --url "$URL" --workload mixed \
+			--inflight "$INFLIGHT" --duration $secs --warmup 0 \
+			--seed $((bursts + total)) $SEED --json)
+		n=$(printf '%s' "$out" | sed 's/.*"calls":\([0-9]*\).*/\1/')
+		bad=$(printf '%s' "$out" |
+			sed 's/.*"transport_errors":\([0-9]*\).*/\1/')
+		[ "$bad" = 0 ] || echo "mem_flat: $bad transport errors" >&2
+		total=$((total + n))
+		bursts=$((bursts + 1))
+	done
+}
+mem() {
+	awk -v k="$1:" '$1 == k { print $2 }' "/proc/$PID/status"
+}
+
+start=$(date +%s)
+drive "$FIRST"
+rss1=$(mem VmRSS) hwm1=$(mem VmHWM) n1=$total
+drive "$CALLS"
+rss2=$(mem VmRSS) hwm2=$(mem VmHWM) n2=$total
+secs=$(($(date +%s) - start))
+users=$(sqlite3 "$TMP/mem.db" 'SELECT count(*) FROM users' 2>/dev/null ||
+	echo '?')
+
+printf 'calls      VmRSS KiB  VmHWM KiB\n'
+printf '%-10s %-10s %s\n' "$n1" "$rss1" "$hwm1" "$n2" "$rss2" "$hwm2"
+printf 'RSS growth %d KiB (limit %d) over %d s; %s users at the end\n' \
+	$((rss2 - rss1)) "$MAX_KIB" "$secs" "$users"
+[ $((rss2 - rss1)) -le "$MAX_KIB" ]
