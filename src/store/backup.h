@@ -84,9 +84,9 @@ typedef struct store_restore_result {
  *      (closing the probe's descriptor would drop its fcntl locks);
  *   2. copies src to a temporary file in the database's directory and
  *      verifies that copy: it opens, PRAGMA integrity_check says ok, it
- *      has an oz_migrations table and its revision is known to this
- *      build (an older one is fine: upgrade it afterwards); src itself
- *      is only read;
+ *      records a schema revision in oz_migrations and that revision is
+ *      known to this build (an older one is fine: upgrade it afterwards); src
+ * itself is only read;
  *   3. moves the old database and its -wal, -shm and -journal files
  *      aside to "<db>.before-restore-<UTC time>" (plus -wal, -shm,
  *      -journal), so the old data stays recoverable as it was, and no
@@ -101,11 +101,11 @@ typedef struct store_restore_result {
  * "database X is in use by a running server (pid N)" when the lock is
  * held or "database X is in use by PROGRAM (pid N)" when a process has it
  * open (PROGRAM from /proc/N/comm, else "another process"), "X is not an
- * SQLite database", "X has no oz_migrations table" or a revision this build
- * does not know (store_migrate_* messages), or when src has a non-empty -wal
- * file beside it (its last commits would be lost); DATA_LOSS "X failed
- * integrity_check: ..." ; RESOURCE_EXHAUSTED for a full disk; INTERNAL for
- * other I/O failures. */
+ * SQLite database", "X has no schema revision" (no oz_migrations rows) or a
+ * revision this build does not know (store_migrate_* messages), or when src
+ * has a non-empty -wal file beside it (its last commits would be lost);
+ * DATA_LOSS "X failed integrity_check: ..." ; RESOURCE_EXHAUSTED for a full
+ * disk; INTERNAL for other I/O failures. */
 oz_code store_restore(const store_config *cfg, const char *src,
 	store_restore_result *out, oz_status *st);
 

@@ -74,27 +74,6 @@ copy_file(const char *src, const char *dst, mode_t mode, oz_status *st)
 	return rc;
 }
 
-static oz_code
-has_migrations_table(store_conn *c, const char *name, oz_status *st)
-{
-	sqlite3_stmt *s;
-	oz_code rc = store_stmt(c,
-		"SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
-		"name = 'oz_migrations'",
-		&s, st);
-	if (rc != OZ_OK) {
-		return rc;
-	}
-	int src = sqlite3_step(s);
-	store_stmt_done(s);
-	if (src == SQLITE_DONE) {
-		return oz_fail(st, OZ_FAILED_PRECONDITION,
-			"%s has no oz_migrations table: not an oz database",
-			name);
-	}
-	return src == SQLITE_ROW ? OZ_OK : store_error(c, src, st);
-}
-
 /* Prefixes st's message with "backup NAME: " (migrate.h's messages speak
  * of "database", which here is the backup). */
 static oz_code
@@ -118,8 +97,7 @@ verify_copy(const char *tmp, const char *name, store_restore_result *res,
 	if (rc != OZ_OK) {
 		return rc;
 	}
-	if ((rc = backup_integrity_check(c, name, st)) != OZ_OK ||
-		(rc = has_migrations_table(c, name, st)) != OZ_OK) {
+	if ((rc = backup_integrity_check(c, name, st)) != OZ_OK) {
 		goto out;
 	}
 	if ((rc = store_migrate_current(
@@ -127,6 +105,12 @@ verify_copy(const char *tmp, const char *name, store_restore_result *res,
 		(rc = store_migrate_pending(c, &res->n_pending, st)) !=
 			OZ_OK) {
 		rc = about_backup(rc, name, st);
+	} else if (strcmp(res->revision, "base") == 0) {
+		/* No revision recorded: not a database ozd ever served. */
+		rc = oz_fail(st, OZ_FAILED_PRECONDITION,
+			"%s has no schema revision (no oz_migrations rows): "
+			"not an oz database",
+			name);
 	}
 out:
 	store_close(c);

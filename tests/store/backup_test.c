@@ -485,7 +485,9 @@ restore_refuses_what_is_not_a_good_oz_backup(void **state)
 	assert_int_equal(store_restore(&e->cfg, e->bak, NULL, &e->st),
 		OZ_FAILED_PRECONDITION);
 	snprintf(msg, sizeof(msg),
-		"%s has no oz_migrations table: not an oz database", e->bak);
+		"%s has no schema revision (no oz_migrations rows): "
+		"not an oz database",
+		e->bak);
 	assert_string_equal(e->st.message, msg);
 	/* A revision newer than this build. */
 	unlink(e->bak);
