@@ -257,3 +257,47 @@ def test_unauthenticated_without_the_right_token(tmp_path):
         with srv.client(timeout=5, token="s3cret-token") as good:
             assert good.users.list_page().total_size == 0
         assert "s3cret-token" not in srv.log()
+
+
+def test_overload_is_resource_exhausted_and_clients_back_off(fresh_server):
+    """--max-inflight 1 and 8 threads of big reads: without retries some
+    calls get RESOURCE_EXHAUSTED from the server; with retries (back-off and
+    jitter) every call succeeds."""
+    srv = fresh_server
+    with srv.client(timeout=30) as oz:
+        for i in range(300):
+            oz.users.create(username="load%03d" % i,
+                            email="load%03d@example.com" % i)
+    srv.stop()
+    srv.extra_args = ["--max-inflight", "1"]
+    srv.start()
+
+    def hammer(retries):
+        codes = []
+        lock = threading.Lock()
+
+        def work():
+            with srv.client(timeout=30, retries=retries) as oz:
+                for _ in range(30):
+                    try:
+                        oz.users.list_page(page_size=300)
+                        code = Code.OK
+                    except OzError as e:
+                        assert not e.local, str(e)
+                        code = e.code
+                    with lock:
+                        codes.append(code)
+
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert not any(t.is_alive() for t in threads)
+        return codes
+
+    codes = hammer(retries=0)
+    assert set(codes) <= {Code.OK, Code.RESOURCE_EXHAUSTED}
+    if Code.RESOURCE_EXHAUSTED not in codes:
+        pytest.skip("8 threads never overlapped on this machine")
+    assert hammer(retries=20) == [Code.OK] * 240
