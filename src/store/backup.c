@@ -130,6 +130,10 @@ publish(const char *tmp, const char *dest, bool overwrite, oz_status *st)
 {
 	char side[STORE_PATH_MAX + 16];
 	static const char *const sfx[] = {"-journal", "-wal", "-shm"};
+	if (!overwrite && backup_exists(dest)) {
+		return oz_fail(st, OZ_ALREADY_EXISTS,
+			"backup file %s already exists", dest);
+	}
 	for (size_t i = 0; i < 3; i++) {
 		snprintf(side, sizeof(side), "%s%s", dest, sfx[i]);
 		if (unlink(side) != 0 && errno != ENOENT) {
@@ -141,11 +145,7 @@ publish(const char *tmp, const char *dest, bool overwrite, oz_status *st)
 			unlink(tmp);
 			return OZ_OK;
 		}
-		if (errno == EEXIST) {
-			return oz_fail(st, OZ_ALREADY_EXISTS,
-				"backup file %s already exists", dest);
-		}
-		if (backup_exists(dest)) {
+		if (errno == EEXIST || backup_exists(dest)) {
 			return oz_fail(st, OZ_ALREADY_EXISTS,
 				"backup file %s already exists", dest);
 		}
