@@ -246,7 +246,7 @@ lint: $(BUILD)/gen/.stamp
 		$(OZ_CFLAGS) $(DEP_CFLAGS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--inline-suppr --suppress=missingIncludeSystem \
-		-Iinclude -Isrc -I$(BUILD)/gen src clients bench
+		-Iinclude -Isrc -I$(BUILD)/gen src clients bench fuzz
 
 help:
 	@sed -n '2,10p' Makefile

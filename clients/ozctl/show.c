@@ -24,6 +24,9 @@ field(const ProtobufCMessageDescriptor *d, const char *name)
 static long long
 id_of(const ProtobufCMessage *m)
 {
+	if (m == NULL) {
+		return 0;
+	}
 	const ProtobufCFieldDescriptor *f = field(m->descriptor, "id");
 	return f != NULL ? (long long) MEMBER(int64_t, m, f) : 0;
 }

@@ -1,0 +1,28 @@
+/* tests/fuzz/request_replay_test.c -- fuzz/request_fuzz.c as a regression
+ * test: every input in fuzz/corpus/request_fuzz (the seeds, and any crash
+ * input once found) runs through the harness, whose contract checks abort on a
+ * failure. Built like any test, so it also runs under the sanitizers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "../../fuzz/request_fuzz.c"
+#include "support/replay.h"
+
+static void
+request_corpus_replays_cleanly(void **state)
+{
+	(void) state;
+	test_fuzz_replay("fuzz/corpus/request_fuzz", LLVMFuzzerTestOneInput);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(request_corpus_replays_cleanly),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
