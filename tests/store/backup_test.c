@@ -296,6 +296,29 @@ backup_file_needs_an_existing_database(void **state)
 	assert_int_equal(count_users(e->bak), 5);
 }
 
+/* ozd on sqlite:///:memory: backs up its one connection the same way. */
+static void
+backup_of_an_in_memory_database(void **state)
+{
+	env *e = *state;
+	store_conn *m = test_db_memory();
+	assert_int_equal(store_migrate_upgrade(m, "head", &e->st), OZ_OK);
+	add_users(m, "m", 7);
+	assert_int_equal(
+		store_backup_to(m, e->bak, false, NULL, NULL, NULL, &e->st),
+		OZ_OK);
+	store_close(m);
+	assert_int_equal(count_users(e->bak), 7);
+	store_config mem;
+	store_config_init(&mem);
+	snprintf(mem.path, sizeof(mem.path), ":memory:");
+	assert_int_equal(store_backup_file(
+				 &mem, e->bak, true, NULL, NULL, NULL, &e->st),
+		OZ_INVALID_ARGUMENT);
+	assert_int_equal(store_restore(&mem, e->bak, NULL, &e->st),
+		OZ_INVALID_ARGUMENT);
+}
+
 /* --- Restore ----------------------------------------------------------- */
 
 /* Finds the one "test.db.before-restore-*" main file; copies its path. */
@@ -648,6 +671,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			backup_file_needs_an_existing_database, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			backup_of_an_in_memory_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			restore_round_trip_moves_the_old_database_aside, setup,
 			teardown),
