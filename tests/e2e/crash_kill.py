@@ -31,6 +31,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "clients", "python"))
 import ozclient  # noqa: E402
 
 KILLS = int(os.environ.get("CRASH_KILLS", "25"))
+SYNC = os.environ.get("CRASH_SYNC", "full")  # ozd --synchronous
 BUDGET = float(os.environ.get("CRASH_BUDGET", "60"))  # seconds, at most
 WRITERS = 3
 TASKS_PER_USER = 2
@@ -69,7 +70,8 @@ class Ledger:
 class Server:
     def __init__(self, ozd, db, url, log):
         self.args = [ozd, "--database-url", "sqlite:///" + db,
-                     "--listen", url, "--log-level", "warn"]
+                     "--listen", url, "--log-level", "warn",
+                     "--synchronous", SYNC]
         self.url = url
         self.log = log
         self.proc = None
@@ -241,10 +243,12 @@ def main():
         fail("too few acknowledged writes (%d) to mean anything" %
              len(ledger.acked_users))
     n_users, n_tasks = check(db, ledger)
-    print("crash_kill: ok: %d SIGKILLs in %.1f s; %d writes acknowledged, "
-          "%d failed at kills; %d users and %d tasks in the database; "
+    print("crash_kill: ok (synchronous=%s): %d SIGKILLs in %.1f s; "
+          "%d writes acknowledged, "
+          "%d failed (in flight at a kill or sent while ozd was down); "
+          "%d users and %d tasks in the database; "
           "integrity_check ok" %
-          (kills, time.monotonic() - start, ledger.acked_count,
+          (SYNC, kills, time.monotonic() - start, ledger.acked_count,
            ledger.failed, n_users, n_tasks))
     for f in os.listdir(tmp):
         os.unlink(os.path.join(tmp, f))
