@@ -3,6 +3,7 @@
 #ifndef OZ_RPC_DISPATCH_H
 #define OZ_RPC_DISPATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <protobuf-c/protobuf-c.h>
@@ -22,6 +23,9 @@ typedef struct rpc_method {
 	const ProtobufCMessageDescriptor *output;
 	service_fn handler;
 	rpc_kind kind;
+	/* Safe to repeat: it changes nothing (Backup reads the database but
+	 * creates a file, so it is not). Reflection reports this. */
+	bool idempotent;
 } rpc_method;
 
 /* The one method that needs no token and is answered while draining. */

@@ -301,6 +301,24 @@ store_column_text(sqlite3_stmt *stmt, int i, arena *a)
 	return arena_strndup(a, (const char *) t, (size_t) n);
 }
 
+/* Runs one transaction-control statement through the statement cache, so
+ * BEGIN, COMMIT and the savepoints are parsed once per connection. */
+static oz_code
+tx_exec(store_conn *c, const char *sql, oz_status *st)
+{
+	sqlite3_stmt *stmt;
+	oz_code rc = store_stmt(c, sql, &stmt, st);
+	if (rc != OZ_OK) {
+		return rc;
+	}
+	int src = sqlite3_step(stmt);
+	store_stmt_done(stmt);
+	if (src != SQLITE_DONE) {
+		return store_error(c, sqlite3_extended_errcode(c->db), st);
+	}
+	return OZ_OK;
+}
+
 oz_code
 store_tx_begin(store_conn *c, store_tx_kind kind, oz_status *st)
 {
@@ -312,17 +330,27 @@ store_tx_begin(store_conn *c, store_tx_kind kind, oz_status *st)
 		snprintf(sql, sizeof(sql), "SAVEPOINT sp%d", c->tx_depth);
 		q = sql;
 	}
-	oz_code rc = store_exec(c, q, st);
+	oz_code rc = tx_exec(c, q, st);
 	if (rc == OZ_OK) {
 		c->tx_depth++;
 	}
 	return rc;
 }
 
+/* Rolls the whole transaction back if SQLite has not already. */
+static void
+rollback(store_conn *c)
+{
+	oz_status ignored;
+	if (!sqlite3_get_autocommit(c->db)) {
+		tx_exec(c, "ROLLBACK", &ignored);
+	}
+}
+
 oz_code
 store_tx_end(store_conn *c, oz_code rc, oz_status *st)
 {
-	char sql[64];
+	char sql[32];
 	if (c->tx_depth <= 0) {
 		return rc != OZ_OK ? rc
 				   : oz_fail(st, OZ_INTERNAL,
@@ -331,28 +359,25 @@ store_tx_end(store_conn *c, oz_code rc, oz_status *st)
 	int depth = --c->tx_depth;
 	if (depth == 0) {
 		if (rc != OZ_OK) {
-			oz_status ignored;
-			if (!sqlite3_get_autocommit(c->db)) {
-				store_exec(c, "ROLLBACK", &ignored);
-			}
+			rollback(c);
 			return rc;
 		}
-		oz_code crc = store_exec(c, "COMMIT", st);
-		if (crc != OZ_OK && !sqlite3_get_autocommit(c->db)) {
-			oz_status ignored;
-			store_exec(c, "ROLLBACK", &ignored);
+		oz_code crc = tx_exec(c, "COMMIT", st);
+		if (crc != OZ_OK) {
+			rollback(c);
 		}
 		return crc;
 	}
 	if (rc != OZ_OK) {
 		oz_status ignored;
-		snprintf(sql, sizeof(sql), "ROLLBACK TO sp%d; RELEASE sp%d",
-			depth, depth);
-		store_exec(c, sql, &ignored);
+		snprintf(sql, sizeof(sql), "ROLLBACK TO sp%d", depth);
+		tx_exec(c, sql, &ignored);
+		snprintf(sql, sizeof(sql), "RELEASE sp%d", depth);
+		tx_exec(c, sql, &ignored);
 		return rc;
 	}
 	snprintf(sql, sizeof(sql), "RELEASE sp%d", depth);
-	return store_exec(c, sql, st);
+	return tx_exec(c, sql, st);
 }
 
 int

@@ -80,6 +80,9 @@ writes_are_not_idempotent_and_reads_are(void **state)
 		dispatch_find("/oz.v1.UserService/GetUser")));
 	assert_true(dispatch_is_idempotent(
 		dispatch_find("/grpc.health.v1.Health/Check")));
+	/* Backup only reads the database but creates a file. */
+	assert_false(dispatch_is_idempotent(
+		dispatch_find("/oz.v1.AdminService/Backup")));
 }
 
 int

@@ -111,7 +111,7 @@ test_handler(service_ctx *cx, const ProtobufCMessage *in,
 
 static const rpc_method test_method = {"/test/Write",
 	&oz__v1__create_user_request__descriptor, &oz__v1__user__descriptor,
-	test_handler, RPC_WRITE};
+	test_handler, RPC_WRITE, false};
 
 struct fixture {
 	test_tmpdb db;

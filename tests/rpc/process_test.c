@@ -29,6 +29,7 @@ struct proc {
 	test_tmpdb db;
 	char dburl[400];
 	char tcp[64];
+	char ws[96];
 	char ipc[400];
 	char log[400];
 	pid_t pid;
@@ -61,6 +62,8 @@ spawn(struct proc *p, const char *const *extra)
 	argv[n++] = p->tcp;
 	argv[n++] = "--listen";
 	argv[n++] = p->ipc;
+	argv[n++] = "--listen";
+	argv[n++] = p->ws;
 	while (extra != NULL && *extra != NULL && n < 30) {
 		argv[n++] = *extra++;
 	}
@@ -133,6 +136,8 @@ setup(void **state)
 	srand((unsigned) getpid() ^ (unsigned) time(NULL));
 	snprintf(p->tcp, sizeof(p->tcp), "tcp://127.0.0.1:%d",
 		20000 + rand() % 20000);
+	snprintf(p->ws, sizeof(p->ws), "ws://127.0.0.1:%d/oz",
+		20000 + rand() % 20000);
 	snprintf(p->ipc, sizeof(p->ipc), "ipc://%s/ozd.sock", p->db.dir);
 	snprintf(p->log, sizeof(p->log), "%s/ozd.log", p->db.dir);
 	*state = p;
@@ -197,7 +202,7 @@ create_user(const char *url, const char *name, oz_status *st)
 }
 
 static void
-new_database_is_created_and_served_on_tcp_and_ipc(void **state)
+new_database_is_created_and_served_on_tcp_ipc_and_ws(void **state)
 {
 	struct proc *p = *state;
 	p->pid = spawn(p, NULL);
@@ -205,6 +210,7 @@ new_database_is_created_and_served_on_tcp_and_ipc(void **state)
 	oz_status st;
 	assert_true(create_user(p->tcp, "overtcp", &st) > 0);
 	assert_true(create_user(p->ipc, "overipc", &st) > 0);
+	assert_true(create_user(p->ws, "overws", &st) > 0);
 	assert_int_equal(create_user(p->ipc, "overtcp", &st), 0);
 	assert_int_equal(st.code, OZ_ALREADY_EXISTS);
 	/* The ipc socket file is owner-only by default. */
@@ -328,7 +334,7 @@ main(void)
 	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
-			new_database_is_created_and_served_on_tcp_and_ipc,
+			new_database_is_created_and_served_on_tcp_ipc_and_ws,
 			setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			garbage_over_tcp_gets_a_status_and_server_keeps_serving,
