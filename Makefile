@@ -144,9 +144,11 @@ bench-scale: $(OZD) $(OZBENCH)
 	BUILD=$(BUILD) BENCH_SCALE=1 sh scripts/bench.sh
 
 # Concurrency tests only, for `make SANITIZE=thread test-concurrency` in CI:
-# the server under parallel clients, group commit, the multi-threaded client.
+# the server under parallel clients, group commit, handlers on several
+# connections at once, the multi-threaded client.
 CONCURRENCY_TESTS := $(filter $(TEST_BINS),$(addprefix $(BUILD)/tests/, \
-	rpc/server_test rpc/group_commit_test client/client_test))
+	rpc/server_test rpc/group_commit_test service/concurrency_test \
+	client/client_test))
 test-concurrency: $(CONCURRENCY_TESTS)
 	@set -e; for t in $^; do echo "=== $$t"; $$t; done
 

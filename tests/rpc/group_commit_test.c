@@ -37,10 +37,10 @@
 /* --- a test method and its bookkeeping ---------------------------------- */
 
 struct rec {
-	long batch;   /* Commits seen before the call ran: its batch. */
-	int depth;    /* store_tx_depth inside the handler. */
-	int64_t id;   /* The user inserted (0 if none). */
-	bool started; /* Set just before rpc_writer_run. */
+	long batch;          /* Commits seen before the call ran: its batch. */
+	int depth;           /* store_tx_depth inside the handler. */
+	int64_t id;          /* The user inserted (0 if none). */
+	atomic_bool started; /* Set just before rpc_writer_run. */
 };
 
 static struct {
