@@ -6,6 +6,7 @@
 
 #include "rpc/auth.h"
 #include "rpc/call.h"
+#include "rpc/idempotency.h"
 
 int64_t
 rpc_now_us(void)
@@ -146,6 +147,10 @@ rpc_call_run(rpc_call *call, store_conn *db, bool serving)
 		.serving = serving,
 		.server = call->cfg->server,
 	};
+	if (call->method->kind == RPC_WRITE) {
+		rpc_idem_run(call, db, &cx);
+		return;
+	}
 	call->ran = true;
 	call->method->handler(&cx, call->input, call->output, &call->st);
 }
@@ -185,7 +190,9 @@ static void
 encode(rpc_call *call, void **out, size_t *len)
 {
 	Oz__Rpc__V1__Response resp = OZ__RPC__V1__RESPONSE__INIT;
-	if (rpc_call_ok(call) && call->output != NULL) {
+	if (rpc_call_ok(call) && call->packed.len > 0) {
+		resp.payload = call->packed; /* Packed already, or replayed. */
+	} else if (rpc_call_ok(call) && call->output != NULL) {
 		size_t n = protobuf_c_message_get_packed_size(call->output);
 		uint8_t *p = arena_alloc(call->arena, n + 1);
 		if (p == NULL) {
@@ -220,6 +227,7 @@ rpc_call_reply(rpc_call *call, void **out, size_t *len)
 			"limit; ask for a smaller page",
 			*len, call->cfg->max_message_bytes);
 		call->output = NULL;
+		call->packed.len = 0;
 		encode(call, out, len);
 	}
 }

@@ -43,12 +43,14 @@ typedef struct rpc_call {
 	Oz__Rpc__V1__Request *req;
 	ProtobufCMessage *input;
 	ProtobufCMessage *output;
-	const char *request_id;    /* The "request-id" metadata, or NULL. */
-	const char *authorization; /* The "authorization" metadata. */
-	int64_t start_us;          /* Monotonic time the request arrived. */
-	int64_t deadline_us;       /* Monotonic deadline. */
-	bool ran;                  /* True once the handler has run. */
-	bool probe;                /* ozd's own listener probe. */
+	const char *request_id;     /* The "request-id" metadata, or NULL. */
+	const char *authorization;  /* The "authorization" metadata. */
+	int64_t start_us;           /* Monotonic time the request arrived. */
+	int64_t deadline_us;        /* Monotonic deadline. */
+	bool ran;                   /* True once the handler has run. */
+	bool probe;                 /* ozd's own listener probe. */
+	bool replayed;              /* Answered from a stored outcome. */
+	ProtobufCBinaryData packed; /* The encoded output, once packed. */
 	oz_status st;
 } rpc_call;
 

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "rpc/idempotency.h"
 #include "rpc/stats.h"
 #include "rpc/writer.h"
 
@@ -100,6 +101,9 @@ maybe_optimize(rpc_writer *w)
 		return;
 	}
 	oz_status st;
+	if (rpc_idem_purge(w->db, &st) != OZ_OK) {
+		log_warn("purging old request_id outcomes: %s", st.message);
+	}
 	if (store_optimize(w->db, &st) != OZ_OK) {
 		log_warn("periodic PRAGMA optimize: %s", st.message);
 	} else {

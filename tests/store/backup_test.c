@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "core/embed.h"
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -361,7 +363,10 @@ restore_round_trip_moves_the_old_database_aside(void **state)
 	e->db = NULL;
 	store_restore_result r;
 	assert_int_equal(store_restore(&e->cfg, e->bak, &r, &e->st), OZ_OK);
-	assert_string_equal(r.revision, "0002");
+	/* The newest revision this build knows ("0003_x.sql" -> "0003"). */
+	assert_memory_equal(
+		r.revision, embed_migrations[embed_n_migrations - 1].name, 4);
+	assert_int_equal(r.revision[4], '\0');
 	assert_int_equal(r.n_pending, 0);
 	assert_true(r.moved_aside);
 	assert_int_equal(find_aside(e, aside, sizeof(aside)), 1);

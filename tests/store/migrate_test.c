@@ -20,7 +20,7 @@
 #include "support/db.h"
 
 #define N_REAL    ((int) embed_n_migrations)
-#define HEAD      "0002"
+#define HEAD      "0003"
 #define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
 #define FILE_OF(name, text)                                                   \
 	{                                                                     \
@@ -180,7 +180,7 @@ new_database_has_all_pending(void **state)
 	store_conn *c = *state;
 	assert_true(N_REAL >= 2);
 	assert_string_equal(
-		embed_migrations[N_REAL - 1].name, "0002_task_status.sql");
+		embed_migrations[N_REAL - 1].name, "0003_idempotency.sql");
 	assert_pending(c, N_REAL);
 	assert_current(c, "base");
 	/* Reading the state creates nothing. */
@@ -546,10 +546,12 @@ relative_targets_move_by_n(void **state)
 	assert_current(c, "0001");
 	upgrade_ok(c, "+1");
 	assert_current(c, "0002");
+	upgrade_ok(c, "+1");
+	assert_current(c, "0003");
 	assert_fails(store_migrate_upgrade(c, "+1", &st), &st,
 		OZ_INVALID_ARGUMENT,
-		"cannot upgrade 1 revision(s) from 0002: only 0 more known");
-	downgrade_ok(c, "-1");
+		"cannot upgrade 1 revision(s) from 0003: only 0 more known");
+	downgrade_ok(c, "-2");
 	assert_current(c, "0001");
 	assert_fails(store_migrate_downgrade(c, "-2", &st), &st,
 		OZ_INVALID_ARGUMENT,
@@ -600,10 +602,10 @@ bad_targets_are_invalid_argument(void **state)
 	} cases[] = {
 		{up, "0009",
 			"unknown revision \"0009\": this build knows "
-			"0001..0002"},
+			"0001..0003"},
 		{down, "abc",
 			"unknown revision \"abc\": this build knows "
-			"0001..0002"},
+			"0001..0003"},
 		{up, "+0", "bad target \"+0\": expected +N with N >= 1"},
 		{up, "+12345",
 			"bad target \"+12345\": expected +N with N >= 1"},
@@ -638,9 +640,9 @@ newer_database_is_refused(void **state)
 	oz_status st;
 	int n;
 	upgrade_ok(c, "head");
-	test_db_exec(c, "INSERT INTO oz_migrations VALUES ('0003', 1)");
-	static const char msg[] = "database is at revision 0003, newer than "
-				  "this build's head 0002";
+	test_db_exec(c, "INSERT INTO oz_migrations VALUES ('0009', 1)");
+	static const char msg[] = "database is at revision 0009, newer than "
+				  "this build's head 0003";
 	assert_fails(store_migrate_upgrade(c, "head", &st), &st,
 		OZ_FAILED_PRECONDITION, msg);
 	assert_fails(store_migrate_downgrade(c, "base", &st), &st,
@@ -650,7 +652,7 @@ newer_database_is_refused(void **state)
 	assert_fails(
 		store_migrate_check(c, &st), &st, OZ_FAILED_PRECONDITION, msg);
 	/* current says what the database says. */
-	assert_current(c, "0003");
+	assert_current(c, "0009");
 	assert_true(has_table(c, "users"));
 }
 
@@ -684,13 +686,13 @@ stamp_records_without_running(void **state)
 	assert_false(has_table(c, "users"));
 	assert_int_equal(store_migrate_stamp(c, "0001", &st), OZ_OK);
 	assert_current(c, "0001");
-	assert_pending(c, 1);
+	assert_pending(c, N_REAL - 1);
 	assert_int_equal(store_migrate_stamp(c, "base", &st), OZ_OK);
 	assert_current(c, "base");
 	assert_pending(c, N_REAL);
 	assert_fails(store_migrate_stamp(c, "0042", &st), &st,
 		OZ_INVALID_ARGUMENT,
-		"unknown revision \"0042\": this build knows 0001..0002");
+		"unknown revision \"0042\": this build knows 0001..0003");
 	/* Stamping repairs what upgrade refuses: a newer revision. */
 	test_db_exec(c, "INSERT INTO oz_migrations VALUES ('0009', 1)");
 	assert_int_equal(store_migrate_stamp(c, "head", &st), OZ_OK);
@@ -747,7 +749,7 @@ history_lists_every_revision(void **state)
 	upgrade_ok(c, "0001");
 	int64_t after = store_now_us();
 	assert_int_equal(store_migrate_history(c, &a, &h, &n, &st), OZ_OK);
-	assert_int_equal(n, 2);
+	assert_int_equal(n, 3);
 	assert_string_equal(h[0].rev, "0001");
 	assert_string_equal(h[0].file, "0001_initial.sql");
 	assert_string_equal(h[0].message,
@@ -767,13 +769,16 @@ history_lists_every_revision(void **state)
 	test_db_exec(c, "INSERT INTO oz_migrations VALUES ('0007', 77)");
 	arena_reset(&a);
 	assert_int_equal(store_migrate_history(c, &a, &h, &n, &st), OZ_OK);
-	assert_int_equal(n, 3);
+	assert_int_equal(n, 4);
 	assert_true(h[1].applied);
-	assert_string_equal(h[2].rev, "0007");
-	assert_false(h[2].known);
+	assert_string_equal(h[2].rev, "0003");
+	assert_string_equal(h[2].file, "0003_idempotency.sql");
 	assert_true(h[2].applied);
-	assert_int_equal(h[2].applied_at, 77);
-	assert_string_equal(h[2].file, "");
+	assert_string_equal(h[3].rev, "0007");
+	assert_false(h[3].known);
+	assert_true(h[3].applied);
+	assert_int_equal(h[3].applied_at, 77);
+	assert_string_equal(h[3].file, "");
 	arena_fini(&a);
 }
 
@@ -819,7 +824,7 @@ check_detects_extra_index(void **state)
 	upgrade_ok(c, "head");
 	test_db_exec(c, "CREATE INDEX tasks_extra ON tasks (description)");
 	assert_fails(store_migrate_check(c, &st), &st, OZ_FAILED_PRECONDITION,
-		"schema drift at revision 0002: 1 difference(s); first: the "
+		"schema drift at revision 0003: 1 difference(s); first: the "
 		"database has an extra index tasks_extra ON tasks");
 	test_db_exec(c, "DROP INDEX tasks_extra");
 	assert_int_equal(store_migrate_check(c, &st), OZ_OK);
@@ -834,11 +839,11 @@ check_detects_missing_and_changed(void **state)
 	test_db_exec(c, "DROP INDEX tasks_title;"
 			"ALTER TABLE users ADD COLUMN nickname TEXT");
 	assert_fails(store_migrate_check(c, &st), &st, OZ_FAILED_PRECONDITION,
-		"schema drift at revision 0002: 2 difference(s); first: the "
+		"schema drift at revision 0003: 2 difference(s); first: the "
 		"database lacks index tasks_title ON tasks");
 	test_db_exec(c, "CREATE INDEX tasks_title ON tasks (title, id)");
 	assert_fails(store_migrate_check(c, &st), &st, OZ_FAILED_PRECONDITION,
-		"schema drift at revision 0002: 1 difference(s); first: the "
+		"schema drift at revision 0003: 1 difference(s); first: the "
 		"database has a different table users ON users");
 }
 
@@ -856,7 +861,7 @@ check_ignores_layout_and_identifier_quotes(void **state)
 	test_db_exec(c, "DROP INDEX tasks_title;"
 			"CREATE INDEX tasks_title ON tasks (title)");
 	assert_fails(store_migrate_check(c, &st), &st, OZ_FAILED_PRECONDITION,
-		"schema drift at revision 0002: 1 difference(s); first: the "
+		"schema drift at revision 0003: 1 difference(s); first: the "
 		"database has a different index tasks_title ON tasks");
 }
 
