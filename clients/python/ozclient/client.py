@@ -9,7 +9,7 @@ Retries (docs/protocol.md 7.2, "What is safe to retry"): a call is sent
 again only when that cannot apply a change twice -- when nothing reached the
 server, when the server answered UNAVAILABLE (it did not run the call), when
 the method only reads, or when it is a write carrying a request_id and the
-client was told the server deduplicates (retry_writes=True). Everything else
+client trusts the server to deduplicate it (retry_writes, on by default). Everything else
 surfaces as OzError; nothing is repeated behind the caller's back.
 """
 
@@ -110,8 +110,8 @@ class Client:
     token        sent as "authorization: Bearer <token>" when set
     metadata     dict of extra metadata sent on every call
     retries      how many times a retryable call may be re-sent
-    retry_writes re-send writes that carry a request_id (only when the
-                 server deduplicates request_id; see docs/protocol.md)
+    retry_writes re-send writes that carry a request_id (ozd deduplicates
+                 request_id; see docs/protocol.md 7.3). Default True
     pool_size    idle connections kept for reuse
     max_message_bytes  largest request sent (bigger: RESOURCE_EXHAUSTED,
                  not sent) and reply accepted; match the server's limit
@@ -124,7 +124,7 @@ class Client:
     """
 
     def __init__(self, url=DEFAULT_URL, timeout=5.0, token=None,
-                 metadata=None, retries=3, retry_writes=False, pool_size=8,
+                 metadata=None, retries=3, retry_writes=True, pool_size=8,
                  max_message_bytes=4 * 1024 * 1024, tls_ca=None,
                  tls_server_name=None, tls_cert=None, tls_key=None):
         self.url = url
