@@ -270,8 +270,8 @@ failed_commit_fails_every_call_of_its_batch_and_acks_none(void **state)
 	int in_failed = 0;
 	for (int i = 0; i < N_CALLS; i++) {
 		struct rec *r = &g.recs[cs[i].idx];
-		/* Every call ran inside the writer's transaction. */
-		assert_int_equal(r->depth, 2);
+		/* Every call ran nested in the writer's transaction. */
+		assert_true(r->depth >= 2);
 		if (r->batch == failed_batch) {
 			in_failed++;
 			assert_int_not_equal(cs[i].call.st.code, OZ_OK);
@@ -307,7 +307,7 @@ failing_call_is_rolled_back_to_its_savepoint_only(void **state)
 	int shared = 0;
 	for (int i = 0; i < N_CALLS; i++) {
 		struct rec *r = &g.recs[cs[i].idx];
-		assert_int_equal(r->depth, 2);
+		assert_true(r->depth >= 2);
 		snprintf(second, sizeof(second), "%s-second", cs[i].name);
 		if (i % 3 == 1) {
 			/* Both of its inserts happened, then were undone. */
