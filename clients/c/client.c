@@ -147,7 +147,7 @@ oz_client_open(oz_client **out, const char *url,
 			 : o->max_retries < 0 ? 0
 					      : o->max_retries;
 	c->auto_id = !o->no_auto_request_id;
-	c->retry_keyed_writes = o->retry_keyed_writes;
+	c->retry_keyed_writes = !o->no_retry_keyed_writes;
 	if (c->url == NULL || (o->auth_token != NULL && c->token == NULL)) {
 		oz_client_close(c);
 		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
@@ -270,7 +270,7 @@ backoff_ms(int attempt_no)
 /* Whether a failed attempt may be repeated (the policy of oz/client.h):
  * UNAVAILABLE when the server cannot have run the call (nothing was sent,
  * or it answered UNAVAILABLE: draining, busy), for reads always, for
- * keyed writes when the options say the server deduplicates them; and
+ * keyed writes unless the options say the server does not deduplicate; and
  * RESOURCE_EXHAUSTED answered by an overloaded server, for reads. */
 static bool
 may_retry(const oz_client *c, oz_code rc, bool maybe_ran, bool read,

@@ -27,12 +27,16 @@ static char names[MAX_METHODS][NAME_MAX_];
 static size_t n_table;
 static pthread_once_t table_once = PTHREAD_ONCE_INIT;
 
-/* Reads are safe to repeat; so are the two services that only report. */
+/* Reads are safe to repeat, and so are the two services that only report
+ * and AdminService/Stats. Backup (it creates a file) and Optimize are not.
+ * tests/client/client_test.c checks this against ozd's reflection. */
 static bool
 is_idempotent(const ProtobufCServiceDescriptor *s, const char *method)
 {
 	return strncmp(method, "Get", 3) == 0 ||
 	       strncmp(method, "List", 4) == 0 ||
+	       (s == &oz__v1__admin_service__descriptor &&
+		       strcmp(method, "Stats") == 0) ||
 	       s == &grpc__health__v1__health__descriptor ||
 	       s == &oz__rpc__v1__reflection__descriptor;
 }

@@ -21,8 +21,9 @@
  *     every method;
  *   - UNAVAILABLE after the connection broke with the request sent (it may
  *     or may not have run): reads (Get*, List*, AdminService/Stats, Health,
- *     Reflection) only, and writes carrying a request_id when the options
- *     set retry_keyed_writes (safe once the server deduplicates keys);
+ *     Reflection), and writes carrying a request_id, which ozd
+ *     deduplicates (AIP-155: a repeat gets the first outcome), unless the
+ *     options set no_retry_keyed_writes;
  *   - RESOURCE_EXHAUSTED (server overloaded): reads only.
  * Writes without a request_id get a random one automatically (a UUID,
  * also sent as "request-id" metadata) unless no_auto_request_id is set.
@@ -83,11 +84,12 @@ typedef struct oz_client_options {
 	int max_retries;
 	/* When true, writes without a request_id are sent as they are. */
 	bool no_auto_request_id;
-	/* When true, a write carrying a request_id (given or automatic) is
-	 * retried like a read after a broken connection. Set it only against
-	 * a server that deduplicates request_id (AIP-155); ozd does once the
-	 * reliability work lands. Default false: never repeated once sent. */
-	bool retry_keyed_writes;
+	/* When true, a write is never sent again once it may have reached
+	 * the server, even with a request_id. Default false: keyed writes
+	 * are retried after a broken connection, which is safe against ozd
+	 * (it deduplicates request_id); set this for a server that does not.
+	 */
+	bool no_retry_keyed_writes;
 } oz_client_options;
 
 /* Creates a client for url (tcp://, ipc://, tls+tcp://, ws://, inproc://;

@@ -7,8 +7,8 @@
  *
  * Proves: 8 threads x 1,000 calls on one client each get their own answer;
  * typed calls and statuses with violations; retries only where they are
- * safe (reads; writes the server answered UNAVAILABLE; keyed writes when
- * the server deduplicates) and a write whose connection broke sent once;
+ * safe (reads; writes the server answered UNAVAILABLE; keyed writes) and
+ * an unkeyed write whose connection broke sent once;
  * metadata and deadlines in the envelope; transport and decoding failures
  * as codes. */
 #include <pthread.h>
@@ -216,15 +216,46 @@ typed_calls_round_trip(void **state)
 	size_t n = 0;
 	for (size_t i = 0; i < r->n_services; i++) {
 		for (size_t j = 0; j < r->services[i]->n_methods; j++) {
-			/* Every method the server has, this library knows. */
-			assert_non_null(oz_method_find(
-				r->services[i]->methods[j]->full_name));
+			/* Every method the server has, this library knows,
+			 * and both agree on what is safe to retry. */
+			const Oz__Rpc__V1__MethodInfo *m =
+				r->services[i]->methods[j];
+			const oz_method_info *k = oz_method_find(m->full_name);
+			assert_non_null(k);
+			if (k->idempotent != m->idempotent) {
+				fail_msg("%s: idempotent %d here, %d in ozd",
+					m->full_name, k->idempotent,
+					m->idempotent);
+			}
+			assert_string_equal(k->input->name, m->input_type);
 			n++;
 		}
 	}
 	assert_true(n >= 13);
 	assert_true(r->file_descriptor_set.len > 0);
 	oz_message_free(r);
+}
+
+/* The key the library sends is the one ozd deduplicates on: a repeat of a
+ * keyed create returns the first outcome instead of ALREADY_EXISTS. */
+static void
+repeated_key_returns_first_outcome(void **state)
+{
+	live *l = *state;
+	Oz__V1__CreateUserRequest cr = OZ__V1__CREATE_USER_REQUEST__INIT;
+	Oz__V1__User *a, *b;
+	oz_status st;
+	cr.username = "kay";
+	cr.email = "kay@example.com";
+	cr.request_id = "4b1d7c1e-0000-4000-8000-000000000001";
+	assert_int_equal(oz_user_create(l->client, &cr, &a, &st), OZ_OK);
+	assert_int_equal(oz_user_create(l->client, &cr, &b, &st), OZ_OK);
+	assert_int_equal(a->id, b->id);
+	oz_message_free(a);
+	oz_message_free(b);
+	cr.request_id = "";
+	assert_int_equal(
+		oz_user_create(l->client, &cr, &b, &st), OZ_ALREADY_EXISTS);
 }
 
 static void
@@ -486,7 +517,7 @@ fake_client_with(fake *f, bool auto_id, bool retry_keyed)
 	oz_client *c;
 	oz_client_options o = {0};
 	oz_status st;
-	o.retry_keyed_writes = retry_keyed;
+	o.no_retry_keyed_writes = !retry_keyed;
 	o.deadline_ms = 10000; /* Retries end by count, not by time. */
 	o.max_retries = 3;
 	o.auth_token = "s3cret";
@@ -498,7 +529,7 @@ fake_client_with(fake *f, bool auto_id, bool retry_keyed)
 static oz_client *
 fake_client(fake *f, bool auto_id)
 {
-	return fake_client_with(f, auto_id, false);
+	return fake_client_with(f, auto_id, true);
 }
 
 static const char *
@@ -640,7 +671,7 @@ silent_server_is_deadline_exceeded_without_retry(void **state)
 
 /* nng's req0 would re-send a request whose connection dropped; the client
  * turns that off, so a write reaches the server once: without a key, and
- * with one unless the options say the server deduplicates keys. */
+ * with one when the options say the server does not deduplicate keys. */
 static void
 dropped_connection_write_is_sent_once(void **state)
 {
@@ -651,26 +682,33 @@ dropped_connection_write_is_sent_once(void **state)
 	fake_set_mode(f, FAKE_DROP);
 	cr.username = "a";
 	cr.email = "a@example.com";
-	for (int auto_id = 0; auto_id < 2; auto_id++) {
-		oz_client *c = fake_client(f, auto_id);
-		assert_int_equal(
-			oz_user_create(c, &cr, &u, &st), OZ_UNAVAILABLE);
-		assert_int_equal(fake_requests(f), 1 + auto_id);
-		oz_client_close(c);
-	}
+	oz_client *c = fake_client(f, false);
+	assert_int_equal(oz_user_create(c, &cr, &u, &st), OZ_UNAVAILABLE);
+	assert_int_equal(fake_requests(f), 1);
+	oz_client_close(c);
+	c = fake_client_with(f, true, false);
+	assert_int_equal(oz_user_create(c, &cr, &u, &st), OZ_UNAVAILABLE);
+	assert_int_equal(fake_requests(f), 2);
+	oz_client_close(c);
 }
 
+/* With a key (automatic by default) a write whose connection broke is sent
+ * again with the same key: ozd answers a repeat with the first outcome. */
 static void
-dropped_connection_keyed_write_is_retried_when_deduplicated(void **state)
+dropped_connection_keyed_write_is_retried(void **state)
 {
 	fake *f = *state;
-	Oz__V1__DeleteUserRequest dr = OZ__V1__DELETE_USER_REQUEST__INIT;
+	Oz__V1__CreateUserRequest cr = OZ__V1__CREATE_USER_REQUEST__INIT;
+	Oz__V1__User *u;
 	oz_status st;
 	fake_set_mode(f, FAKE_DROP);
-	oz_client *c = fake_client_with(f, true, true);
-	dr.id = 3;
-	assert_int_equal(oz_user_delete(c, &dr, &st), OZ_UNAVAILABLE);
+	oz_client *c = fake_client(f, true);
+	cr.username = "a";
+	cr.email = "a@example.com";
+	assert_int_equal(oz_user_create(c, &cr, &u, &st), OZ_UNAVAILABLE);
 	assert_int_equal(fake_requests(f), 4);
+	assert_int_equal(strlen(f->first_request_id), 36);
+	assert_true(f->request_ids_equal);
 	oz_client_close(c);
 }
 
@@ -697,6 +735,9 @@ main(void)
 			live_setup, live_teardown),
 		cmocka_unit_test_setup_teardown(
 			typed_calls_round_trip, live_setup, live_teardown),
+		cmocka_unit_test_setup_teardown(
+			repeated_key_returns_first_outcome, live_setup,
+			live_teardown),
 		cmocka_unit_test_setup_teardown(violations_reach_the_caller,
 			live_setup, live_teardown),
 		cmocka_unit_test_setup_teardown(
@@ -733,8 +774,8 @@ main(void)
 			dropped_connection_read_is_retried, fake_setup,
 			fake_teardown),
 		cmocka_unit_test_setup_teardown(
-			dropped_connection_keyed_write_is_retried_when_deduplicated,
-			fake_setup, fake_teardown),
+			dropped_connection_keyed_write_is_retried, fake_setup,
+			fake_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

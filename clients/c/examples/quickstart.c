@@ -49,9 +49,9 @@ main(int argc, char **argv)
 	printf("health: %d (1 = SERVING)\n", health->status);
 	oz_message_free(health);
 
-	/* Writes get an idempotency key (request_id) automatically; the
-	 * library never repeats a write that may have reached the server
-	 * unless told the server deduplicates keys (retry_keyed_writes). */
+	/* Writes get an idempotency key (request_id) automatically, so the
+	 * library can resend them safely if the connection breaks: ozd
+	 * answers a repeated key with the first outcome. */
 	Oz__V1__CreateUserRequest ureq = OZ__V1__CREATE_USER_REQUEST__INIT;
 	Oz__V1__User *user;
 	snprintf(email, sizeof(email), "%s@example.com", name);
