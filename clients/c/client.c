@@ -4,8 +4,9 @@
  * nng's own re-sending is switched off (NNG_OPT_REQ_RESENDTIME infinite):
  * it would repeat writes behind the caller's back. Retries happen here,
  * only when repeating cannot change the outcome (see oz/client.h and
- * may_retry). Back-off
- * sleeps use their own aio, never one used for I/O (nng 1.5.2 defect). */
+ * may_retry). Back-off sleeps use their own aio, never one used for I/O
+ * (nng 1.5.2 defect). A call made while no connection is up waits for one
+ * until its deadline (the dialer reconnects in the background). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -194,6 +194,20 @@ is_wrapper(const ProtobufCMessageDescriptor *d)
 	return false;
 }
 
+/* True for fields that print their default with OZ_JSON_EMIT_DEFAULTS:
+ * lists and implicit-presence scalars, not singular messages, oneof
+ * members or explicit-presence (proto3 optional) fields. */
+static bool
+has_implicit_default(const ProtobufCFieldDescriptor *f)
+{
+	if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+		return true;
+	}
+	return f->type != PROTOBUF_C_TYPE_MESSAGE &&
+	       (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) == 0 &&
+	       f->label != PROTOBUF_C_LABEL_OPTIONAL;
+}
+
 static json_t *
 msg_to_json(const ProtobufCMessage *m, unsigned flags, int depth)
 {
@@ -219,15 +233,9 @@ msg_to_json(const ProtobufCMessage *m, unsigned flags, int depth)
 	}
 	for (unsigned i = 0; i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		bool emit =
-			jt_field_present(m, f) ||
-			((flags & OZ_JSON_EMIT_DEFAULTS) != 0 &&
-				(f->type != PROTOBUF_C_TYPE_MESSAGE ||
-					f->label ==
-						PROTOBUF_C_LABEL_REPEATED) &&
-				(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ==
-					0 &&
-				f->label != PROTOBUF_C_LABEL_OPTIONAL);
+		bool emit = jt_field_present(m, f) ||
+			    ((flags & OZ_JSON_EMIT_DEFAULTS) != 0 &&
+				    has_implicit_default(f));
 		if (!emit) {
 			continue;
 		}

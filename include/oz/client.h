@@ -79,8 +79,9 @@ typedef struct oz_client_options {
 	 * RESOURCE_EXHAUSTED before it is sent; a bigger reply makes nng drop
 	 * the connection, seen as UNAVAILABLE. */
 	size_t max_message_bytes;
-	/* Retries of a retryable call after the first attempt (default 5
-	 * when 0; -1 for none). The deadline bounds them in any case. */
+	/* Retries of a retryable call after the first attempt (default 10
+	 * when 0; -1 for none). The deadline bounds them in any case; the
+	 * back-off starts at 12-25 ms and doubles up to 0.5-1 s. */
 	int max_retries;
 	/* When true, writes without a request_id are sent as they are. */
 	bool no_auto_request_id;
