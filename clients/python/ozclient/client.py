@@ -32,13 +32,13 @@ _RETRY_CODES = (Code.UNAVAILABLE, Code.RESOURCE_EXHAUSTED)
 
 
 # Read-only methods whose names do not say so.
-_READ_ONLY = frozenset(["/oz.v1.AdminService/Backup",
-                        "/oz.v1.AdminService/Stats"])
+# Backup only reads the database but creates a file: not safe to repeat.
+_READ_ONLY = frozenset(["/oz.v1.AdminService/Stats"])
 
 
 def is_read_only(method):
     """True for methods that change nothing: Get*, List*, health,
-    reflection, AdminService Backup and Stats. Same answer as
+    reflection, AdminService Stats. Same answer as
     MethodInfo.idempotent in the server's reflection (a test checks)."""
     service, _, name = method.rpartition("/")
     return (name.startswith(("Get", "List")) or method in _READ_ONLY or
