@@ -667,6 +667,17 @@ silent_server_is_deadline_exceeded_without_retry(void **state)
 	assert_int_equal(oz_user_get(c, &gr, &u, &st), OZ_DEADLINE_EXCEEDED);
 	assert_int_equal(fake_requests(f), 1);
 	oz_client_close(c);
+
+	/* A per-call deadline overrides the client's (10 s here). */
+	c = fake_client(f, true);
+	oz_call_options co = {200};
+	ProtobufCMessage *out;
+	assert_int_equal(
+		oz_client_call_with(c, "/oz.v1.UserService/GetUser", &gr.base,
+			&oz__v1__user__descriptor, &out, &co, &st),
+		OZ_DEADLINE_EXCEEDED);
+	assert_int_equal(fake_requests(f), 2);
+	oz_client_close(c);
 }
 
 /* nng's req0 would re-send a request whose connection dropped; the client
