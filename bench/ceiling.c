@@ -1,8 +1,10 @@
 /* bench/ceiling.c -- the two reference modes, measured like a real run so
  * every figure can be quoted as a ratio taken in one run:
  *
- * --ceiling-transport: an nng rep0 echo server in this process, listening
- *   on --url with as many contexts as calls in flight. It answers each
+ * --ceiling-transport: an nng rep0 echo server, ozbench's own code in a
+ *   forked child process (so it has nng threads of its own, as ozd has),
+ *   listening on --url with as many contexts as calls in flight, each
+ *   served by aio callbacks. It answers each
  *   request with a canned reply of the size the real server would send
  *   for that method (built from records shaped like the seeded ones), and
  *   the client side is the same closed loop as a real run (replies are
@@ -15,10 +17,13 @@
  *
  * Must not be used to score the server: it never talks to ozd. */
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <nng/nng.h>
@@ -183,12 +188,19 @@ echo_cb(void *arg)
 	nng_ctx_send(e->ctx, e->aio);
 }
 
-int
-bench_run_ceiling_transport(const bench_config *cfg, bench_result *res)
+/* Serves canned replies on cfg->url until SIGTERM (or the parent's death).
+ * Runs in a child process, so it has nng threads of its own, as ozd does. */
+static int
+echo_main(const bench_config *cfg)
 {
 	struct canned c;
 	nng_socket sock;
 	int n = cfg->inflight, rv;
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	canned_build(&c, cfg);
 	struct echo_ctx *ecs = calloc((size_t) n, sizeof(*ecs));
 	if ((rv = nng_rep0_open(&sock)) != 0) {
@@ -205,25 +217,36 @@ bench_run_ceiling_transport(const bench_config *cfg, bench_result *res)
 		for (int i = 0; i < n; i++) {
 			nng_ctx_recv(ecs[i].ctx, ecs[i].aio);
 		}
+		int sig;
+		sigwait(&sigs, &sig);
 	}
 out:
 	if (rv != 0) {
 		fprintf(stderr, "ozbench: echo server on %s: %s\n", cfg->url,
 			nng_strerror(rv));
-	} else {
-		bench_config client = *cfg;
-		client.server_pid = 0; /* Client and echo share a process. */
-		rv = bench_load(&client, cfg->url, false, res);
 	}
-	nng_close(sock);
-	for (int i = 0; i < n; i++) {
-		nng_aio_free(ecs[i].aio);
+	_exit(rv != 0);
+}
+
+int
+bench_run_ceiling_transport(const bench_config *cfg, bench_result *res)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		perror("ozbench: fork");
+		return 1;
 	}
-	free(ecs);
-	for (int k = 0; k < OP_NKINDS; k++) {
-		free(c.buf[k]);
+	if (pid == 0) {
+		echo_main(cfg);
 	}
-	return rv != 0;
+	bench_config client = *cfg;
+	client.server_pid = (int) pid; /* CPU and RSS of the echo server. */
+	int rc = bench_load(&client, cfg->url, false, res);
+	kill(pid, SIGTERM);
+	int status;
+	waitpid(pid, &status, 0);
+	return rc;
 }
 
 /* --- store -------------------------------------------------------------- */

@@ -89,8 +89,10 @@ run_json(const bench_config *cfg, const bench_result *res)
 		"label", cfg->label, "run", cfg->run, "workload",
 		bench_workload_name(cfg->workload), "mode",
 		bench_mode_name(cfg->mode), "transport", transport_of(cfg),
-		"inflight", cfg->inflight, "sync", cfg->sync, "users",
-		(json_int_t) cfg->users, "tasks", (json_int_t) cfg->tasks);
+		"inflight", cfg->inflight, "sync",
+		cfg->mode == BENCH_CEILING_TRANSPORT ? "-" : cfg->sync,
+		"users", (json_int_t) cfg->users, "tasks",
+		(json_int_t) cfg->tasks);
 	json_object_set_new(o, "seconds", json_real(res->seconds));
 	json_object_set_new(o, "calls", json_integer((json_int_t) calls));
 	json_object_set_new(o, "ok", json_integer((json_int_t) c->ok));
