@@ -284,7 +284,7 @@ print_group(struct rows *r, size_t first, bool *done)
 	}
 	json_t *o = r->row[idx[(n - 1) / 2]];
 	const char *label = sget(o, "label");
-	printf("| %g | %s | %s | %s | %g | %s | %s |", dget(o, "users"),
+	printf("| %.0f | %s | %s | %s | %g | %s | %s |", dget(o, "users"),
 		sget(o, "workload"), sget(o, "mode"), sget(o, "transport"),
 		dget(o, "inflight"), sget(o, "sync"), label[0] ? label : "-");
 	cell(dget(o, "calls_per_s"), "%.0f");
