@@ -68,7 +68,8 @@ struct rpc_server {
 	bool memory;      /* :memory: -- every call goes through the writer. */
 	atomic_bool serving;
 	atomic_bool stopping;
-	atomic_int running; /* Calls between receive and reply. */
+	atomic_int running; /* Calls received and not yet answered. */
+	atomic_int busy;    /* Workers between receive and reply sent. */
 	atomic_long calls;
 	pthread_t guard;
 	bool guard_started;
@@ -228,6 +229,9 @@ count(struct worker *w)
 			rpc_now_us() - w->call.start_us);
 		atomic_fetch_add(&s->calls, 1);
 	}
+	/* Answered: a client that sends its next call as soon as it has
+	 * this reply must find the slot free (--max-inflight). */
+	atomic_fetch_sub(&s->running, 1);
 }
 
 /* The reply has left (or could not): the call no longer runs, so a drain
@@ -236,7 +240,7 @@ static void
 finish(struct worker *w)
 {
 	arena_reset(&w->arena);
-	atomic_fetch_sub(&w->srv->running, 1);
+	atomic_fetch_sub(&w->srv->busy, 1);
 }
 
 static void
@@ -273,6 +277,7 @@ received(struct worker *w, nng_msg *msg)
 {
 	rpc_server *s = w->srv;
 	w->msg = msg;
+	atomic_fetch_add(&s->busy, 1);
 	w->admitted = atomic_fetch_add(&s->running, 1) < s->cfg.max_inflight;
 	rpc_call_begin(&w->call, &s->call_cfg, &w->arena, nng_msg_body(msg),
 		nng_msg_len(msg));
@@ -440,6 +445,7 @@ rpc_server_start(rpc_server **out, const rpc_server_config *cfg, oz_status *st)
 	atomic_init(&s->serving, true);
 	atomic_init(&s->stopping, false);
 	atomic_init(&s->running, 0);
+	atomic_init(&s->busy, 0);
 	atomic_init(&s->calls, 0);
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
@@ -499,7 +505,7 @@ bool
 rpc_server_wait_idle(rpc_server *s, int timeout_ms)
 {
 	int64_t end = rpc_now_us() + (int64_t) timeout_ms * 1000;
-	while (atomic_load(&s->running) > 0) {
+	while (atomic_load(&s->busy) > 0) {
 		if (rpc_now_us() >= end) {
 			return false;
 		}

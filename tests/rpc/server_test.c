@@ -887,6 +887,29 @@ request_id_outcomes_survive_a_restart(void **state)
 	nng_close(s);
 }
 
+static void
+sequential_calls_never_exceed_max_inflight_of_one(void **state)
+{
+	test_server *t = *state;
+	test_server_fini(t);
+	test_server_init(t);
+	t->cfg.max_inflight = 1;
+	test_server_start(t);
+	nng_socket s = dial(t);
+	oz_status st;
+	Oz__V1__GetUserRequest get = OZ__V1__GET_USER_REQUEST__INIT;
+	ProtobufCMessage *out;
+	/* Each call starts only once the previous one was answered, so
+	 * the one slot is always free again. */
+	for (int i = 0; i < 500; i++) {
+		get.id = i + 1;
+		assert_int_equal(CALL(s, "/oz.v1.UserService/GetUser", get,
+					 oz__v1__user__descriptor, &out, &st),
+			OZ_NOT_FOUND);
+	}
+	nng_close(s);
+}
+
 int
 main(void)
 {
@@ -926,6 +949,9 @@ main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			overload_is_refused_promptly_with_resource_exhausted,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			sequential_calls_never_exceed_max_inflight_of_one,
 			setup, teardown),
 	};
 	return cmocka_run_group_tests_name("rpc/server", tests, NULL, NULL);
