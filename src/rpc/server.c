@@ -1,13 +1,14 @@
 /* rpc/server.c -- the serving loop. Each worker owns one nng context, one
  * aio and one arena; each thread that runs reads owns one read connection
  * (read_conn), so the read path shares no lock with other requests. Reads
- * and no-db calls run in the worker's aio callback, on nng's threads: a
- * WAL read never waits for a lock, and not handing the call to a thread
- * of ours halves the server CPU of a GetUser (two thread wake-ups fewer
- * per call; see bench/RESULTS.md). Anything
- * that can wait -- writes, which wait for the group commit, and the admin
- * calls (a backup runs for long) -- goes to the worker's own thread, so no
- * nng thread ever waits on a COMMIT. */
+ * and no-db calls run in the worker's aio callback, on nng's threads: they
+ * never wait -- a WAL reader takes no lock a writer holds, and those
+ * connections have no busy timeout, so the rare SQLITE_BUSY is UNAVAILABLE
+ * at once -- and not handing the call to a thread of ours halves the
+ * server CPU of a GetUser (two thread wake-ups fewer per call; see
+ * bench/RESULTS.md). Anything that can wait -- writes, which wait for the
+ * group commit, and the admin calls (a backup runs for long) -- goes to the
+ * worker's own thread, so no nng thread ever waits on a COMMIT. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -118,6 +119,7 @@ struct read_conn {
 static atomic_long next_gen;
 static _Thread_local long tl_gen; /* Server generation tl_db belongs to. */
 static _Thread_local store_conn *tl_db;
+static _Thread_local bool tl_worker; /* One of our worker threads. */
 
 /* This thread's read connection to s, opened on first use. NULL with st
  * set when it cannot be opened. */
@@ -132,7 +134,15 @@ read_conn(rpc_server *s, oz_status *st)
 		oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
 		return NULL;
 	}
-	if (store_open(&rc->db, &s->cfg.store, st) != OZ_OK) {
+	/* On nng's threads (aio callbacks) a read must never sleep: with no
+	 * busy timeout, the rare SQLITE_BUSY of a WAL reader (recovery, a
+	 * checkpoint restarting the log) becomes UNAVAILABLE at once, which
+	 * clients retry for reads. Our worker threads may wait as usual. */
+	store_config cfg = s->cfg.store;
+	if (!tl_worker) {
+		cfg.busy_timeout_ms = 0;
+	}
+	if (store_open(&rc->db, &cfg, st) != OZ_OK) {
 		free(rc);
 		return NULL;
 	}
@@ -332,6 +342,7 @@ worker_main(void *arg)
 {
 	struct worker *w = arg;
 	rpc_server *s = w->srv;
+	tl_worker = true;
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		while (!w->pending && !atomic_load(&s->stopping)) {
