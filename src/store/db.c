@@ -309,7 +309,7 @@ store_column_text(sqlite3_stmt *stmt, int i, arena *a)
 static oz_code
 tx_exec(store_conn *c, const char *sql, oz_status *st)
 {
-	sqlite3_stmt *stmt;
+	sqlite3_stmt *stmt = NULL;
 	oz_code rc = store_stmt(c, sql, &stmt, st);
 	if (rc != OZ_OK) {
 		return rc;
