@@ -94,12 +94,8 @@ wait_exit(pid_t pid, int timeout_ms)
 }
 
 static oz_code
-health(const char *url)
+health_on(nng_socket s)
 {
-	nng_socket s;
-	if (wire_open(&s, url) != 0) {
-		return OZ_UNAVAILABLE;
-	}
 	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, 2000);
 	Grpc__Health__V1__HealthCheckRequest in =
 		GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
@@ -111,8 +107,37 @@ health(const char *url)
 	if (out != NULL) {
 		protobuf_c_message_free_unpacked(out, NULL);
 	}
-	nng_close(s);
 	return st.code;
+}
+
+static oz_code
+health(const char *url)
+{
+	nng_socket s;
+	if (wire_open(&s, url) != 0) {
+		return OZ_UNAVAILABLE;
+	}
+	oz_code code = health_on(s);
+	nng_close(s);
+	return code;
+}
+
+/* Like health(), but the socket stays open until the process exits: when
+ * its dial is stuck on a listener that never completes the handshake,
+ * closing it makes nng 1.5.2 leak the dialer's pipe, and LeakSanitizer
+ * would blame this test for nng's defect. Open sockets stay reachable. */
+static nng_socket kept[64];
+static int n_kept;
+
+static oz_code
+health_kept_open(const char *url)
+{
+	nng_socket s;
+	if (n_kept == 64 || wire_open(&s, url) != 0) {
+		return OZ_UNAVAILABLE;
+	}
+	kept[n_kept++] = s;
+	return health_on(s);
 }
 
 static void
@@ -264,7 +289,7 @@ ipc_handshake_disconnect_does_not_stop_the_listener(void **state)
 		 * re-opens a stuck listener within a few seconds). */
 		oz_code code = OZ_UNAVAILABLE;
 		for (int i = 0; i < 20 && code != OZ_OK; i++) {
-			code = health(p->ipc);
+			code = health_kept_open(p->ipc);
 		}
 		assert_int_equal(code, OZ_OK);
 	}
