@@ -106,6 +106,9 @@ rpc_call_begin(rpc_call *call, const rpc_call_config *cfg, arena *a,
 		return;
 	}
 	call->method = dispatch_find(call->req->method);
+	/* Only ozd's own health probe may go unlogged and uncounted. */
+	call->probe = call->probe &&
+		      strcmp(call->req->method, RPC_HEALTH_METHOD) == 0;
 	if (call->method == NULL) {
 		oz_fail(&call->st, OZ_UNIMPLEMENTED, "unknown method %.200s",
 			call->req->method);

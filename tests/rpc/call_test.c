@@ -280,6 +280,14 @@ request_id_metadata_is_kept_for_the_log(void **state)
 	rpc_call call;
 	expect(roundtrip(f, buf, len, &call), OZ_NOT_FOUND, "User not found");
 	assert_string_equal(call.request_id, "abc-123");
+	assert_false(call.probe);
+	/* The probe marker hides only ozd's own Health probes, not a
+	 * client's calls. */
+	md.value = RPC_PROBE_REQUEST_ID;
+	len = oz__rpc__v1__request__pack(&req, buf);
+	arena_reset(&f->arena);
+	expect(roundtrip(f, buf, len, &call), OZ_NOT_FOUND, "User not found");
+	assert_false(call.probe);
 	assert_string_equal(
 		rpc_call_method_name(&call), "/oz.v1.UserService/GetUser");
 }
