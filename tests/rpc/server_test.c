@@ -54,19 +54,29 @@ dial(test_server *t)
 	return s;
 }
 
-static int64_t
-create_user(nng_socket s, const char *name, const char *email, oz_status *st)
+static oz_code
+create_keyed(nng_socket s, const char *name, const char *email,
+	const char *key, int64_t *id, oz_status *st)
 {
 	Oz__V1__CreateUserRequest in = OZ__V1__CREATE_USER_REQUEST__INIT;
 	Oz__V1__User *u;
 	in.username = (char *) name;
 	in.email = (char *) email;
+	in.request_id = (char *) key;
+	*id = 0;
 	if (CALL(s, "/oz.v1.UserService/CreateUser", in,
-		    oz__v1__user__descriptor, &u, st) != OZ_OK) {
-		return 0;
+		    oz__v1__user__descriptor, &u, st) == OZ_OK) {
+		*id = u->id;
+		oz__v1__user__free_unpacked(u, NULL);
 	}
-	int64_t id = u->id;
-	oz__v1__user__free_unpacked(u, NULL);
+	return st->code;
+}
+
+static int64_t
+create_user(nng_socket s, const char *name, const char *email, oz_status *st)
+{
+	int64_t id;
+	create_keyed(s, name, email, "", &id, st);
 	return id;
 }
 
@@ -776,24 +786,6 @@ stats_count_exactly_the_calls_made(void **state)
 	assert_int_equal(sr->calls_total, 8);
 	oz__v1__stats_response__free_unpacked(sr, NULL);
 	nng_close(s);
-}
-
-static oz_code
-create_keyed(nng_socket s, const char *name, const char *email,
-	const char *key, int64_t *id, oz_status *st)
-{
-	Oz__V1__CreateUserRequest in = OZ__V1__CREATE_USER_REQUEST__INIT;
-	Oz__V1__User *u;
-	in.username = (char *) name;
-	in.email = (char *) email;
-	in.request_id = (char *) key;
-	*id = 0;
-	if (CALL(s, "/oz.v1.UserService/CreateUser", in,
-		    oz__v1__user__descriptor, &u, st) == OZ_OK) {
-		*id = u->id;
-		oz__v1__user__free_unpacked(u, NULL);
-	}
-	return st->code;
 }
 
 static int64_t
