@@ -6,9 +6,11 @@
  * connections have no busy timeout, so the rare SQLITE_BUSY is UNAVAILABLE
  * at once -- and not handing the call to a thread of ours halves the
  * server CPU of a GetUser (two thread wake-ups fewer per call; see
- * bench/RESULTS.md). Anything that can wait -- writes, which wait for the
- * group commit, and the admin calls (a backup runs for long) -- goes to the
- * worker's own thread, so no nng thread ever waits on a COMMIT. */
+ * bench/RESULTS.md). A write is queued for the group-commit writer with
+ * the worker's aio left pending; after the COMMIT the writer completes
+ * that aio and nng's threads send the reply, so no nng thread ever waits
+ * on a COMMIT and no thread of ours sits between the two. Admin calls (a
+ * backup runs for long) go to the worker's own thread. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -30,11 +32,13 @@
 #define GUARD_INTERVAL_MS 1000
 #define WORKER_STACK      (256 * 1024)
 
-enum { W_RECV, W_SEND };
+enum { W_RECV, W_WRITE, W_SEND };
 
 /* A worker serves one call at a time: its aio callback receives, runs
- * reads and no-db calls inline and sends; calls that may wait are handed
- * to its thread (needs_thread), which runs them and sends. */
+ * reads and no-db calls inline and sends. A write is queued for the
+ * writer and the aio kept pending (W_WRITE) until the writer finishes it
+ * after the COMMIT; its callback then sends. Admin calls, which may run
+ * long, are handed to the worker's thread, which runs them and sends. */
 struct worker {
 	rpc_server *srv;
 	pthread_t thread;
@@ -42,9 +46,10 @@ struct worker {
 	nng_aio *aio;
 	arena arena;
 	bool started;
-	int state;     /* W_RECV or W_SEND: what the aio is doing. */
-	nng_msg *msg;  /* The request, reused for the reply. */
-	rpc_call call; /* The call being served. */
+	int state;       /* W_RECV or W_SEND: what the aio is doing. */
+	nng_msg *msg;    /* The request, reused for the reply. */
+	rpc_call call;   /* The call being served. */
+	rpc_write write; /* call, queued for the writer. */
 	bool admitted;
 	pthread_mutex_t mu; /* Guards pending and exited. */
 	pthread_cond_t cv;
@@ -213,18 +218,23 @@ fill_reply(nng_msg *msg, rpc_call *call)
 	return nng_msg_append(msg, out, len);
 }
 
-/* True for calls that may wait (writes wait for the group commit; admin
- * calls such as a backup run for long): they run on the worker's thread,
- * never in an nng callback. Calls that failed their checks do not. */
+/* True for calls the writer runs: writes (and, on :memory:, where the
+ * writer's is the only connection, reads). */
 static bool
-needs_thread(const rpc_server *s, const rpc_call *call)
+via_writer(const rpc_server *s, const rpc_call *call)
+{
+	return rpc_call_ok(call) &&
+	       (call->method->kind == RPC_WRITE ||
+		       (call->method->kind == RPC_READ && s->memory));
+}
+
+/* True for the admin calls: they may run long (a backup), so they run on
+ * the worker's thread, never in an nng callback. */
+static bool
+needs_thread(const rpc_call *call)
 {
 	static const char admin[] = "/oz.v1.AdminService/";
-	if (!rpc_call_ok(call)) {
-		return false;
-	}
-	return call->method->kind == RPC_WRITE ||
-	       (call->method->kind == RPC_READ && s->memory) ||
+	return rpc_call_ok(call) &&
 	       strncmp(call->method->name, admin, sizeof(admin) - 1) == 0;
 }
 
@@ -282,6 +292,43 @@ reply(struct worker *w)
 	post_recv(w);
 }
 
+/* The writer has run w's call (on the writer's thread): completing the
+ * pending aio runs worker_cb on nng's threads, which sends the reply. */
+static void
+written(rpc_write *wr)
+{
+	struct worker *w = wr->arg;
+	nng_aio_finish(w->aio, 0);
+}
+
+/* Queues w's call for the writer. The aio stays pending until written()
+ * finishes it, so the reply is sent by worker_cb in state W_WRITE. */
+static void
+submit_write(struct worker *w)
+{
+	w->state = W_WRITE;
+	if (!nng_aio_begin(w->aio)) {
+		return; /* Stopping: worker_cb gets NNG_ECANCELED. */
+	}
+	w->write = (rpc_write) {
+		.call = &w->call, .serving = true, .done = written, .arg = w};
+	rpc_writer_submit(w->srv->writer, &w->write);
+}
+
+/* Hands w's call to the worker's thread; false if it has left. */
+static bool
+hand_to_thread(struct worker *w)
+{
+	pthread_mutex_lock(&w->mu);
+	bool handed = !w->exited;
+	if (handed) {
+		w->pending = true;
+		pthread_cond_signal(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return handed;
+}
+
 static void
 received(struct worker *w, nng_msg *msg)
 {
@@ -291,20 +338,18 @@ received(struct worker *w, nng_msg *msg)
 	w->admitted = atomic_fetch_add(&s->running, 1) < s->cfg.max_inflight;
 	rpc_call_begin(&w->call, &s->call_cfg, &w->arena, nng_msg_body(msg),
 		nng_msg_len(msg));
-	if (needs_thread(s, &w->call) && w->admitted &&
-		atomic_load(&s->serving)) {
-		pthread_mutex_lock(&w->mu);
-		bool handed = !w->exited;
-		if (handed) {
-			w->pending = true;
-			pthread_cond_signal(&w->cv);
-		}
-		pthread_mutex_unlock(&w->mu);
-		if (handed) {
+	if (w->admitted && atomic_load(&s->serving)) {
+		if (needs_thread(&w->call)) {
+			if (hand_to_thread(w)) {
+				return;
+			}
+			rpc_call_fail(&w->call, OZ_UNAVAILABLE,
+				"server is shutting down; retry on another "
+				"server");
+		} else if (via_writer(s, &w->call)) {
+			submit_write(w);
 			return;
 		}
-		rpc_call_fail(&w->call, OZ_UNAVAILABLE,
-			"server is shutting down; retry on another server");
 	}
 	execute(w, &w->call, w->admitted);
 	reply(w);
@@ -315,6 +360,18 @@ worker_cb(void *arg)
 {
 	struct worker *w = arg;
 	int rv = nng_aio_result(w->aio);
+	if (w->state == W_WRITE) {
+		if (rv != 0) { /* Stopped before the write was queued. */
+			rpc_call_fail(&w->call, OZ_UNAVAILABLE,
+				"server is shutting down");
+			count(w);
+			nng_msg_free(w->msg);
+			finish(w);
+			return;
+		}
+		reply(w);
+		return;
+	}
 	if (w->state == W_SEND) {
 		if (rv != 0) {
 			/* The peer went away or the socket closed. */
@@ -336,7 +393,7 @@ worker_cb(void *arg)
 	received(w, nng_aio_get_msg(w->aio));
 }
 
-/* Runs the calls the callback hands over: those that may wait. */
+/* Runs the calls the callback hands over: the admin calls. */
 static void *
 worker_main(void *arg)
 {

@@ -5,27 +5,22 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "rpc/checkpointer.h"
 #include "rpc/idempotency.h"
 #include "rpc/stats.h"
 #include "rpc/writer.h"
 
-#define BATCH_MAX 256
-
-struct item {
-	rpc_call *call;
-	bool serving;
-	bool done;
-	pthread_cond_t cv;
-	struct item *next;
-};
+#define BATCH_MAX        256
+#define CHECKPOINT_PAGES 1000 /* SQLite's wal_autocheckpoint default. */
 
 struct rpc_writer {
 	store_conn *db;
+	rpc_checkpointer *checkpointer; /* NULL for :memory:. */
 	bool group;
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv; /* Signals new items or stop. */
-	struct item *head, *tail;
+	rpc_write *head, *tail;
 	bool stopping;
 	long batches, calls;
 	int optimize_ms;
@@ -36,7 +31,7 @@ struct rpc_writer {
 /* Fails every call in the batch that still looks successful: their work
  * was rolled back with the transaction. */
 static void
-fail_batch(struct item **batch, int n, const oz_status *why)
+fail_batch(rpc_write **batch, int n, const oz_status *why)
 {
 	for (int i = 0; i < n; i++) {
 		rpc_call *call = batch[i]->call;
@@ -49,7 +44,7 @@ fail_batch(struct item **batch, int n, const oz_status *why)
 }
 
 static void
-run_batch(rpc_writer *w, struct item **batch, int n)
+run_batch(rpc_writer *w, rpc_write **batch, int n)
 {
 	oz_status st;
 	oz_status_clear(&st);
@@ -90,6 +85,24 @@ report_cache(rpc_writer *w)
 		int64_t hits, misses;
 		store_cache_counts(w->db, &hits, &misses);
 		rpc_stats_cache(w->stats, hits, misses);
+	}
+}
+
+/* Keeps the WAL short without making writes wait for the bulk of a
+ * checkpoint (see rpc/checkpointer.h). */
+static void
+checkpoint(rpc_writer *w)
+{
+	if (w->checkpointer == NULL) {
+		return;
+	}
+	if (rpc_checkpointer_caught_up(w->checkpointer)) {
+		oz_status st;
+		if (store_checkpoint_passive(w->db, &st) != OZ_OK) {
+			log_warn("WAL checkpoint: %s", st.message);
+		}
+	} else if (store_wal_pages(w->db) >= CHECKPOINT_PAGES) {
+		rpc_checkpointer_kick(w->checkpointer);
 	}
 }
 
@@ -136,7 +149,7 @@ static void *
 writer_main(void *arg)
 {
 	rpc_writer *w = arg;
-	struct item *batch[BATCH_MAX];
+	rpc_write *batch[BATCH_MAX];
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		while (w->head == NULL && !w->stopping) {
@@ -164,11 +177,11 @@ writer_main(void *arg)
 		pthread_mutex_unlock(&w->mu);
 		run_batch(w, batch, n);
 		report_cache(w);
-		pthread_mutex_lock(&w->mu);
+		checkpoint(w);
 		for (int i = 0; i < n; i++) {
-			batch[i]->done = true;
-			pthread_cond_signal(&batch[i]->cv);
+			batch[i]->done(batch[i]); /* May reuse batch[i]. */
 		}
+		pthread_mutex_lock(&w->mu);
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
@@ -187,6 +200,15 @@ rpc_writer_start(rpc_writer **out, const store_config *cfg, bool group,
 		free(w);
 		return rc;
 	}
+	if (!store_config_is_memory(cfg)) {
+		rc = rpc_checkpointer_start(&w->checkpointer, cfg, st);
+		if (rc != OZ_OK) {
+			store_close(w->db);
+			free(w);
+			return rc;
+		}
+		store_manual_checkpoints(w->db);
+	}
 	w->group = group;
 	w->optimize_ms = optimize_ms;
 	w->next_optimize_us = rpc_now_us() + (int64_t) optimize_ms * 1000;
@@ -194,6 +216,7 @@ rpc_writer_start(rpc_writer **out, const store_config *cfg, bool group,
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+		rpc_checkpointer_stop(w->checkpointer);
 		store_close(w->db);
 		pthread_cond_destroy(&w->cv);
 		pthread_mutex_destroy(&w->mu);
@@ -205,23 +228,55 @@ rpc_writer_start(rpc_writer **out, const store_config *cfg, bool group,
 }
 
 void
-rpc_writer_run(rpc_writer *w, rpc_call *call, bool serving)
+rpc_writer_submit(rpc_writer *w, rpc_write *wr)
 {
-	struct item it = {.call = call, .serving = serving};
-	pthread_cond_init(&it.cv, NULL);
+	wr->next = NULL;
 	pthread_mutex_lock(&w->mu);
 	if (w->tail != NULL) {
-		w->tail->next = &it;
+		w->tail->next = wr;
 	} else {
-		w->head = &it;
+		w->head = wr;
 	}
-	w->tail = &it;
+	w->tail = wr;
 	pthread_cond_signal(&w->cv);
-	while (!it.done) {
-		pthread_cond_wait(&it.cv, &w->mu);
-	}
 	pthread_mutex_unlock(&w->mu);
-	pthread_cond_destroy(&it.cv);
+}
+
+/* rpc_writer_run's waiter: done on the writer's thread wakes it. */
+struct waiter {
+	rpc_write wr;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool done;
+};
+
+static void
+wake_waiter(rpc_write *wr)
+{
+	struct waiter *wt = wr->arg;
+	pthread_mutex_lock(&wt->mu);
+	wt->done = true;
+	pthread_cond_signal(&wt->cv);
+	pthread_mutex_unlock(&wt->mu);
+}
+
+void
+rpc_writer_run(rpc_writer *w, rpc_call *call, bool serving)
+{
+	struct waiter wt = {.wr = {.call = call,
+				    .serving = serving,
+				    .done = wake_waiter,
+				    .arg = &wt}};
+	pthread_mutex_init(&wt.mu, NULL);
+	pthread_cond_init(&wt.cv, NULL);
+	rpc_writer_submit(w, &wt.wr);
+	pthread_mutex_lock(&wt.mu);
+	while (!wt.done) {
+		pthread_cond_wait(&wt.cv, &wt.mu);
+	}
+	pthread_mutex_unlock(&wt.mu);
+	pthread_cond_destroy(&wt.cv);
+	pthread_mutex_destroy(&wt.mu);
 }
 
 void
@@ -244,6 +299,7 @@ rpc_writer_stop(rpc_writer *w)
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
+	rpc_checkpointer_stop(w->checkpointer);
 	oz_status st;
 	if (store_optimize(w->db, &st) != OZ_OK ||
 		store_checkpoint(w->db, &st) != OZ_OK) {

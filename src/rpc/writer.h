@@ -1,9 +1,9 @@
 /* rpc/writer.h -- group commit: the one thread that runs every write.
  *
- * Workers hand write calls to the writer and wait. The writer takes every
+ * Workers hand write calls to the writer. The writer takes every
  * call queued so far, runs them in ONE transaction, each inside its own
  * SAVEPOINT (so one failing call does not undo the others), COMMITs, and
- * only then wakes the workers: each call is answered after the COMMIT
+ * only then reports each outcome: each call is answered after the COMMIT
  * that makes it durable, and N concurrent writers cost one fsync. If the
  * COMMIT fails, every call of the batch fails and none is acknowledged. */
 #ifndef OZ_RPC_WRITER_H
@@ -24,6 +24,21 @@ typedef struct rpc_writer rpc_writer;
 struct rpc_stats;
 oz_code rpc_writer_start(rpc_writer **out, const store_config *cfg, bool group,
 	int optimize_ms, struct rpc_stats *stats, oz_status *st);
+
+/* One call queued for the writer. Its owner keeps it valid until done. */
+typedef struct rpc_write {
+	rpc_call *call;
+	bool serving; /* Passed to the handler. */
+	/* Called on the writer's thread once the call has committed or
+	 * failed; must not block (the next batch waits for it). */
+	void (*done)(struct rpc_write *wr);
+	void *arg;              /* For done. */
+	struct rpc_write *next; /* The writer's. */
+} rpc_write;
+
+/* Queues wr and returns at once; wr->done reports the outcome, which is
+ * in wr->call->st. Thread-safe. */
+void rpc_writer_submit(rpc_writer *w, rpc_write *wr);
 
 /* Runs call on the writer and returns when it has committed or failed.
  * Thread-safe. serving is passed to the handler. */

@@ -409,3 +409,37 @@ store_checkpoint(store_conn *c, oz_status *st)
 	}
 	return store_exec(c, "PRAGMA wal_checkpoint(TRUNCATE)", st);
 }
+
+/* Replaces SQLite's auto-checkpoint hook: records the WAL's size only. */
+static int
+wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	(void) db;
+	(void) name;
+	store_conn *c = arg;
+	c->wal_pages = pages;
+	return SQLITE_OK;
+}
+
+void
+store_manual_checkpoints(store_conn *c)
+{
+	sqlite3_wal_hook(c->db, wal_hook, c);
+}
+
+int
+store_wal_pages(const store_conn *c)
+{
+	return c->wal_pages;
+}
+
+oz_code
+store_checkpoint_passive(store_conn *c, oz_status *st)
+{
+	int rc = sqlite3_wal_checkpoint_v2(
+		c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+		return store_error(c, sqlite3_extended_errcode(c->db), st);
+	}
+	return OZ_OK;
+}

@@ -94,6 +94,19 @@ oz_code store_optimize(store_conn *c, oz_status *st);
 /* Checkpoints the WAL into the database file (TRUNCATE). */
 oz_code store_checkpoint(store_conn *c, oz_status *st);
 
+/* Takes checkpoints off c's commits: SQLite no longer checkpoints when one
+ * of them leaves the WAL over 1000 pages (wal_autocheckpoint); the caller
+ * watches store_wal_pages and runs store_checkpoint_passive elsewhere. */
+void store_manual_checkpoints(store_conn *c);
+
+/* Pages in the WAL after c's last commit (once store_manual_checkpoints
+ * is set; 0 before). */
+int store_wal_pages(const store_conn *c);
+
+/* Copies into the database file every WAL page no reader still needs,
+ * waiting for no one (SQLITE_CHECKPOINT_PASSIVE). */
+oz_code store_checkpoint_passive(store_conn *c, oz_status *st);
+
 /* Test-only fault injection (in the manner of SQLite's sqlite3FaultSim):
  * while set, fn(arg) runs just before every COMMIT of a write transaction
  * on any connection of this process; a non-zero return makes that COMMIT

@@ -5,7 +5,9 @@
  *   (the COMMIT is made to fail through store_set_commit_hook);
  * - savepoint isolation: a call that wrote and then failed leaves nothing
  *   behind, while the calls batched with it keep their writes;
- * - read-your-writes: once a client has its OK, any read sees the write.
+ * - read-your-writes: once a client has its OK, any read sees the write;
+ * - the WAL stays short although the writer leaves checkpoints to another
+ *   thread (a WAL only starts over when a write begins fully copied).
  *
  * The writer tests drive rpc_writer directly with test methods whose
  * handlers write through the store layer; which batch a call ran in is
@@ -327,6 +329,65 @@ failing_call_is_rolled_back_to_its_savepoint_only(void **state)
 	print_message("%d call pairs shared a batch\n", shared / 2);
 }
 
+/* One of the writers that keep the group-commit writer busy. */
+static void *
+busy_writer(void *arg)
+{
+	struct caller *c = arg;
+	char name[32];
+	for (int i = 0; i < 1500; i++) {
+		snprintf(name, sizeof(name), "t%d-%d", c->idx, i);
+		caller_init(c, c->f, c->idx, name);
+		c->in.request_id = ""; /* Unkeyed: every call runs. */
+		rpc_writer_run(c->f->w, &c->call, true);
+		arena_fini(&c->a);
+		if (c->call.st.code != OZ_OK) {
+			return c;
+		}
+	}
+	return NULL;
+}
+
+/* 16 threads keep the writer busy, so there is always a write transaction
+ * to begin right after a commit. Each commit adds a row to the five
+ * b-trees of users (the table and its four indexes): at least five WAL
+ * frames. A WAL that never started over would hold them all; it stays at
+ * a fraction. */
+static void
+wal_stays_short_with_checkpoints_off_the_writer(void **state)
+{
+	struct fixture *f = *state;
+	enum { THREADS = 16 };
+	oz_status st;
+	rpc_writer_stop(f->w);
+	f->cfg.synchronous = STORE_SYNC_OFF; /* Only for speed. */
+	assert_int_equal(
+		rpc_writer_start(&f->w, &f->cfg, true, 0, NULL, &st), OZ_OK);
+	static struct caller cs[THREADS];
+	pthread_t threads[THREADS]; /* caller_init clears cs[i].thread. */
+	for (int i = 0; i < THREADS; i++) {
+		cs[i].f = f;
+		cs[i].idx = i;
+		pthread_create(&threads[i], NULL, busy_writer, &cs[i]);
+	}
+	for (int i = 0; i < THREADS; i++) {
+		void *failed = NULL;
+		pthread_join(threads[i], &failed);
+		assert_null(failed);
+	}
+	long batches, calls;
+	rpc_writer_counts(f->w, &batches, &calls);
+	int64_t db, wal;
+	store_file_sizes(&f->cfg, &db, &wal);
+	int64_t unbounded = (int64_t) batches * 5 * (4096 + 24);
+	print_message("WAL %lld bytes after %ld calls in %ld commits (at "
+		      "least %lld if it never started over)\n",
+		(long long) wal, calls, batches, (long long) unbounded);
+	assert_int_equal(calls, THREADS * 1500);
+	assert_true(wal > 0);
+	assert_true(wal < unbounded / 3);
+}
+
 /* --- read-your-writes through the whole server -------------------------- */
 
 static void
@@ -388,6 +449,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			failing_call_is_rolled_back_to_its_savepoint_only,
 			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			wal_stays_short_with_checkpoints_off_the_writer, setup,
+			teardown),
 		cmocka_unit_test(
 			ok_write_is_visible_to_the_next_read_on_any_connection),
 	};
