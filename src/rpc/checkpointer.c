@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "core/log.h"
+#include "core/thread.h"
 #include "rpc/checkpointer.h"
 
 struct rpc_checkpointer {
@@ -22,6 +23,7 @@ static void *
 checkpointer_main(void *arg)
 {
 	rpc_checkpointer *c = arg;
+	oz_thread_name("ozd:checkpoint");
 	pthread_mutex_lock(&c->mu);
 	for (;;) {
 		while (!c->wanted && !c->stopping) {

@@ -22,6 +22,7 @@
 
 #include "core/arena.h"
 #include "core/log.h"
+#include "core/thread.h"
 #include "rpc/auth.h"
 #include "rpc/call.h"
 #include "rpc/listener.h"
@@ -400,6 +401,7 @@ worker_main(void *arg)
 	struct worker *w = arg;
 	rpc_server *s = w->srv;
 	tl_worker = true;
+	oz_thread_name("ozd:admin");
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		while (!w->pending && !atomic_load(&s->stopping)) {
@@ -424,6 +426,7 @@ static void *
 guard_main(void *arg)
 {
 	rpc_server *s = arg;
+	oz_thread_name("ozd:guard");
 	pthread_mutex_lock(&s->mu);
 	while (!atomic_load(&s->stopping)) {
 		struct timespec ts;

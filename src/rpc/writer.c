@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "core/thread.h"
 #include "rpc/checkpointer.h"
 #include "rpc/idempotency.h"
 #include "rpc/stats.h"
@@ -150,6 +151,7 @@ writer_main(void *arg)
 {
 	rpc_writer *w = arg;
 	rpc_write *batch[BATCH_MAX];
+	oz_thread_name("ozd:writer");
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		while (w->head == NULL && !w->stopping) {

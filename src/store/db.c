@@ -1,6 +1,7 @@
 /* store/db.c -- SQLite connections: open with the right pragmas, cache
  * prepared statements, nest transactions, and map SQLite results to oz
  * codes. SQLite errors become oz codes here and nowhere else. */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,9 +207,20 @@ set_pragmas(store_conn *c, oz_status *st)
 	return store_exec(c, sql, st);
 }
 
+/* Process-wide SQLite settings, made once before the first connection.
+ * Memory statistics off: with them SQLite takes one global mutex around
+ * every allocation, which ozd's serving threads contend for. */
+static void
+configure_sqlite(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 oz_code
 store_open(store_conn **out, const store_config *cfg, oz_status *st)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, configure_sqlite);
 	oz_code rc;
 	store_conn *c = calloc(1, sizeof(*c));
 	if (c == NULL) {
