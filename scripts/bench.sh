@@ -6,8 +6,9 @@
 # full and then normal (and once with --no-group-commit), listening on
 # tcp://127.0.0.1:<random port> and ipc://, and measures each workload at
 # 1 and 32 calls in flight over both (reads only against FULL: synchronous
-# does not touch them), then the two ceilings (--ceiling-transport over
-# tcp and ipc, --ceiling-store with FULL and NORMAL). ozd runs with
+# does not touch them), each row followed by its references: the echo
+# server (--ceiling-transport, same transport) and, for tcp rows, the
+# in-process store (--ceiling-store, same synchronous). ozd runs with
 # --log-level warn (info writes one line per call).
 # Prints the Markdown table with the target ratios, then the JSON lines.
 #
@@ -51,6 +52,12 @@ stop_ozd() {
 }
 trap cleanup EXIT INT TERM
 
+# A random tcp port below Linux's ephemeral range (32768-60999), where a
+# client connection's TIME_WAIT cannot hold it.
+random_port() {
+	echo $((20000 + $(od -An -N2 -tu2 /dev/urandom) % 12000))
+}
+
 # start_ozd DB SYNC [extra ozd flags]: sets PID, TCP and IPC.
 start_ozd() {
 	db=$1
@@ -59,7 +66,7 @@ start_ozd() {
 	rm -f "$TMP/oz.sock"
 	tries=0
 	while :; do
-		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+		port=$(random_port)
 		TCP="tcp://127.0.0.1:$port"
 		IPC="ipc://$TMP/oz.sock"
 		"$OZD" --database-url "sqlite:///$db" --listen "$TCP" \
@@ -94,11 +101,52 @@ one() {
 		--seed-users "$u" --seed-tasks "$t" --sync "$s" "$@" >>"$OUT"
 }
 
+# seed DB USERS TASKS: fills DB (with synchronous=OFF, so for speed), then
+# flushes it to disk: otherwise the kernel writes the seed back while the
+# rows are measured, and every fsync of ozd's waits behind it.
 seed() {
 	"$OZBENCH" --database-url "sqlite:///$1" --seed-users "$2" \
 		--seed-tasks "$3" --seed-only
+	sync
 }
 
+# ceiling_transport RUN TRANSPORT N WORKLOAD: the echo server's row (on a
+# fresh port each time; retried if the port is taken).
+ceiling_transport() {
+	tries=0
+	while :; do
+		if [ "$2" = tcp ]; then
+			curl="tcp://127.0.0.1:$(random_port)"
+		else
+			curl="ipc://$TMP/echo.sock"
+		fi
+		if "$OZBENCH" --json --run "$1" --duration "$SECS" \
+			--warmup "$WARM" --seed-users "$USERS" \
+			--seed-tasks "$TASKS" --sync full --ceiling-transport \
+			--url "$curl" --inflight "$3" --workload "$4" \
+			>"$TMP/row.json"; then
+			cat "$TMP/row.json" >>"$OUT"
+			return 0
+		fi
+		tries=$((tries + 1))
+		if [ $tries -ge 5 ]; then
+			echo "bench.sh: the echo server did not start" >&2
+			exit 1
+		fi
+	done
+}
+
+# ceiling_store RUN DB SYNC N WORKLOAD: the in-process row.
+ceiling_store() {
+	one "$1" "$USERS" "$TASKS" "$3" --ceiling-store \
+		--database-url "sqlite:///$2" --inflight "$4" --workload "$5" \
+		2>/dev/null
+}
+
+# Each reference row is measured right after the ozd row it is compared
+# with (the echo server on its own port, ozd idle meanwhile), so a change
+# in the machine's speed during a run (other tenants of the host) moves
+# both sides of a ratio alike.
 standard() {
 	db="$TMP/bench.db"
 	seed "$db" "$USERS" "$TASKS"
@@ -107,6 +155,7 @@ standard() {
 		for sync in full normal; do
 			start_ozd "$db" $sync
 			for url in "$TCP" "$IPC"; do
+				tr=${url%%:*}
 				for n in 1 32; do
 					if [ $sync = full ]; then
 						wl="get_user list_tasks"
@@ -120,6 +169,15 @@ standard() {
 							--inflight $n \
 							--workload $w \
 							--server-pid $PID
+						if [ $sync = full ]; then
+							ceiling_transport $r \
+								$tr $n $w
+						fi
+						if [ $tr = tcp ]; then
+							ceiling_store $r \
+								"$db" $sync \
+								$n $w
+						fi
 					done
 				done
 			done
@@ -132,34 +190,6 @@ standard() {
 				--label no-group-commit
 		done
 		stop_ozd
-		port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
-		for url in "tcp://127.0.0.1:$port" "ipc://$TMP/echo.sock"; do
-			for n in 1 32; do
-				for w in get_user list_tasks create_user \
-					update_task mixed; do
-					one $r "$USERS" "$TASKS" full \
-						--ceiling-transport \
-						--url "$url" --inflight $n \
-						--workload $w
-				done
-			done
-		done
-		for n in 1 32; do
-			for w in get_user list_tasks; do
-				one $r "$USERS" "$TASKS" full --ceiling-store \
-					--database-url "sqlite:///$db" \
-					--inflight $n --workload $w 2>/dev/null
-			done
-			for sync in full normal; do
-				for w in create_user update_task mixed; do
-					one $r "$USERS" "$TASKS" $sync \
-						--ceiling-store \
-						--database-url "sqlite:///$db" \
-						--inflight $n --workload $w \
-						2>/dev/null
-				done
-			done
-		done
 		r=$((r + 1))
 	done
 }

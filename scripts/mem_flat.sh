@@ -35,7 +35,7 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
-PORT=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 20000))
+PORT=$((20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 12000))
 URL="tcp://127.0.0.1:$PORT"
 SEED="--seed-users 10000 --seed-tasks 50000"
 

@@ -261,7 +261,7 @@ suite() {
 # Over tcp:// on a random port (another one if it is taken).
 n=0
 while :; do
-	port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 20000))
+	port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 12000))
 	if start_server "tcp://127.0.0.1:$port" tcp; then
 		break
 	fi

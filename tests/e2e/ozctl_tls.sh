@@ -68,7 +68,7 @@ stop() {
 	PID=""
 }
 port() {
-	echo $((20000 + $(od -An -N2 -tu2 /dev/urandom) % 20000))
+	echo $((20000 + $(od -An -N2 -tu2 /dev/urandom) % 12000))
 }
 # start_tcp SCHEME ARGS...: start on a random free port; sets URL.
 start_tcp() {

@@ -64,7 +64,7 @@ leaf client ca "oz test client" "extendedKeyUsage=clientAuth"
 leaf stranger rogue "oz test stranger" "extendedKeyUsage=clientAuth"
 
 # --- Server -------------------------------------------------------------
-PORT=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 20000 ))
+PORT=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 12000 ))
 URL="tls+tcp://127.0.0.1:$PORT"
 
 # start ARGS...: ozd on $URL with the server certificate and ARGS.

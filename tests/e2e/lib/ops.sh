@@ -10,15 +10,16 @@ PID=""
 URL=""
 
 # start_ozd DBFILE [OZD OPTIONS...]: starts ozd on DBFILE listening on
-# tcp://127.0.0.1:<random 40000-59999> (a new port when one is taken) and
-# waits until its log says "serving". Sets PID and URL.
+# tcp://127.0.0.1:<random 20000-31999, below the ephemeral ports> (a new
+# port when one is taken) and waits until its log says "serving". Sets
+# PID and URL.
 start_ozd() {
 	db=$1
 	shift
 	try=0
 	while [ $try -lt 5 ]; do
 		port=$(awk -v s="$$$try$(date +%N)" \
-			'BEGIN { srand(s % 1000000); print 40000 + int(rand() * 20000) }')
+			'BEGIN { srand(s % 1000000); print 20000 + int(rand() * 12000) }')
 		URL="tcp://127.0.0.1:$port"
 		: >"$TMP/ozd.log"
 		"$OZD" --listen "$URL" --database-url "sqlite:///$db" "$@" \
