@@ -47,9 +47,9 @@ struct worker {
 	nng_aio *aio;
 	arena arena;
 	bool started;
-	int state;       /* W_RECV or W_SEND: what the aio is doing. */
-	nng_msg *msg;    /* The request, reused for the reply. */
-	rpc_call call;   /* The call being served. */
+	int state;     /* W_RECV, W_WRITE or W_SEND: what the aio waits for. */
+	nng_msg *msg;  /* The request, reused for the reply. */
+	rpc_call call; /* The call being served. */
 	rpc_write write; /* call, queued for the writer. */
 	bool admitted;
 	pthread_mutex_t mu; /* Guards pending and exited. */
