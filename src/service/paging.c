@@ -8,8 +8,9 @@
 #include "service/paging.h"
 #include "service/validate.h"
 
-#define TOKEN_VERSION 1
-#define TOKEN_HEADER  10 /* version, hash, key count */
+#define TOKEN_VERSION   2
+#define TOKEN_HEADER_V1 10 /* version, hash, key count */
+#define TOKEN_HEADER    18 /* version, hash, total, key count */
 
 static const char b64[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -217,7 +218,7 @@ paging_base64url(arena *a, const unsigned char *raw, size_t n)
 }
 
 oz_code
-paging_token_encode(uint64_t hash, const store_order *o,
+paging_token_encode(uint64_t hash, int64_t total, const store_order *o,
 	const store_value *key, arena *a, char **token, oz_status *st)
 {
 	size_t n = TOKEN_HEADER;
@@ -236,6 +237,7 @@ paging_token_encode(uint64_t hash, const store_order *o,
 	size_t at = 0;
 	raw[at++] = TOKEN_VERSION;
 	at += put_be(raw + at, hash, 8);
+	at += put_be(raw + at, (uint64_t) (total < 0 ? 0 : total), 8);
 	raw[at++] = (unsigned char) o->n;
 	for (int k = 0; k < o->n; k++) {
 		raw[at++] = (unsigned char) key[k].type;
@@ -333,7 +335,8 @@ decode_key(const unsigned char *raw, size_t n, size_t *at, store_type type,
 
 oz_code
 paging_token_decode(const char *token, uint64_t hash, const store_order *o,
-	const store_column *cols, arena *a, store_value **key, oz_status *st)
+	const store_column *cols, arena *a, store_value **key, int64_t *total,
+	oz_status *st)
 {
 	size_t len = token != NULL ? strlen(token) : 0;
 	if (len == 0 || len > PAGING_TOKEN_MAX) {
@@ -345,7 +348,8 @@ paging_token_decode(const char *token, uint64_t hash, const store_order *o,
 		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
 	}
 	long n = b64_decode(token, len, raw);
-	if (n < TOKEN_HEADER || raw[0] != TOKEN_VERSION) {
+	size_t header = n >= 1 && raw[0] == 1 ? TOKEN_HEADER_V1 : TOKEN_HEADER;
+	if (n < (long) header || (raw[0] != 1 && raw[0] != TOKEN_VERSION)) {
 		return token_invalid(st);
 	}
 	if (get_be(raw + 1, 8) != hash) {
@@ -355,8 +359,16 @@ paging_token_decode(const char *token, uint64_t hash, const store_order *o,
 			"page_token does not match this request's filter and "
 			"order_by");
 	}
-	size_t at = TOKEN_HEADER;
-	if (raw[9] != o->n) {
+	*total = -1; /* Version 1 carries none: count again. */
+	if (raw[0] == TOKEN_VERSION) {
+		uint64_t t = get_be(raw + 9, 8);
+		if (t > INT64_MAX) {
+			return token_invalid(st);
+		}
+		*total = (int64_t) t;
+	}
+	size_t at = header;
+	if (raw[header - 1] != o->n) {
 		return token_invalid(st);
 	}
 	for (int k = 0; k < o->n; k++) {
@@ -379,6 +391,7 @@ paging_plan_init(
 	oz_code rc;
 	pl->cols = req->cols;
 	pl->after = NULL;
+	pl->total = -1;
 	if ((rc = paging_size(req->page_size, req->skip, &pl->size, st)) !=
 			OZ_OK ||
 		(rc = paging_order_parse(req->order_by, req->cols, req->n_cols,
@@ -389,7 +402,8 @@ paging_plan_init(
 		paging_hash(req->resource, req->filter, &pl->order, req->cols);
 	if (req->page_token != NULL && req->page_token[0] != '\0' &&
 		(rc = paging_token_decode(req->page_token, pl->hash,
-			 &pl->order, req->cols, a, &pl->after, st)) != OZ_OK) {
+			 &pl->order, req->cols, a, &pl->after, &pl->total,
+			 st)) != OZ_OK) {
 		return rc;
 	}
 	pl->page.order = &pl->order;
@@ -412,5 +426,6 @@ paging_plan_end(const paging_plan *pl, const void *rows, size_t elem,
 	for (int k = 0; k < pl->order.n; k++) {
 		key(row, pl->order.keys[k].col, &last[k]);
 	}
-	return paging_token_encode(pl->hash, &pl->order, last, a, token, st);
+	return paging_token_encode(
+		pl->hash, pl->total, &pl->order, last, a, token, st);
 }

@@ -6,15 +6,20 @@
  * caller's arena.
  *
  * A page token is base64url (no padding) of this binary form:
- *   byte 0      version (1)
+ *   byte 0      version (2)
  *   bytes 1-8   hash of (resource, filter, normalized order), big-endian
- *   byte 9      number of sort keys n (the order's, id included)
+ *   bytes 9-16  total_size as counted for the first page, big-endian
+ *   byte 17     number of sort keys n (the order's, id included)
  *   n times     type byte (1 int, 2 text), then an int as 8 bytes
  *               big-endian two's complement, or a text as a 2-byte
  *               big-endian length and that many bytes of UTF-8 (no NUL)
  * holding the sort key of the last row of the page before. Nothing may
- * follow. A token is only a position: every value in it is bound as a
- * parameter, so a forged one can at most start the list elsewhere. */
+ * follow. Version 1 (no total; the key count is byte 9) is still read.
+ * The total rides along so that a page deep into a long list costs a
+ * keyset seek, not a COUNT over the whole filter; a client that wants a
+ * fresh count asks for the first page again. A token is only a position
+ * and a number: every value in it is bound as a parameter, so a forged
+ * one can at most start the list elsewhere or misstate total_size. */
 #ifndef OZ_SERVICE_PAGING_H
 #define OZ_SERVICE_PAGING_H
 
@@ -55,10 +60,11 @@ uint64_t paging_hash(const char *resource, const char *filter,
 	const store_order *o, const store_column *cols);
 
 /* Encodes a token for the position after the row whose sort key is
- * key[0..o->n). OUT: *token, a NUL-terminated string from a. Returns OK,
+ * key[0..o->n), carrying total (the list's total_size; negative is sent
+ * as 0). OUT: *token, a NUL-terminated string from a. Returns OK,
  * INTERNAL for a key that cannot be encoded (a text past
  * PAGING_TEXT_MAX), or RESOURCE_EXHAUSTED. */
-oz_code paging_token_encode(uint64_t hash, const store_order *o,
+oz_code paging_token_encode(uint64_t hash, int64_t total, const store_order *o,
 	const store_value *key, arena *a, char **token, oz_status *st);
 
 /* Returns raw[0..n) in base64url without padding (RFC 4648 §5), a
@@ -67,13 +73,14 @@ oz_code paging_token_encode(uint64_t hash, const store_order *o,
 char *paging_base64url(arena *a, const unsigned char *raw, size_t n);
 
 /* Decodes token for a list with order o over cols, whose paging_hash is
- * hash. OUT: *key, o->n values from a (texts copied into a). Returns OK,
+ * hash. OUT: *key, o->n values from a (texts copied into a); *total, the
+ * total_size it carries (-1 for a version 1 token). Returns OK,
  * or INVALID_ARGUMENT with a violation for "page_token": "invalid
  * page_token" for anything malformed, "page_token does not match this
  * request's filter and order_by" for a token of another list. */
 oz_code paging_token_decode(const char *token, uint64_t hash,
 	const store_order *o, const store_column *cols, arena *a,
-	store_value **key, oz_status *st);
+	store_value **key, int64_t *total, oz_status *st);
 
 /* What a list request says about paging, and what it lists. */
 typedef struct paging_request {
@@ -94,6 +101,7 @@ typedef struct paging_plan {
 	store_order order;
 	store_value *after; /* NULL on the first page; from the arena. */
 	int64_t size;       /* Rows to return. */
+	int64_t total; /* total_size from the token; -1: count it, then set. */
 	uint64_t hash;
 	store_page page; /* limit = size + 1: one more row says "more". */
 } paging_plan;
@@ -109,9 +117,9 @@ typedef void (*paging_key_fn)(const void *row, int col, store_value *v);
 
 /* Given the *n rows the plan's page returned (at most size + 1), sets *n
  * to how many to send and, when more follow, *token to the next page's
- * token, made from the last row sent (rows[i] is elem bytes each; *token
- * is left alone on the last page). Returns OK or paging_token_encode's
- * failure. */
+ * token, made from the last row sent and pl->total (rows[i] is elem bytes
+ * each; *token is left alone on the last page). Returns OK or
+ * paging_token_encode's failure. */
 oz_code paging_plan_end(const paging_plan *pl, const void *rows, size_t elem,
 	size_t *n, paging_key_fn key, arena *a, char **token, oz_status *st);
 

@@ -141,7 +141,6 @@ task_list(service_ctx *cx, const ProtobufCMessage *in, ProtobufCMessage *out,
 	Oz__V1__ListTasksResponse *res = (void *) out;
 	store_task_filter f;
 	paging_plan pl;
-	int64_t total = 0;
 	store_task *rows = NULL;
 	size_t n = 0;
 	char ftext[80];
@@ -159,7 +158,9 @@ task_list(service_ctx *cx, const ProtobufCMessage *in, ProtobufCMessage *out,
 		(rc = store_tx_begin(cx->db, STORE_TX_READ, st)) != OZ_OK) {
 		return rc;
 	}
-	rc = store_task_count(cx->db, &f, &total, st);
+	/* A page token carries the first page's count (paging.h). */
+	rc = pl.total >= 0 ? OZ_OK
+			   : store_task_count(cx->db, &f, &pl.total, st);
 	if (rc == OZ_OK) {
 		rc = store_task_list(
 			cx->db, &f, &pl.page, cx->arena, &rows, &n, st);
@@ -171,7 +172,8 @@ task_list(service_ctx *cx, const ProtobufCMessage *in, ProtobufCMessage *out,
 			OZ_OK) {
 		return rc;
 	}
-	res->total_size = total > INT32_MAX ? INT32_MAX : (int32_t) total;
+	res->total_size =
+		pl.total > INT32_MAX ? INT32_MAX : (int32_t) pl.total;
 	res->n_tasks = n;
 	return OZ_OK;
 }

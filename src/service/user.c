@@ -160,7 +160,6 @@ user_list(service_ctx *cx, const ProtobufCMessage *in, ProtobufCMessage *out,
 	const Oz__V1__ListUsersRequest *req = (const void *) in;
 	Oz__V1__ListUsersResponse *res = (void *) out;
 	paging_plan pl;
-	int64_t total = 0;
 	store_user *rows = NULL;
 	size_t n = 0;
 	oz_code rc =
@@ -181,7 +180,9 @@ user_list(service_ctx *cx, const ProtobufCMessage *in, ProtobufCMessage *out,
 		(rc = store_tx_begin(cx->db, STORE_TX_READ, st)) != OZ_OK) {
 		return rc;
 	}
-	rc = store_user_count(cx->db, &f, &total, st);
+	/* A page token carries the first page's count (paging.h). */
+	rc = pl.total >= 0 ? OZ_OK
+			   : store_user_count(cx->db, &f, &pl.total, st);
 	if (rc == OZ_OK) {
 		rc = store_user_list(
 			cx->db, &f, &pl.page, cx->arena, &rows, &n, st);
@@ -191,7 +192,8 @@ user_list(service_ctx *cx, const ProtobufCMessage *in, ProtobufCMessage *out,
 			 cx->arena, &res->next_page_token, st)) != OZ_OK) {
 		return rc;
 	}
-	res->total_size = total > INT32_MAX ? INT32_MAX : (int32_t) total;
+	res->total_size =
+		pl.total > INT32_MAX ? INT32_MAX : (int32_t) pl.total;
 	res->users = n > 0 ? arena_alloc(cx->arena, sizeof(Oz__V1__User *) * n)
 			   : NULL;
 	Oz__V1__User *msgs =

@@ -16,6 +16,7 @@
 #include "store/task_store.h"
 #include "store/user_store.h"
 
+static int64_t total; /* paging_token_decode's total_size. */
 static arena a;
 
 static int
@@ -165,7 +166,8 @@ round_trip(
 	oz_status st;
 	oz_status_clear(&st);
 	assert_int_equal(
-		paging_token_encode(77, o, key, &a, &token, &st), OZ_OK);
+		paging_token_encode(77, 12345, o, key, &a, &token, &st),
+		OZ_OK);
 	for (const char *p = token; *p != '\0'; p++) {
 		assert_non_null(
 			strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklm"
@@ -173,7 +175,9 @@ round_trip(
 				*p));
 	}
 	assert_int_equal(
-		paging_token_decode(token, 77, o, cols, &a, &got, &st), OZ_OK);
+		paging_token_decode(token, 77, o, cols, &a, &got, &total, &st),
+		OZ_OK);
+	assert_true(total == 12345); /* total_size rides along. */
 	for (int k = 0; k < o->n; k++) {
 		assert_int_equal(got[k].type, key[k].type);
 		if (key[k].type == STORE_TEXT) {
@@ -183,7 +187,7 @@ round_trip(
 		}
 	}
 	assert_int_equal(
-		paging_token_decode(token, 78, o, cols, &a, &got, &st),
+		paging_token_decode(token, 78, o, cols, &a, &got, &total, &st),
 		OZ_INVALID_ARGUMENT);
 	assert_string_equal(st.message,
 		"page_token does not match this request's filter and "
@@ -227,8 +231,8 @@ token_round_trips_every_kind_of_key(void **state)
 	over[sizeof(over) - 1] = '\0';
 	store_value key[4] = {{STORE_TEXT, 0, over}, {STORE_INT, 0, NULL},
 		{STORE_INT, 0, NULL}, {STORE_INT, 0, NULL}};
-	assert_int_equal(
-		paging_token_encode(1, &o, key, &a, &token, &st), OZ_INTERNAL);
+	assert_int_equal(paging_token_encode(1, 0, &o, key, &a, &token, &st),
+		OZ_INTERNAL);
 }
 
 static void
@@ -286,7 +290,7 @@ decode_raw(const unsigned char *raw, size_t n, const store_order *o,
 	b64(raw, n, token);
 	oz_status_clear(st);
 	return paging_token_decode(
-		token, 5, o, store_task_columns, &a, &got, st);
+		token, 5, o, store_task_columns, &a, &got, &total, st);
 }
 
 static void
@@ -299,8 +303,9 @@ token_decode_refuses_every_malformed_form(void **state)
 	oz_status st;
 	size_t n = raw_token(raw, 1, 2, STORE_INT);
 	assert_int_equal(decode_raw(raw, n, &o, &st), OZ_OK);
+	assert_true(total == -1); /* Version 1 carries no total. */
 	/* Version, key count, key type. */
-	n = raw_token(raw, 2, 2, STORE_INT);
+	n = raw_token(raw, 3, 2, STORE_INT);
 	assert_int_equal(decode_raw(raw, n, &o, &st), OZ_INVALID_ARGUMENT);
 	assert_string_equal(st.message, "invalid page_token");
 	assert_string_equal(st.violations[0].field, "page_token");
@@ -368,18 +373,19 @@ token_decode_refuses_every_malformed_form(void **state)
 	store_value *got;
 	b64(big, at, token);
 	assert_int_equal(paging_token_decode(token, 5, &t, store_task_columns,
-				 &a, &got, &st),
+				 &a, &got, &total, &st),
 		OZ_INVALID_ARGUMENT);
 	/* Base64 itself: padding, bad characters, bad length, stray bits. */
 	static const char *const bad[] = {"", "=", "AQ==", "AQ=", "A", "AB",
 		"A+/A", "AAAA AAAA", "AAAAA", "\xc3\xa9"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(paging_token_decode(bad[i], 5, &t,
-					 store_task_columns, &a, &got, &st),
+		assert_int_equal(
+			paging_token_decode(bad[i], 5, &t, store_task_columns,
+				&a, &got, &total, &st),
 			OZ_INVALID_ARGUMENT);
 	}
 	assert_int_equal(paging_token_decode(NULL, 5, &t, store_task_columns,
-				 &a, &got, &st),
+				 &a, &got, &total, &st),
 		OZ_INVALID_ARGUMENT);
 }
 
@@ -412,14 +418,14 @@ random_tokens_never_crash_and_garbage_is_refused(void **state)
 		store_value *got;
 		oz_status st;
 		oz_status_clear(&st);
-		oz_code rc = paging_token_decode(
-			token, 5, &o, store_task_columns, &a, &got, &st);
+		oz_code rc = paging_token_decode(token, 5, &o,
+			store_task_columns, &a, &got, &total, &st);
 		assert_true(rc == OZ_OK || rc == OZ_INVALID_ARGUMENT);
 		accepted += rc == OZ_OK;
 		/* Raw bytes as a token string. */
 		raw[n] = '\0';
 		rc = paging_token_decode((const char *) raw, 5, &o,
-			store_task_columns, &a, &got, &st);
+			store_task_columns, &a, &got, &total, &st);
 		assert_true(rc == OZ_OK || rc == OZ_INVALID_ARGUMENT);
 		if (iter % 1000 == 0) {
 			arena_reset(&a);
