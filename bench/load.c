@@ -257,16 +257,73 @@ collect(struct load *ld, bench_result *res)
 	res->seconds = (double) (ld->m1 - ld->m0) / 1e9;
 }
 
+/* list_tasks_deep: asks once for the page 90 % of the way into all
+ * tasks (skip, which costs a scan, before anything is measured) and keeps
+ * its next_page_token in cfg; each measured call then asks for the page
+ * after it, which keyset pagination finds with one index seek. Returns 0
+ * or an nng error (NNG_EPROTO for a reply without a token). */
+static int
+deep_setup(nng_socket sock, bench_config *cfg)
+{
+	Oz__V1__ListTasksRequest in = OZ__V1__LIST_TASKS_REQUEST__INIT;
+	int64_t depth = cfg->tasks / 10 * 9;
+	in.page_size = 20;
+	in.skip = (int32_t) depth;
+	uint8_t payload[64];
+	Oz__Rpc__V1__Request req = OZ__RPC__V1__REQUEST__INIT;
+	req.method = "/oz.v1.TaskService/ListTasks";
+	req.timeout_ms = 120000;
+	req.payload.len = oz__v1__list_tasks_request__pack(&in, payload);
+	req.payload.data = payload;
+	size_t len = oz__rpc__v1__request__get_packed_size(&req);
+	nng_msg *m;
+	int rv = nng_msg_alloc(&m, len);
+	if (rv != 0) {
+		return rv;
+	}
+	oz__rpc__v1__request__pack(&req, nng_msg_body(m));
+	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, 120000);
+	if ((rv = nng_sendmsg(sock, m, 0)) != 0) {
+		nng_msg_free(m);
+		return rv;
+	}
+	if ((rv = nng_recvmsg(sock, &m, 0)) != 0) {
+		return rv;
+	}
+	Oz__Rpc__V1__Response *r = oz__rpc__v1__response__unpack(
+		NULL, nng_msg_len(m), nng_msg_body(m));
+	Oz__V1__ListTasksResponse *page =
+		r != NULL && (r->status == NULL || r->status->code == OZ_OK)
+			? oz__v1__list_tasks_response__unpack(
+				  NULL, r->payload.len, r->payload.data)
+			: NULL;
+	rv = NNG_EPROTO;
+	if (page != NULL && page->next_page_token[0] != '\0') {
+		cfg->deep_token = strdup(page->next_page_token);
+		cfg->deep_first = depth + 20 + 1;
+		rv = cfg->deep_token != NULL ? 0 : NNG_ENOMEM;
+	}
+	oz__v1__list_tasks_response__free_unpacked(page, NULL);
+	oz__rpc__v1__response__free_unpacked(r, NULL);
+	nng_msg_free(m);
+	return rv;
+}
+
 int
-bench_load(const bench_config *cfg, const char *url, bool check,
+bench_load(const bench_config *cfg_in, const char *url, bool check,
 	bench_result *res)
 {
+	bench_config deep = *cfg_in;
+	const bench_config *cfg = &deep;
 	struct load ld = {.cfg = cfg, .check = check};
 	ld.run_tag = (uint32_t) (bench_now_ns() ^ (uint64_t) getpid() << 16);
 	atomic_init(&ld.stop, false);
 	pthread_mutex_init(&ld.mu, NULL);
 	pthread_cond_init(&ld.cv, NULL);
 	int rv = dial(&ld, url);
+	if (rv == 0 && cfg->workload == BENCH_LIST_DEEP) {
+		rv = deep_setup(ld.sock, &deep);
+	}
 	if (rv == 0) {
 		rv = open_slots(&ld);
 	}
@@ -274,6 +331,7 @@ bench_load(const bench_config *cfg, const char *url, bool check,
 		fprintf(stderr, "ozbench: %s: %s\n", url, nng_strerror(rv));
 		close_slots(&ld);
 		nng_close(ld.sock);
+		free((char *) deep.deep_token);
 		return 1;
 	}
 	uint64_t start = bench_now_ns();
@@ -306,5 +364,6 @@ bench_load(const bench_config *cfg, const char *url, bool check,
 		cfg->server_pid > 0 ? bench_proc_hwm_kib(cfg->server_pid) : -1;
 	pthread_cond_destroy(&ld.cv);
 	pthread_mutex_destroy(&ld.mu);
+	free((char *) deep.deep_token);
 	return 0;
 }

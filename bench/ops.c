@@ -79,6 +79,8 @@ kind_of(const bench_config *cfg, bench_rng *r)
 		return OP_LIST_TASKS;
 	case BENCH_UPDATE_TASK:
 		return OP_UPDATE_TASK;
+	case BENCH_LIST_DEEP:
+		return OP_LIST_DEEP;
 	default: {
 		uint64_t d = bench_rng_next(r) % 10;
 		return d < 8    ? OP_GET_USER
@@ -106,6 +108,12 @@ bench_op_next(bench_op *op, const bench_config *cfg, bench_rng *r,
 		op->user_id.value = op->id;
 		op->in.list.user_id = &op->user_id;
 		op->in.list.page_size = LIST_PAGE;
+		break;
+	case OP_LIST_DEEP:
+		oz__v1__list_tasks_request__init(&op->in.list);
+		op->id = cfg->deep_first;
+		op->in.list.page_size = LIST_PAGE;
+		op->in.list.page_token = (char *) cfg->deep_token;
 		break;
 	case OP_CREATE_USER:
 		oz__v1__create_user_request__init(&op->in.create);
@@ -141,6 +149,7 @@ static const char *const methods[OP_NKINDS] = {
 	"/oz.v1.TaskService/ListTasks",
 	"/oz.v1.UserService/CreateUser",
 	"/oz.v1.TaskService/UpdateTask",
+	"/oz.v1.TaskService/ListTasks",
 };
 
 const char *
@@ -160,6 +169,7 @@ bench_op_output(const bench_op *op)
 {
 	switch (op->kind) {
 	case OP_LIST_TASKS:
+	case OP_LIST_DEEP:
 		return &oz__v1__list_tasks_response__descriptor;
 	case OP_UPDATE_TASK:
 		return &oz__v1__task__descriptor;
@@ -188,6 +198,22 @@ check_list(const bench_op *op, const bench_config *cfg,
 	return true;
 }
 
+/* A deep page: the 20 tasks from op->id on, of all cfg->tasks. */
+static bool
+check_deep(const bench_op *op, const bench_config *cfg,
+	const Oz__V1__ListTasksResponse *res)
+{
+	if (res->total_size != cfg->tasks || res->n_tasks != LIST_PAGE) {
+		return false;
+	}
+	for (size_t i = 0; i < res->n_tasks; i++) {
+		if (res->tasks[i]->id != op->id + (int64_t) i) {
+			return false;
+		}
+	}
+	return true;
+}
+
 bool
 bench_op_check(const bench_op *op, const bench_config *cfg,
 	const ProtobufCMessage *out)
@@ -204,6 +230,8 @@ bench_op_check(const bench_op *op, const bench_config *cfg,
 	}
 	case OP_LIST_TASKS:
 		return check_list(op, cfg, (const void *) out);
+	case OP_LIST_DEEP:
+		return check_deep(op, cfg, (const void *) out);
 	case OP_CREATE_USER: {
 		const Oz__V1__User *u = (const void *) out;
 		return u->id > cfg->users &&

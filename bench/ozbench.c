@@ -26,9 +26,11 @@ static const char usage[] =
 	"  --duration SEC         measured seconds. Default 5\n"
 	"  --warmup SEC           unmeasured seconds first. Default 1\n"
 	"  --workload W           get_user, create_user, list_tasks,\n"
-	"                         update_task or mixed (80% GetUser, 10%\n"
-	"                         ListTasks of 20, 10% CreateUser). Default\n"
-	"                         get_user\n"
+	"                         update_task, mixed (80% GetUser, 10%\n"
+	"                         ListTasks of 20, 10% CreateUser) or\n"
+	"                         list_tasks_deep (the page of all tasks 90%\n"
+	"                         in, by its page token; servers only).\n"
+	"                         Default get_user\n"
 	"  --seed-users N         the database holds users 1..N (default\n"
 	"                         10000); with --database-url, missing ones\n"
 	"                         are inserted first\n"
@@ -228,6 +230,9 @@ parse(bench_config *cfg, bool *seed_only, const char **report, int argc,
 	}
 	if (cfg->tasks > 0 && cfg->users <= 0) {
 		return bad("--seed-tasks without --seed-users", "");
+	}
+	if (cfg->workload == BENCH_LIST_DEEP && cfg->mode != BENCH_RPC) {
+		return bad("--workload list_tasks_deep with a ceiling", "");
 	}
 	return -1;
 }

@@ -22,7 +22,8 @@ typedef enum bench_workload {
 	BENCH_CREATE_USER,
 	BENCH_LIST_TASKS,
 	BENCH_UPDATE_TASK,
-	BENCH_MIXED, /* 80% GetUser, 10% ListTasks, 10% CreateUser. */
+	BENCH_MIXED,     /* 80% GetUser, 10% ListTasks, 10% CreateUser. */
+	BENCH_LIST_DEEP, /* The next page of all tasks, 90 % of the way in. */
 	BENCH_NWORKLOADS,
 } bench_workload;
 
@@ -48,6 +49,8 @@ typedef struct bench_config {
 	const char *label; /* Free text copied into the result. */
 	int run;           /* Run number, copied into the result. */
 	uint64_t seed;
+	const char *deep_token; /* list_tasks_deep: the page token asked */
+	int64_t deep_first;     /* with, and the first id it must give. */
 } bench_config;
 
 /* Which call an operation makes. */
@@ -56,6 +59,7 @@ typedef enum bench_op_kind {
 	OP_LIST_TASKS,
 	OP_CREATE_USER,
 	OP_UPDATE_TASK,
+	OP_LIST_DEEP,
 	OP_NKINDS,
 } bench_op_kind;
 

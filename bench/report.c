@@ -10,8 +10,9 @@
 
 #include "ozbench.h"
 
-static const char *const workload_names[BENCH_NWORKLOADS] = {
-	"get_user", "create_user", "list_tasks", "update_task", "mixed"};
+static const char *const workload_names[BENCH_NWORKLOADS] = {"get_user",
+	"create_user", "list_tasks", "update_task", "mixed",
+	"list_tasks_deep"};
 static const char *const mode_names[] = {
 	"rpc", "ceiling-transport", "ceiling-store"};
 

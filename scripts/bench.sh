@@ -12,8 +12,9 @@
 # --log-level warn (info writes one line per call).
 # Prints the Markdown table with the target ratios, then the JSON lines.
 #
-# `make bench-scale` (BENCH_SCALE=1): GetUser, ListTasks and mixed at 32
-# in flight over tcp:// on 10^4, 10^5 and 10^6 users with 10 tasks each.
+# `make bench-scale` (BENCH_SCALE=1): GetUser, ListTasks (a user's
+# tasks), a deep page of all tasks (list_tasks_deep) and mixed at 32 in
+# flight over tcp:// on 10^4, 10^5 and 10^6 users with 10 tasks each.
 #
 # Environment: BUILD (build), BENCH_SECONDS (2) measured per row,
 # BENCH_WARMUP (0.5), BENCH_RUNS (1; the README table uses 3, medians),
@@ -201,7 +202,7 @@ scale() {
 		r=1
 		while [ $r -le "$RUNS" ]; do
 			start_ozd "$db" full
-			for w in get_user list_tasks mixed; do
+			for w in get_user list_tasks list_tasks_deep mixed; do
 				one $r "$u" $((u * 10)) full --url "$TCP" \
 					--inflight 32 --workload $w \
 					--server-pid $PID --label scale
