@@ -18,11 +18,12 @@
 #include "ozbench.h"
 #include "oz/rpc/v1/rpc.pb-c.h"
 
-#define CALL_TIMEOUT_MS 10000
-#define DRAIN_TIMEOUT_S 15
-#define DIAL_TRIES      100 /* 50 ms apart: at most 5 s. */
-#define MAX_MESSAGE     (16u << 20)
-#define SCRATCH         4096
+#define CALL_TIMEOUT_MS       10000
+#define DEEP_SETUP_TIMEOUT_MS 120000 /* One skip over up to 10^7 tasks. */
+#define DRAIN_TIMEOUT_S       15
+#define DIAL_TRIES            100 /* 50 ms apart: at most 5 s. */
+#define MAX_MESSAGE           (16u << 20)
+#define SCRATCH               4096
 
 enum { SENDING, RECEIVING };
 
@@ -67,6 +68,29 @@ slot_done(struct slot *s)
 	pthread_mutex_unlock(&ld->mu);
 }
 
+/* Wraps in (packed into scratch, cap bytes) in a Request envelope for
+ * method, in a new message. Returns 0, NNG_EMSGSIZE or NNG_ENOMEM. */
+static int
+request_msg(const char *method, const ProtobufCMessage *in,
+	uint32_t timeout_ms, uint8_t *scratch, size_t cap, nng_msg **out)
+{
+	Oz__Rpc__V1__Request req = OZ__RPC__V1__REQUEST__INIT;
+	req.method = (char *) method;
+	req.timeout_ms = timeout_ms;
+	req.payload.len = protobuf_c_message_get_packed_size(in);
+	if (req.payload.len > cap) {
+		return NNG_EMSGSIZE;
+	}
+	req.payload.data = scratch;
+	protobuf_c_message_pack(in, scratch);
+	int rv = nng_msg_alloc(
+		out, oz__rpc__v1__request__get_packed_size(&req));
+	if (rv == 0) {
+		oz__rpc__v1__request__pack(&req, nng_msg_body(*out));
+	}
+	return rv;
+}
+
 /* Encodes the next operation into a new message and sends it. */
 static void
 slot_issue(struct slot *s)
@@ -77,25 +101,14 @@ slot_issue(struct slot *s)
 		return;
 	}
 	bench_op_next(&s->op, ld->cfg, &s->rng, ld->run_tag, s->idx, s->seq++);
-	const ProtobufCMessage *in = bench_op_input(&s->op);
-	Oz__Rpc__V1__Request req = OZ__RPC__V1__REQUEST__INIT;
-	req.method = (char *) bench_op_method(&s->op);
-	req.timeout_ms = CALL_TIMEOUT_MS;
-	req.payload.len = protobuf_c_message_get_packed_size(in);
-	if (req.payload.len > SCRATCH) {
-		fprintf(stderr, "ozbench: request too large\n");
-		abort();
-	}
-	protobuf_c_message_pack(in, s->scratch);
-	req.payload.data = s->scratch;
-	size_t len = oz__rpc__v1__request__get_packed_size(&req);
 	nng_msg *m;
-	if (nng_msg_alloc(&m, len) != 0) {
-		fprintf(stderr, "ozbench: out of memory\n");
+	int rv = request_msg(bench_op_method(&s->op), bench_op_input(&s->op),
+		CALL_TIMEOUT_MS, s->scratch, SCRATCH, &m);
+	if (rv != 0) {
+		fprintf(stderr, "ozbench: request: %s\n", nng_strerror(rv));
 		abort();
 	}
-	oz__rpc__v1__request__pack(&req, nng_msg_body(m));
-	s->req_bytes = len;
+	s->req_bytes = nng_msg_len(m);
 	s->state = SENDING;
 	s->t0 = bench_now_ns();
 	nng_aio_set_msg(s->aio, m);
@@ -267,22 +280,16 @@ deep_setup(nng_socket sock, bench_config *cfg)
 {
 	Oz__V1__ListTasksRequest in = OZ__V1__LIST_TASKS_REQUEST__INIT;
 	int64_t depth = cfg->tasks / 10 * 9;
-	in.page_size = 20;
+	in.page_size = BENCH_LIST_PAGE;
 	in.skip = (int32_t) depth;
 	uint8_t payload[64];
-	Oz__Rpc__V1__Request req = OZ__RPC__V1__REQUEST__INIT;
-	req.method = "/oz.v1.TaskService/ListTasks";
-	req.timeout_ms = 120000;
-	req.payload.len = oz__v1__list_tasks_request__pack(&in, payload);
-	req.payload.data = payload;
-	size_t len = oz__rpc__v1__request__get_packed_size(&req);
 	nng_msg *m;
-	int rv = nng_msg_alloc(&m, len);
+	int rv = request_msg("/oz.v1.TaskService/ListTasks", &in.base,
+		DEEP_SETUP_TIMEOUT_MS, payload, sizeof(payload), &m);
 	if (rv != 0) {
 		return rv;
 	}
-	oz__rpc__v1__request__pack(&req, nng_msg_body(m));
-	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, 120000);
+	nng_socket_set_ms(sock, NNG_OPT_RECVTIMEO, DEEP_SETUP_TIMEOUT_MS);
 	if ((rv = nng_sendmsg(sock, m, 0)) != 0) {
 		nng_msg_free(m);
 		return rv;
@@ -300,7 +307,7 @@ deep_setup(nng_socket sock, bench_config *cfg)
 	rv = NNG_EPROTO;
 	if (page != NULL && page->next_page_token[0] != '\0') {
 		cfg->deep_token = strdup(page->next_page_token);
-		cfg->deep_first = depth + 20 + 1;
+		cfg->deep_first = depth + BENCH_LIST_PAGE + 1;
 		rv = cfg->deep_token != NULL ? 0 : NNG_ENOMEM;
 	}
 	oz__v1__list_tasks_response__free_unpacked(page, NULL);

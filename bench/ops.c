@@ -9,8 +9,6 @@
 
 #include "ozbench.h"
 
-#define LIST_PAGE 20
-
 void
 bench_rng_init(bench_rng *r, uint64_t seed)
 {
@@ -107,12 +105,12 @@ bench_op_next(bench_op *op, const bench_config *cfg, bench_rng *r,
 		op->id = pick(r, cfg->users);
 		op->user_id.value = op->id;
 		op->in.list.user_id = &op->user_id;
-		op->in.list.page_size = LIST_PAGE;
+		op->in.list.page_size = BENCH_LIST_PAGE;
 		break;
 	case OP_LIST_DEEP:
 		oz__v1__list_tasks_request__init(&op->in.list);
 		op->id = cfg->deep_first;
-		op->in.list.page_size = LIST_PAGE;
+		op->in.list.page_size = BENCH_LIST_PAGE;
 		op->in.list.page_token = (char *) cfg->deep_token;
 		break;
 	case OP_CREATE_USER:
@@ -184,8 +182,9 @@ check_list(const bench_op *op, const bench_config *cfg,
 {
 	int64_t want = tasks_of(cfg, op->id);
 	if (res->total_size != want ||
-		res->n_tasks !=
-			(size_t) (want < LIST_PAGE ? want : LIST_PAGE)) {
+		res->n_tasks != (size_t) (want < BENCH_LIST_PAGE
+						  ? want
+						  : BENCH_LIST_PAGE)) {
 		return false;
 	}
 	for (size_t i = 0; i < res->n_tasks; i++) {
@@ -203,7 +202,7 @@ static bool
 check_deep(const bench_op *op, const bench_config *cfg,
 	const Oz__V1__ListTasksResponse *res)
 {
-	if (res->total_size != cfg->tasks || res->n_tasks != LIST_PAGE) {
+	if (res->total_size != cfg->tasks || res->n_tasks != BENCH_LIST_PAGE) {
 		return false;
 	}
 	for (size_t i = 0; i < res->n_tasks; i++) {

@@ -53,6 +53,9 @@ typedef struct bench_config {
 	int64_t deep_first;     /* with, and the first id it must give. */
 } bench_config;
 
+/* Tasks per ListTasks page, in every workload that lists. */
+#define BENCH_LIST_PAGE 20
+
 /* Which call an operation makes. */
 typedef enum bench_op_kind {
 	OP_GET_USER = 0,

@@ -8,8 +8,9 @@
 #include "service/paging.h"
 #include "service/validate.h"
 
-#define TOKEN_VERSION   2
+#define TOKEN_VERSION_1 1
 #define TOKEN_HEADER_V1 10 /* version, hash, key count */
+#define TOKEN_VERSION   2
 #define TOKEN_HEADER    18 /* version, hash, total, key count */
 
 static const char b64[] =
@@ -348,8 +349,12 @@ paging_token_decode(const char *token, uint64_t hash, const store_order *o,
 		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
 	}
 	long n = b64_decode(token, len, raw);
-	size_t header = n >= 1 && raw[0] == 1 ? TOKEN_HEADER_V1 : TOKEN_HEADER;
-	if (n < (long) header || (raw[0] != 1 && raw[0] != TOKEN_VERSION)) {
+	if (n < 1 || (raw[0] != TOKEN_VERSION_1 && raw[0] != TOKEN_VERSION)) {
+		return token_invalid(st);
+	}
+	bool v1 = raw[0] == TOKEN_VERSION_1;
+	size_t header = v1 ? TOKEN_HEADER_V1 : TOKEN_HEADER;
+	if (n < (long) header) {
 		return token_invalid(st);
 	}
 	if (get_be(raw + 1, 8) != hash) {
@@ -360,7 +365,7 @@ paging_token_decode(const char *token, uint64_t hash, const store_order *o,
 			"order_by");
 	}
 	*total = -1; /* Version 1 carries none: count again. */
-	if (raw[0] == TOKEN_VERSION) {
+	if (!v1) {
 		uint64_t t = get_be(raw + 9, 8);
 		if (t > INT64_MAX) {
 			return token_invalid(st);
@@ -411,6 +416,14 @@ paging_plan_init(
 	pl->page.limit = pl->size + 1;
 	pl->page.offset = req->skip;
 	return OZ_OK;
+}
+
+int32_t
+paging_total_size(const paging_plan *pl)
+{
+	return pl->total > INT32_MAX ? INT32_MAX
+	       : pl->total < 0       ? 0
+				     : (int32_t) pl->total;
 }
 
 oz_code

@@ -112,6 +112,10 @@ typedef struct paging_plan {
 oz_code paging_plan_init(
 	paging_plan *pl, const paging_request *req, arena *a, oz_status *st);
 
+/* The total_size to send: pl->total (the count made for this request,
+ * or carried by its token) capped at INT32_MAX. */
+int32_t paging_total_size(const paging_plan *pl);
+
 /* Returns the sort key value of column col of row. */
 typedef void (*paging_key_fn)(const void *row, int col, store_value *v);
 

@@ -172,8 +172,7 @@ task_list(service_ctx *cx, const ProtobufCMessage *in, ProtobufCMessage *out,
 			OZ_OK) {
 		return rc;
 	}
-	res->total_size =
-		pl.total > INT32_MAX ? INT32_MAX : (int32_t) pl.total;
+	res->total_size = paging_total_size(&pl);
 	res->n_tasks = n;
 	return OZ_OK;
 }

@@ -192,8 +192,7 @@ user_list(service_ctx *cx, const ProtobufCMessage *in, ProtobufCMessage *out,
 			 cx->arena, &res->next_page_token, st)) != OZ_OK) {
 		return rc;
 	}
-	res->total_size =
-		pl.total > INT32_MAX ? INT32_MAX : (int32_t) pl.total;
+	res->total_size = paging_total_size(&pl);
 	res->users = n > 0 ? arena_alloc(cx->arena, sizeof(Oz__V1__User *) * n)
 			   : NULL;
 	Oz__V1__User *msgs =
