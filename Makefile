@@ -165,7 +165,7 @@ test-browser: $(OZD) $(JS_MODULES)
 	sh scripts/chromium.sh
 	cd $(JS_DIR) && OZD=$(abspath $(OZD)) \
 		OZ_SCREENSHOTS=$(abspath $(BUILD))/screenshots \
-		node --test test-browser/
+		node --test test-browser/*.test.js
 
 # The standard ozbench table (scripts/bench.sh; BENCH_SECONDS, BENCH_RUNS).
 bench: $(OZD) $(OZBENCH)
