@@ -110,7 +110,7 @@ $(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/.stamp
 JS_DIR := clients/js
 JS_MODULES := $(JS_DIR)/node_modules/.package-lock.json
 PBJS_MIN := $(JS_DIR)/node_modules/protobufjs/dist/light/protobuf.min.js
-CONSOLE_SRC := $(sort $(wildcard $(JS_DIR)/console/*.html \
+CONSOLE_SRC := $(sort $(wildcard $(JS_DIR)/console/*.html $(JS_DIR)/console/*.svg \
 	$(JS_DIR)/console/*.css $(JS_DIR)/console/*.js)) $(JS_DIR)/src/client.js
 $(JS_MODULES): $(JS_DIR)/package.json $(JS_DIR)/package-lock.json
 	cd $(JS_DIR) && npm ci --no-audit --no-fund --loglevel=error
