@@ -26,7 +26,8 @@ const STATUSES = [
 	["TASK_STATUS_DONE", "Done", "green"],
 ];
 const TOKEN_KEY = "oz.console.token";
-const STATS_WINDOW_MS = 5 * 60 * 1000;
+const STATS_WINDOW_MS = 5 * 60 * 1000; // History kept and the widest chart.
+const STATS_MIN_WINDOW_MS = 60 * 1000;
 const COLORS = ["#3d5afe", "#f04438", "#12b76a", "#f79009", "#7a5af8", "#06aed4", "#ee46bc", "#667085"];
 
 const view = document.getElementById("view");
@@ -586,12 +587,19 @@ function niceMax(v) {
 	return 10 * p;
 }
 
+// The time the charts span: the history seen, from one to five minutes.
+function chartWindow() {
+	const seen = history.length ? Date.now() - history[0].t : 0;
+	return Math.min(STATS_WINDOW_MS, Math.max(STATS_MIN_WINDOW_MS, Math.ceil(seen / 60000) * 60000));
+}
+
 // Draws series [{name, color, points: [{t, v}]}] into svg, as lines or
-// stacked bars, over the last STATS_WINDOW_MS.
+// stacked bars, over the last chartWindow().
 function drawChart(svg, series, { fmt = (v) => fmtNum(v), bars = false } = {}) {
 	const W = 640, H = 190, L = 56, R = 8, T = 10, B = 22;
-	const now = Date.now(), t0 = now - STATS_WINDOW_MS;
-	const x = (t) => L + ((t - t0) / STATS_WINDOW_MS) * (W - L - R);
+	const span = chartWindow();
+	const now = Date.now(), t0 = now - span;
+	const x = (t) => L + ((t - t0) / span) * (W - L - R);
 	let max = 0;
 	if (bars) {
 		const sums = new Map();
@@ -608,12 +616,15 @@ function drawChart(svg, series, { fmt = (v) => fmtNum(v), bars = false } = {}) {
 		kids.push(svgEl("line", { class: "grid", x1: L, x2: W - R, y1: y(v), y2: y(v) }));
 		kids.push(svgEl("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end" }, fmt(v)));
 	}
-	for (let m = 5; m >= 0; m--) {
-		kids.push(svgEl("text", { x: x(now - m * 60000), y: H - 6, "text-anchor": m === 5 ? "start" : m === 0 ? "end" : "middle" }, m ? `−${m} min` : "now"));
+	const ticks = 4;
+	for (let i = ticks; i >= 0; i--) {
+		const ago = (span * i) / ticks / 1000;
+		const label = i === 0 ? "now" : ago >= 60 && ago % 60 === 0 ? `−${ago / 60} min` : `−${Math.round(ago)} s`;
+		kids.push(svgEl("text", { x: x(now - ago * 1000), y: H - 6, "text-anchor": i === ticks ? "start" : i === 0 ? "end" : "middle" }, label));
 	}
 	if (bars) {
 		const base = new Map();
-		const w = Math.max(1.5, ((W - L - R) / (STATS_WINDOW_MS / 1000)) * 0.8);
+		const w = Math.max(1.5, ((W - L - R) / (span / 1000)) * 0.8);
 		for (const s of series) {
 			for (const p of s.points) {
 				if (p.t < t0 || p.v <= 0) continue;
@@ -652,7 +663,9 @@ function chartCard(id, title, note) {
 function setLegend(legend, series, fmtLast) {
 	legend.replaceChildren(...series.map((s) => {
 		const last = s.points[s.points.length - 1];
-		return el("span", {}, el("i", { style: `background:${s.color}` }), s.name, last && fmtLast ? ` ${fmtLast(last.v)}` : "");
+		const swatch = el("i");
+		swatch.style.background = s.color; // CSSOM: the CSP allows no style attributes.
+		return el("span", {}, swatch, s.name, last && fmtLast ? ` ${fmtLast(last.v)}` : "");
 	}));
 }
 
@@ -702,6 +715,8 @@ function statsPage() {
 		cards.cache.textContent = r.cache_hits + r.cache_misses ? `${fmtNum(r.cache_hit_ratio * 100, 1)} %` : "–";
 		const calls = [{ name: "calls/s", color: COLORS[0], points: callRates }];
 		drawChart(callsC.svg, calls, { fmt: (v) => fmtNum(v, v < 10 && v % 1 ? 1 : 0) });
+		const first = history.find((x) => x.t >= Date.now() - chartWindow()) ?? history[0];
+		callsC.svg.dataset.calls = history[history.length - 1].calls - first.calls; // Calls in the chart.
 		setLegend(callsC.legend, calls, (v) => fmtNum(v, 1));
 		const lat = [
 			{ name: "p50", color: COLORS[0], points: history.map((s) => ({ t: s.t, v: s.p50 })) },
@@ -710,10 +725,11 @@ function statsPage() {
 		drawChart(latC.svg, lat, { fmt: fmtUs });
 		setLegend(latC.legend, lat, fmtUs);
 		const codes = [...new Set(history.flatMap((s) => Object.keys(s.errors)))].sort();
-		const errs = codes.map((c, i) => ({ name: c, color: COLORS[(i + 1) % COLORS.length], points: rates((s) => s.errors[c] ?? 0) }));
+		const errs = codes.map((c, i) => ({ name: c, color: COLORS[(i + 1) % COLORS.length], points: rates((s) => s.errors[c] ?? 0) }))
+			.filter((x) => x.points.some((p) => p.v > 0));
 		drawChart(errC.svg, errs, { bars: true, fmt: (v) => fmtNum(v, v % 1 ? 1 : 0) });
 		if (errs.length) setLegend(errC.legend, errs, null);
-		else errC.legend.replaceChildren(el("span", {}, "No errors since start"));
+		else errC.legend.replaceChildren(el("span", {}, "No errors in this window"));
 		const sizes = [
 			{ name: "database", color: COLORS[0], points: history.map((s) => ({ t: s.t, v: s.db })) },
 			{ name: "WAL", color: COLORS[3], points: history.map((s) => ({ t: s.t, v: s.wal })) },
@@ -792,13 +808,13 @@ function showMethod(pane, m) {
 			callBtn.disabled = false;
 		}
 	});
-	pane.replaceChildren(
+	pane.replaceChildren(...[
 		el("h2", {}, m.full_name),
 		el("p", { class: "muted" }, `${m.input_type} → ${m.output_type}`, m.idempotent ? " · read-only, retried on UNAVAILABLE" : " · write"),
 		info ? null : el("div", { class: "form-error" }, "This method is not in the console's protos."),
 		editor,
 		el("div", { class: "status-line" }, callBtn, el("span", { class: "muted" }, "JSON with the proto's field names; enums by name.")),
-		out);
+		out].filter(Boolean));
 }
 
 function statusLine(code, color, ms, message) {
