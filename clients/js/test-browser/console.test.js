@@ -41,6 +41,7 @@ async function newPage(width = 1280, height = 860) {
 
 async function shot(page, name) {
 	mkdirSync(SHOTS, { recursive: true });
+	await page.$eval("#toast", (t) => (t.hidden = true));
 	await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 
@@ -76,6 +77,10 @@ after(async () => {
 
 describe("the console in Chromium", () => {
 	test("creates a user through the form and sees it in the list", async () => {
+		for (const name of ["barbara", "edsger", "ken", "margaret"]) {
+			const u = await oz.UserService.createUser({ username: name, email: `${name}@example.com` });
+			if (name === "ken") await oz.UserService.updateUser({ user: { id: u.id, is_active: false }, update_mask: { paths: ["is_active"] } });
+		}
 		const page = await newPage();
 		await page.goto(`${ozd.httpUrl}/#/users`);
 		await page.waitForSelector("#users-table tbody tr", WAIT);
