@@ -251,6 +251,15 @@ describe("framing, deadlines and retries (fake servers)", () => {
 		await busy.close();
 	});
 
+	test("several endpoints: one that cannot be reached is skipped for the next", async () => {
+		const srv = await fakeServer(() => ({ status: {} }));
+		const oz = connect({ urls: ["ws://127.0.0.1:1/rpc", srv.url], root, timeout: 5000 });
+		assert.deepEqual(await oz.Health.check({}), { status: "UNKNOWN" });
+		assert.equal(srv.requests.length, 1);
+		oz.close();
+		await srv.close();
+	});
+
 	test("nothing listening is UNAVAILABLE; a request over the size limit is refused unsent", async () => {
 		const oz = connect({ url: "ws://127.0.0.1:1/rpc", root, timeout: 3000, retries: 1 });
 		await assert.rejects(oz.Health.check({}), { code: Code.UNAVAILABLE, local: true });
