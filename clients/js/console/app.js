@@ -34,6 +34,7 @@ const view = document.getElementById("view");
 const dialog = document.getElementById("dialog");
 let client = null;
 let leave = () => {}; // Stops what the current page runs (polling).
+let tokenDeclined = false; // Cancelled: no more prompts until "Token" is clicked.
 
 // --- DOM helpers -------------------------------------------------------------
 
@@ -139,14 +140,24 @@ async function rpc(method, req = {}, opts = {}) {
 			setConn(true);
 			return out;
 		} catch (e) {
-			if (e.code === Code.UNAUTHENTICATED && tries < 3 && (await askToken(tries > 0))) continue;
+			if (e.code === Code.UNAUTHENTICATED) {
+				document.getElementById("token-button").hidden = false;
+				if (!tokenDeclined && tries < 3 && (await askToken(tries > 0))) continue;
+			}
 			if (e.local && e.code === Code.UNAVAILABLE) setConn(false);
 			throw e;
 		}
 	}
 }
 
+// One prompt at a time; calls that fail meanwhile wait for the same answer.
+let tokenPrompt = null;
 function askToken(wrong) {
+	tokenPrompt ??= promptToken(wrong).finally(() => (tokenPrompt = null));
+	return tokenPrompt;
+}
+
+function promptToken(wrong) {
 	return new Promise((resolve) => {
 		const input = el("input", { type: "password", name: "token", autocomplete: "off", required: true });
 		const remember = el("input", { type: "checkbox", name: "remember" });
@@ -160,6 +171,7 @@ function askToken(wrong) {
 				el("button", { type: "button", onclick: () => done(false) }, "Cancel"),
 				el("button", { type: "submit", class: "primary" }, "Use token")));
 		const done = (ok) => {
+			tokenDeclined = !ok;
 			dialog.close();
 			resolve(ok);
 		};
@@ -854,7 +866,7 @@ async function start() {
 	const scheme = location.protocol === "https:" ? "wss" : "ws";
 	client = new Client({ url: `${scheme}://${location.host}/rpc`, root, token: loadToken(), timeout: 10000 });
 	document.getElementById("token-button").hidden = !client.token;
-	document.getElementById("token-button").addEventListener("click", () => askToken(false));
+	document.getElementById("token-button").addEventListener("click", () => askToken(false).then((ok) => ok && route()));
 	window.oz = client; // For the browser's console and the tests.
 	rpc(M.health, {}).catch((e) => setConn(false, e.message));
 	window.addEventListener("hashchange", route);
