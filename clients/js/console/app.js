@@ -94,6 +94,10 @@ function fmtNum(n, digits = 0) {
 	return n.toLocaleString(undefined, { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
+function fmtAxis(v) {
+	return fmtNum(v, v % 1 ? (v < 1 ? 2 : 1) : 0);
+}
+
 function fmtUs(us) {
 	if (!Number.isFinite(us)) return "–";
 	if (us < 1000) return `${Math.round(us)} µs`;
@@ -608,7 +612,10 @@ function chartWindow() {
 // Draws series [{name, color, points: [{t, v}]}] into svg, as lines or
 // stacked bars, over the last chartWindow().
 function drawChart(svg, series, { fmt = (v) => fmtNum(v), bars = false } = {}) {
-	const W = 640, H = 190, L = 56, R = 8, T = 10, B = 22;
+	// Drawn at the element's own width (redrawn every second), so the text
+	// is never stretched.
+	const W = Math.max(280, Math.round(svg.getBoundingClientRect().width) || 640);
+	const H = 190, L = 56, R = 8, T = 10, B = 22;
 	const span = chartWindow();
 	const now = Date.now(), t0 = now - span;
 	const x = (t) => L + ((t - t0) / span) * (W - L - R);
@@ -657,7 +664,6 @@ function drawChart(svg, series, { fmt = (v) => fmtNum(v), bars = false } = {}) {
 		});
 	}
 	svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
-	svg.setAttribute("preserveAspectRatio", "none");
 	svg.replaceChildren(...kids);
 	const all = series.flatMap((s) => s.points.filter((p) => p.t >= t0));
 	svg.dataset.points = all.length;
@@ -726,7 +732,7 @@ function statsPage() {
 		cards.wal.textContent = fmtBytes(r.wal_size_bytes);
 		cards.cache.textContent = r.cache_hits + r.cache_misses ? `${fmtNum(r.cache_hit_ratio * 100, 1)} %` : "–";
 		const calls = [{ name: "calls/s", color: COLORS[0], points: callRates }];
-		drawChart(callsC.svg, calls, { fmt: (v) => fmtNum(v, v < 10 && v % 1 ? 1 : 0) });
+		drawChart(callsC.svg, calls, { fmt: fmtAxis });
 		const first = history.find((x) => x.t >= Date.now() - chartWindow()) ?? history[0];
 		callsC.svg.dataset.calls = history[history.length - 1].calls - first.calls; // Calls in the chart.
 		setLegend(callsC.legend, calls, (v) => fmtNum(v, 1));
@@ -739,7 +745,7 @@ function statsPage() {
 		const codes = [...new Set(history.flatMap((s) => Object.keys(s.errors)))].sort();
 		const errs = codes.map((c, i) => ({ name: c, color: COLORS[(i + 1) % COLORS.length], points: rates((s) => s.errors[c] ?? 0) }))
 			.filter((x) => x.points.some((p) => p.v > 0));
-		drawChart(errC.svg, errs, { bars: true, fmt: (v) => fmtNum(v, v % 1 ? 1 : 0) });
+		drawChart(errC.svg, errs, { bars: true, fmt: fmtAxis });
 		if (errs.length) setLegend(errC.legend, errs, null);
 		else errC.legend.replaceChildren(el("span", {}, "No errors in this window"));
 		const sizes = [

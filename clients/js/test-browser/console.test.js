@@ -93,7 +93,7 @@ describe("the console in Chromium", () => {
 		assert.ok(rows.some((r) => r.includes("ada") && r.includes("ada@example.com")));
 		assert.equal((await oz.UserService.getUserByEmail({ email: "grace@example.com" })).username, "grace");
 		await shot(page, "console-users");
-		await page.setViewport({ width: 390, height: 844, isMobile: true });
+		await page.setViewport({ width: 390, height: 844 });
 		await shot(page, "console-users-phone");
 		await page.close();
 	});
@@ -177,6 +177,13 @@ describe("the console in Chromium", () => {
 		assert.match(await page.$eval("#methods-table", (t) => t.textContent), /ListUsers/);
 		assert.match(await page.$eval("#chart-errors + .legend", (e) => e.textContent), /NOT_FOUND/);
 		await shot(page, "console-stats");
+		await page.setViewport({ width: 390, height: 844 });
+		// Redrawn at the phone's width (the charts follow their element's width).
+		await page.waitForFunction(() => {
+			const s = document.querySelector("#chart-calls");
+			return s.getBoundingClientRect().width < 390 && Math.abs(s.viewBox.baseVal.width - s.getBoundingClientRect().width) < 2;
+		}, WAIT);
+		await shot(page, "console-stats-phone");
 		await page.close();
 	});
 
