@@ -16,7 +16,7 @@ import { root, startOzd } from "../test/lib/helpers.js";
 
 const SHOTS = process.env.OZ_SCREENSHOTS ?? join(process.cwd(), "..", "..", "build", "screenshots");
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const WAIT = { timeout: 15000 };
+const WAIT = { timeout: 30000 }; // A bound on each wait, not a performance target.
 
 let ozd, oz, browser, profile;
 
