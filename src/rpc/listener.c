@@ -270,3 +270,37 @@ rpc_listener_guard(
 	}
 	return true;
 }
+
+bool
+rpc_listener_addr_is_local(const nng_sockaddr *sa)
+{
+	static const uint8_t v4mapped[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	static const uint8_t loop6[16] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+	switch (sa->s_family) {
+	case NNG_AF_IPC:
+	case NNG_AF_INPROC:
+		return true;
+	case NNG_AF_INET: /* sa_addr is in network byte order. */
+		return ((const uint8_t *) &sa->s_in.sa_addr)[0] == 127;
+	case NNG_AF_INET6:
+		return memcmp(sa->s_in6.sa_addr, loop6, 16) == 0 ||
+		       (memcmp(sa->s_in6.sa_addr, v4mapped, 12) == 0 &&
+			       sa->s_in6.sa_addr[12] == 127);
+	default:
+		return false;
+	}
+}
+
+bool
+rpc_listener_peer_is_local(nng_msg *msg)
+{
+	nng_sockaddr sa;
+	nng_pipe p = nng_msg_get_pipe(msg);
+	if (nng_pipe_id(p) < 0 ||
+		nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) != 0) {
+		return false;
+	}
+	return rpc_listener_addr_is_local(&sa);
+}

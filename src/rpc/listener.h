@@ -34,4 +34,12 @@ void rpc_listener_close(rpc_listener *ln);
 bool rpc_listener_guard(
 	rpc_listener *ln, nng_socket sock, const rpc_server_config *cfg);
 
+/* True when sa is a peer on this machine: ipc://, inproc://, or tcp from
+ * 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104. */
+bool rpc_listener_addr_is_local(const nng_sockaddr *sa);
+
+/* True when the peer that sent msg is local (rpc_listener_addr_is_local
+ * of the pipe's NNG_OPT_REMADDR); false when that cannot be told. */
+bool rpc_listener_peer_is_local(nng_msg *msg);
+
 #endif /* OZ_RPC_LISTENER_H */

@@ -70,6 +70,7 @@ struct rpc_server {
 	pthread_mutex_t conns_mu; /* Guards conns (taken at open only). */
 	struct read_conn *conns;  /* Every read connection, for stop. */
 	rpc_auth *auth;
+	rpc_auth *admin; /* --admin-token-file, or NULL. */
 	rpc_stats *stats;
 	int64_t start_us; /* Monotonic time of start, for uptime. */
 	bool memory;      /* :memory: -- every call goes through the writer. */
@@ -330,6 +331,12 @@ hand_to_thread(struct worker *w)
 	return handed;
 }
 
+static bool
+peer_is_local(void *msg)
+{
+	return rpc_listener_peer_is_local(msg);
+}
+
 static void
 received(struct worker *w, nng_msg *msg)
 {
@@ -337,8 +344,9 @@ received(struct worker *w, nng_msg *msg)
 	w->msg = msg;
 	atomic_fetch_add(&s->busy, 1);
 	w->admitted = atomic_fetch_add(&s->running, 1) < s->cfg.max_inflight;
+	rpc_peer peer = {.is_local = peer_is_local, .arg = msg};
 	rpc_call_begin(&w->call, &s->call_cfg, &w->arena, nng_msg_body(msg),
-		nng_msg_len(msg));
+		nng_msg_len(msg), &peer);
 	if (w->admitted && atomic_load(&s->serving)) {
 		if (needs_thread(&w->call)) {
 			if (hand_to_thread(w)) {
@@ -532,7 +540,13 @@ rpc_server_start(rpc_server **out, const rpc_server_config *cfg, oz_status *st)
 			OZ_OK) {
 		goto fail;
 	}
+	if (cfg->admin_token_file != NULL &&
+		(rc = rpc_auth_load(cfg->admin_token_file, &s->admin, st)) !=
+			OZ_OK) {
+		goto fail;
+	}
 	s->call_cfg.auth = s->auth;
+	s->call_cfg.admin = s->admin;
 	s->call_cfg.server = s;
 	s->start_us = rpc_now_us();
 	if ((s->stats = rpc_stats_new()) == NULL) {
@@ -675,6 +689,7 @@ rpc_server_stop(rpc_server *s)
 	pthread_mutex_destroy(&s->conns_mu);
 	rpc_writer_stop(s->writer);
 	rpc_auth_free(s->auth);
+	rpc_auth_free(s->admin);
 	rpc_stats_free(s->stats);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
