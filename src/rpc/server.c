@@ -30,8 +30,7 @@
 #include "rpc/stats.h"
 #include "rpc/writer.h"
 
-#define GUARD_INTERVAL_MS 1000
-#define WORKER_STACK      (256 * 1024)
+#define WORKER_STACK (256 * 1024)
 
 enum { W_RECV, W_WRITE, W_SEND };
 
@@ -429,7 +428,7 @@ worker_main(void *arg)
 	return NULL;
 }
 
-/* Probes ipc listeners every second (see rpc/listener.h). */
+/* Probes ipc listeners every RPC_GUARD_INTERVAL_MS (see rpc/listener.h). */
 static void *
 guard_main(void *arg)
 {
@@ -439,7 +438,11 @@ guard_main(void *arg)
 	while (!atomic_load(&s->stopping)) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += GUARD_INTERVAL_MS / 1000;
+		ts.tv_nsec += RPC_GUARD_INTERVAL_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
 		pthread_cond_timedwait(&s->cv, &s->mu, &ts);
 		if (atomic_load(&s->stopping) || !atomic_load(&s->serving)) {
 			continue;
@@ -490,9 +493,23 @@ start_workers(rpc_server *s, oz_status *st)
 	return rc;
 }
 
+/* Counts the pipes each listener hands to the socket, for the guard. */
+static void
+pipe_added_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	rpc_server *s = arg;
+	(void) ev;
+	rpc_listener_pipe_added(s->listeners, s->cfg.n_listen, p);
+}
+
 static oz_code
 open_listeners(rpc_server *s, oz_status *st)
 {
+	int rv = nng_pipe_notify(
+		s->sock, NNG_PIPE_EV_ADD_POST, pipe_added_cb, s);
+	if (rv != 0) {
+		return nng_fail(st, "cannot watch the socket's pipes", rv);
+	}
 	for (size_t i = 0; i < s->cfg.n_listen; i++) {
 		oz_code rc = rpc_listener_open(&s->listeners[i], s->sock,
 			s->cfg.listen[i], &s->cfg, st);

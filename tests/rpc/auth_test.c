@@ -132,7 +132,8 @@ without_admin_token_admin_methods_are_local_only(void **state)
 	struct fixture *f = *state;
 	assert_int_equal(call(f, OPTIMIZE, NULL, &local), OZ_OK);
 	assert_int_equal(call(f, BACKUP, NULL, &local), OZ_OK);
-	assert_int_equal(call(f, OPTIMIZE, NULL, &remote), OZ_PERMISSION_DENIED);
+	assert_int_equal(
+		call(f, OPTIMIZE, NULL, &remote), OZ_PERMISSION_DENIED);
 	assert_int_equal(call(f, BACKUP, NULL, &remote), OZ_PERMISSION_DENIED);
 	/* An unknown peer is not a local one. */
 	assert_int_equal(call(f, BACKUP, NULL, NULL), OZ_PERMISSION_DENIED);
@@ -149,8 +150,8 @@ with_admin_token_admin_methods_need_it_from_everyone(void **state)
 	assert_int_equal(call(f, BACKUP, NULL, &local), OZ_UNAUTHENTICATED);
 	assert_int_equal(
 		call(f, BACKUP, "Bearer wrong", &local), OZ_PERMISSION_DENIED);
-	assert_int_equal(call(f, OPTIMIZE, "Bearer admin-token", &remote),
-		OZ_OK);
+	assert_int_equal(
+		call(f, OPTIMIZE, "Bearer admin-token", &remote), OZ_OK);
 	assert_int_equal(
 		call(f, BACKUP, "Bearer admin-token", &remote), OZ_OK);
 	assert_int_equal(call(f, STATS, NULL, &remote), OZ_OK);
@@ -180,8 +181,8 @@ admin_token_only_methods_are_refused_without_an_admin_token(void **state)
 	struct fixture *f = *state;
 	oz_status st;
 	assert_false(rpc_auth_admin_configured(NULL));
-	assert_int_equal(rpc_auth_admin_ok(NULL, RPC_ADMIN_TOKEN, NULL, yes,
-				 NULL, &st),
+	assert_int_equal(
+		rpc_auth_admin_ok(NULL, RPC_ADMIN_TOKEN, NULL, yes, NULL, &st),
 		OZ_PERMISSION_DENIED);
 	assert_non_null(strstr(st.message, "--admin-token-file"));
 	assert_true(rpc_auth_admin_configured(f->admin));
@@ -211,7 +212,8 @@ loopback_and_ipc_peers_are_local_others_not(void **state)
 	for (size_t i = 0; i < sizeof(v4) / sizeof(v4[0]); i++) {
 		memset(&sa, 0, sizeof(sa));
 		sa.s_in.sa_family = NNG_AF_INET;
-		assert_int_equal(inet_pton(AF_INET, v4[i], &sa.s_in.sa_addr), 1);
+		assert_int_equal(
+			inet_pton(AF_INET, v4[i], &sa.s_in.sa_addr), 1);
 		assert_int_equal(rpc_listener_addr_is_local(&sa), v4_local[i]);
 	}
 	const char *v6[] = {"::1", "::ffff:127.0.0.1", "::2", "fe80::1",
@@ -220,7 +222,8 @@ loopback_and_ipc_peers_are_local_others_not(void **state)
 	for (size_t i = 0; i < sizeof(v6) / sizeof(v6[0]); i++) {
 		memset(&sa, 0, sizeof(sa));
 		sa.s_in6.sa_family = NNG_AF_INET6;
-		assert_int_equal(inet_pton(AF_INET6, v6[i], sa.s_in6.sa_addr), 1);
+		assert_int_equal(
+			inet_pton(AF_INET6, v6[i], sa.s_in6.sa_addr), 1);
 		assert_int_equal(rpc_listener_addr_is_local(&sa), v6_local[i]);
 	}
 }
