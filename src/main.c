@@ -51,6 +51,11 @@ static const char usage[] =
 	"token\n"
 	"                           of FILE (one per line) on every call but\n"
 	"                           health\n"
+	"  --backup-dir DIR         OZ_BACKUP_DIR: AdminService/Backup writes "
+	"only\n"
+	"                           plain file names into DIR. Default: "
+	"backups/\n"
+	"                           beside the database (created 0700)\n"
 	"  --admin-token-file FILE  OZ_ADMIN_TOKEN_FILE: Backup and Optimize\n"
 	"                           need \"authorization: Bearer TOKEN\" with "
 	"a\n"
@@ -171,6 +176,12 @@ apply(struct options *o, const char *name, const char *val)
 	} else if (strcmp(name, "auth-token-file") == 0) {
 		snprintf(o->token_file, sizeof(o->token_file), "%s", val);
 		o->srv.auth_token_file = o->token_file;
+	} else if (strcmp(name, "backup-dir") == 0) {
+		if (strlen(val) >= sizeof(o->srv.store.backup_dir)) {
+			return fail_usage("--backup-dir %s is too long", val);
+		}
+		snprintf(o->srv.store.backup_dir,
+			sizeof(o->srv.store.backup_dir), "%s", val);
 	} else if (strcmp(name, "admin-token-file") == 0) {
 		snprintf(o->admin_file, sizeof(o->admin_file), "%s", val);
 		o->srv.admin_token_file = o->admin_file;
@@ -234,6 +245,7 @@ static const struct {
 	{"max-inflight", "OZ_MAX_INFLIGHT"},
 	{"auth-token-file", "OZ_AUTH_TOKEN_FILE"},
 	{"admin-token-file", "OZ_ADMIN_TOKEN_FILE"},
+	{"backup-dir", "OZ_BACKUP_DIR"},
 	{"max-message-bytes", "OZ_MAX_MESSAGE_BYTES"},
 	{"default-timeout", "OZ_DEFAULT_TIMEOUT"},
 	{"drain-timeout", "OZ_DRAIN_TIMEOUT"},
@@ -285,6 +297,7 @@ static const struct option long_opts[] = {
 	{"max-inflight", required_argument, NULL, 1},
 	{"auth-token-file", required_argument, NULL, 1},
 	{"admin-token-file", required_argument, NULL, 1},
+	{"backup-dir", required_argument, NULL, 1},
 	{"max-message-bytes", required_argument, NULL, 1},
 	{"default-timeout", required_argument, NULL, 1},
 	{"drain-timeout", required_argument, NULL, 1},

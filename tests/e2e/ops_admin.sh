@@ -31,7 +31,7 @@ printf '# admins\nadmin-token\n' >"$TMP/admin"
 start_ozd "$TMP/app.db"
 export OZ_URL="$URL"
 ok backup local.db
-[ -s "$TMP/local.db" ] || fail "no backup written by a local caller"
+[ -s "$TMP/backups/local.db" ] || fail "no backup written by a local caller"
 ok optimize
 stop_ozd
 
@@ -47,10 +47,10 @@ status 7 --token user-token optimize
 err "PERMISSION_DENIED"
 status 7 --token wrong users list
 err "UNAUTHENTICATED"
-[ ! -e "$TMP/none.db" ] && [ ! -e "$TMP/user.db" ] ||
+[ ! -e "$TMP/backups/none.db" ] && [ ! -e "$TMP/backups/user.db" ] ||
 	fail "a refused backup wrote a file"
 ok --token admin-token backup admin.db
-[ -s "$TMP/admin.db" ] || fail "no backup written for the admin"
+[ -s "$TMP/backups/admin.db" ] || fail "no backup written for the admin"
 ok --token admin-token optimize
 ok --token user-token stats
 ok --token admin-token users list
