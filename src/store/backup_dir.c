@@ -29,8 +29,8 @@ check_name(const char *name, oz_status *st)
 		return bad_name(st, OZ_INVALID_ARGUMENT, "must name a file");
 	}
 	if (strlen(name) > STORE_BACKUP_NAME_MAX) {
-		return bad_name(st, OZ_INVALID_ARGUMENT,
-			"must be at most 255 bytes");
+		return bad_name(
+			st, OZ_INVALID_ARGUMENT, "must be at most 255 bytes");
 	}
 	if (strchr(name, '/') != NULL) {
 		return bad_name(st, OZ_INVALID_ARGUMENT,
@@ -38,8 +38,8 @@ check_name(const char *name, oz_status *st)
 			"directory (no '/')");
 	}
 	if (name[0] == '.') {
-		return bad_name(st, OZ_INVALID_ARGUMENT,
-			"must not start with '.'");
+		return bad_name(
+			st, OZ_INVALID_ARGUMENT, "must not start with '.'");
 	}
 	return OZ_OK;
 }
@@ -106,8 +106,8 @@ same_file(const char *path, const char *db, const char *suffix)
 static bool
 is_database_file(const char *path, const char *db)
 {
-	static const char *const own[] = {"", "-wal", "-shm", "-journal",
-		".lock"};
+	static const char *const own[] = {
+		"", "-wal", "-shm", "-journal", ".lock"};
 	static const char *const side[] = {"", "-wal", "-shm", "-journal"};
 	char p[STORE_PATH_MAX + 16];
 	for (size_t i = 0; i < sizeof(side) / sizeof(side[0]); i++) {
