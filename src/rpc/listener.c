@@ -146,14 +146,21 @@ rpc_listener_close(rpc_listener *ln)
 	}
 }
 
-/* Reads exactly n bytes within the probe timeout. */
+/* How long a probe waits for the listener's SP header. Closing the
+ * probe's connection before it came would be the very disconnect during
+ * negotiation that triggers the defect, so this is generous: a stuck
+ * listener still sends its header at once, and only the wait for the
+ * pipe (RPC_PROBE_TIMEOUT_MS) decides. */
+#define HANDSHAKE_MS 2000
+
+/* Reads exactly n bytes, waiting at most ms for each part. */
 static bool
-read_full(int fd, unsigned char *buf, size_t n)
+read_full(int fd, unsigned char *buf, size_t n, int ms)
 {
 	size_t got = 0;
 	while (got < n) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
-		if (poll(&p, 1, RPC_PROBE_TIMEOUT_MS) <= 0) {
+		if (poll(&p, 1, ms) <= 0) {
 			return false;
 		}
 		ssize_t r = read(fd, buf + got, n - got);
@@ -216,7 +223,7 @@ probe_ipc(rpc_listener *ln)
 	unsigned char reply[8];
 	if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0 &&
 		write_full(fd, hello, sizeof(hello)) &&
-		read_full(fd, reply, 8) && reply[1] == 'S' &&
+		read_full(fd, reply, 8, HANDSHAKE_MS) && reply[1] == 'S' &&
 		reply[2] == 'P' && reply[5] == 0x31) {
 		ok = wait_added(ln, before);
 	}

@@ -24,7 +24,12 @@ typedef struct rpc_listener {
 /* How often the server's guard probes its ipc listeners, and how long a
  * probe waits for each step; a stuck listener is re-opened after one
  * failed probe, so a client is answered again within about
- * RPC_GUARD_INTERVAL_MS + 2 * RPC_PROBE_TIMEOUT_MS. */
+ * RPC_GUARD_INTERVAL_MS + 2 * RPC_PROBE_TIMEOUT_MS. The price: a server
+ * so loaded that nng takes longer than RPC_PROBE_TIMEOUT_MS to hand over
+ * a negotiated connection gets its ipc listener re-opened needlessly,
+ * which drops that listener's connections (clients reconnect). nng's
+ * listener statistics cannot tell the defect apart: its "other" accept
+ * error is also counted when any client disconnects. */
 #define RPC_GUARD_INTERVAL_MS 50
 #define RPC_PROBE_TIMEOUT_MS  100
 
