@@ -71,9 +71,9 @@ delete_user(struct fixture *f, int64_t id)
 	in.force = true;
 	ProtobufCMessage *out = NULL;
 	oz_status st;
-	assert_int_equal(wire_call(f->s, "/oz.v1.UserService/DeleteUser",
-				 &in.base, &google__protobuf__empty__descriptor,
-				 &out, 0, &st),
+	assert_int_equal(
+		wire_call(f->s, "/oz.v1.UserService/DeleteUser", &in.base,
+			&google__protobuf__empty__descriptor, &out, 0, &st),
 		OZ_OK);
 	protobuf_c_message_free_unpacked(out, NULL);
 }
@@ -118,9 +118,9 @@ delete_task(struct fixture *f, int64_t id)
 	in.id = id;
 	ProtobufCMessage *out = NULL;
 	oz_status st;
-	assert_int_equal(wire_call(f->s, "/oz.v1.TaskService/DeleteTask",
-				 &in.base, &google__protobuf__empty__descriptor,
-				 &out, 0, &st),
+	assert_int_equal(
+		wire_call(f->s, "/oz.v1.TaskService/DeleteTask", &in.base,
+			&google__protobuf__empty__descriptor, &out, 0, &st),
 		OZ_OK);
 	protobuf_c_message_free_unpacked(out, NULL);
 }
