@@ -749,6 +749,9 @@ dropped_connection_read_is_retried(void **state)
 int
 main(void)
 {
+	if (getenv("OZ_TEST_FILTER") != NULL) {
+		cmocka_set_test_filter(getenv("OZ_TEST_FILTER"));
+	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 			threads_share_one_client_and_get_their_own_answers,
