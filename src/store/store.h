@@ -30,6 +30,9 @@ typedef struct store_config {
 	char path[STORE_PATH_MAX]; /* File path, or ":memory:". */
 	int busy_timeout_ms;       /* Default 30000. */
 	store_sync synchronous;    /* Default STORE_SYNC_FULL. */
+	/* Where AdminService/Backup may write (store_backup_named); empty:
+	 * "backups" beside the database file. */
+	char backup_dir[STORE_PATH_MAX];
 } store_config;
 
 /* Sets the defaults: the path of STORE_DEFAULT_URL, 30 s, FULL. */
