@@ -4,9 +4,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/utf8.h"
 #include "rpc/auth.h"
 #include "rpc/call.h"
 #include "rpc/idempotency.h"
+#include "rpc/wire_check.h"
 
 int64_t
 rpc_now_us(void)
@@ -78,6 +80,12 @@ rpc_call_begin(rpc_call *call, const rpc_call_config *cfg, arena *a,
 	call->start_us = rpc_now_us();
 	oz_status_clear(&call->st);
 
+	/* Strings are judged on their wire bytes, before protobuf-c makes C
+	 * strings of them (a NUL would cut them silently). */
+	if (rpc_wire_check(&oz__rpc__v1__request__descriptor, buf, len,
+		    &call->st) != OZ_OK) {
+		return;
+	}
 	call->req = oz__rpc__v1__request__unpack(arena_pb(a), len, buf);
 	if (call->req == NULL) {
 		oz_fail(&call->st, OZ_INVALID_ARGUMENT,
@@ -110,11 +118,16 @@ rpc_call_begin(rpc_call *call, const rpc_call_config *cfg, arena *a,
 	call->probe = call->probe &&
 		      strcmp(call->req->method, RPC_HEALTH_METHOD) == 0;
 	if (call->method == NULL) {
-		oz_fail(&call->st, OZ_UNIMPLEMENTED, "unknown method %.200s",
-			call->req->method);
+		char q[200];
+		oz_fail(&call->st, OZ_UNIMPLEMENTED, "unknown method %s",
+			utf8_quote(q, sizeof(q), call->req->method));
 		return;
 	}
 	const ProtobufCMessageDescriptor *in = call->method->input;
+	if (rpc_wire_check(in, call->req->payload.data, call->req->payload.len,
+		    &call->st) != OZ_OK) {
+		return;
+	}
 	call->input = protobuf_c_message_unpack(in, arena_pb(a),
 		call->req->payload.len, call->req->payload.data);
 	if (call->input == NULL) {
@@ -158,6 +171,24 @@ rpc_call_run(rpc_call *call, store_conn *db, bool serving)
 	call->method->handler(&cx, call->input, call->output, &call->st);
 }
 
+/* Status text goes out valid UTF-8 and free of control characters even if
+ * what it quotes was not (a multi-byte character cut by truncation, a file
+ * name): the last line of STYLE.md §10 for every reply. */
+static char *
+wire_text(arena *a, const char *s)
+{
+	if (utf8_clean(s)) {
+		return (char *) s;
+	}
+	size_t n = strlen(s), cap = n * 4 + 8;
+	char *out = arena_alloc(a, cap);
+	if (out == NULL) {
+		return (char *) "";
+	}
+	utf8_escape(out, cap, s, n, 0);
+	return out;
+}
+
 static Oz__Rpc__V1__Status *
 status_message(rpc_call *call)
 {
@@ -169,7 +200,7 @@ status_message(rpc_call *call)
 	}
 	oz__rpc__v1__status__init(s);
 	s->code = (int32_t) st->code;
-	s->message = (char *) st->message;
+	s->message = wire_text(a, st->message);
 	if (st->n_violations == 0) {
 		return s;
 	}
@@ -181,8 +212,8 @@ status_message(rpc_call *call)
 	}
 	for (size_t i = 0; i < st->n_violations; i++) {
 		oz__rpc__v1__field_violation__init(&v[i]);
-		v[i].field = (char *) st->violations[i].field;
-		v[i].description = (char *) st->violations[i].description;
+		v[i].field = wire_text(a, st->violations[i].field);
+		v[i].description = wire_text(a, st->violations[i].description);
 		s->details[i] = &v[i];
 	}
 	s->n_details = st->n_violations;

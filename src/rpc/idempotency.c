@@ -3,6 +3,7 @@
  * write method gets it from the one place. */
 #include <string.h>
 
+#include "core/utf8.h"
 #include "rpc/idempotency.h"
 #include "store/idem_store.h"
 
@@ -72,12 +73,13 @@ replay(rpc_call *call, store_conn *db, const char *key, int64_t hash)
 	}
 	if (strcmp(rec.method, call->method->name) != 0 ||
 		rec.request_hash != hash) {
+		char q[160];
 		oz_status_violation(&call->st, "request_id",
 			"already used for a different request");
 		oz_fail(&call->st, OZ_INVALID_ARGUMENT,
-			"request_id %.128s was already used for a different "
+			"request_id %s was already used for a different "
 			"request",
-			key);
+			utf8_quote(q, sizeof(q), key));
 		return true;
 	}
 	oz_fail(&call->st, (oz_code) rec.code, "%s", rec.message);
