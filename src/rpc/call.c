@@ -189,11 +189,9 @@ wire_text(arena *a, const char *s)
 	return out;
 }
 
-static Oz__Rpc__V1__Status *
-status_message(rpc_call *call)
+Oz__Rpc__V1__Status *
+rpc_status_pb(arena *a, const oz_status *st)
 {
-	arena *a = call->arena;
-	const oz_status *st = &call->st;
 	Oz__Rpc__V1__Status *s = arena_alloc(a, sizeof(*s));
 	if (s == NULL) {
 		return NULL;
@@ -220,6 +218,17 @@ status_message(rpc_call *call)
 	return s;
 }
 
+void
+rpc_status_from_pb(const Oz__Rpc__V1__Status *s, oz_status *st)
+{
+	oz_status_clear(st);
+	oz_fail(st, (oz_code) s->code, "%s", s->message);
+	for (size_t i = 0; i < s->n_details; i++) {
+		oz_status_violation(st, s->details[i]->field, "%s",
+			s->details[i]->description);
+	}
+}
+
 static void
 encode(rpc_call *call, void **out, size_t *len)
 {
@@ -238,7 +247,7 @@ encode(rpc_call *call, void **out, size_t *len)
 				protobuf_c_message_pack(call->output, p);
 		}
 	}
-	resp.status = status_message(call);
+	resp.status = rpc_status_pb(call->arena, &call->st);
 	size_t n = oz__rpc__v1__response__get_packed_size(&resp);
 	uint8_t *buf = arena_alloc(call->arena, n + 1);
 	if (buf == NULL) {

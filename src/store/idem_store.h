@@ -15,7 +15,9 @@ typedef struct store_idem {
 	int64_t request_hash; /* Hash of method and request bytes. */
 	int code;             /* The outcome's status code... */
 	const char *message;  /* ...and message. */
-	const void *response; /* Serialized output (empty unless OK). */
+	const void *response; /* OK: the serialized output; else the
+			       * serialized oz.rpc.v1.Status (empty in rows
+			       * written before it was kept). */
 	size_t response_len;
 	int64_t create_us; /* When the write ran. */
 } store_idem;

@@ -462,6 +462,60 @@ quoted_caller_text_is_escaped_in_the_status(void **state)
 	oz__rpc__v1__response__free_unpacked(r, NULL);
 }
 
+/* --- Replays return exactly the first reply ----------------------------- */
+
+static Oz__Rpc__V1__Response *
+create_bad_user(struct fixture *f, rpc_call *call)
+{
+	Oz__V1__CreateUserRequest in = OZ__V1__CREATE_USER_REQUEST__INIT;
+	in.username = "";
+	in.email = "not-an-email";
+	in.request_id = "replay-key-1";
+	arena_reset(&f->arena);
+	return call_method(
+		f, "/oz.v1.UserService/CreateUser", &in.base, 0, call);
+}
+
+static void
+failed_keyed_write_replays_its_field_violations(void **state)
+{
+	struct fixture *f = *state;
+	rpc_call call;
+	Oz__Rpc__V1__Response *first = create_bad_user(f, &call);
+	assert_int_equal(first->status->code, OZ_INVALID_ARGUMENT);
+	assert_int_equal(first->status->n_details, 2);
+	assert_true(call.ran);
+	Oz__Rpc__V1__Response *again = create_bad_user(f, &call);
+	assert_true(call.replayed);
+	assert_false(call.ran);
+	assert_int_equal(again->status->code, first->status->code);
+	assert_string_equal(again->status->message, first->status->message);
+	assert_int_equal(again->status->n_details, 2);
+	for (size_t i = 0; i < 2; i++) {
+		assert_string_equal(again->status->details[i]->field,
+			first->status->details[i]->field);
+		assert_string_equal(again->status->details[i]->description,
+			first->status->details[i]->description);
+	}
+	oz__rpc__v1__response__free_unpacked(first, NULL);
+	oz__rpc__v1__response__free_unpacked(again, NULL);
+}
+
+static void
+failed_outcome_stored_without_status_still_replays(void **state)
+{
+	struct fixture *f = *state;
+	rpc_call call;
+	expect(create_bad_user(f, &call), OZ_INVALID_ARGUMENT, NULL);
+	/* The rows of earlier versions kept no Status for a failure. */
+	test_db_exec(f->db, "UPDATE oz_idempotency SET response = x''");
+	Oz__Rpc__V1__Response *r = create_bad_user(f, &call);
+	assert_true(call.replayed);
+	assert_int_equal(r->status->code, OZ_INVALID_ARGUMENT);
+	assert_int_equal(r->status->n_details, 0);
+	oz__rpc__v1__response__free_unpacked(r, NULL);
+}
+
 int
 main(void)
 {
@@ -511,6 +565,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			quoted_caller_text_is_escaped_in_the_status, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			failed_keyed_write_replays_its_field_violations, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			failed_outcome_stored_without_status_still_replays,
+			setup, teardown),
 	};
 	return cmocka_run_group_tests_name("rpc/call", tests, NULL, NULL);
 }
