@@ -77,7 +77,11 @@ oz_code store_tx_begin(store_conn *c, store_tx_kind kind, oz_status *st);
 
 /* Ends what the matching begin started: commits (or releases the
  * savepoint) when rc is OK, else rolls it back. Returns rc when rc is not
- * OK; otherwise the result of the commit (OK, UNAVAILABLE, INTERNAL, ...). */
+ * OK; otherwise the result of the commit (OK, UNAVAILABLE, INTERNAL, ...).
+ * A savepoint that cannot be rolled back to or released rolls the whole
+ * transaction back (store_tx_intact turns false; statements on c fail
+ * UNAVAILABLE until the outermost end), so a failed call's writes never
+ * commit with the others. */
 oz_code store_tx_end(store_conn *c, oz_code rc, oz_status *st);
 
 /* Number of transactions/savepoints open on c (0 = autocommit). */
@@ -115,6 +119,14 @@ oz_code store_checkpoint_passive(store_conn *c, oz_status *st);
  * tests prove that a failed group commit acknowledges nothing. */
 typedef int (*store_commit_hook_fn)(void *arg);
 void store_set_commit_hook(store_commit_hook_fn fn, void *arg);
+
+/* Test-only as well: while set, fn(arg, sql) runs before every
+ * transaction-control statement (BEGIN, SAVEPOINT, RELEASE, ROLLBACK TO,
+ * COMMIT, ROLLBACK) on any connection; a non-zero return makes that
+ * statement fail unrun (INTERNAL), as an I/O error might. NULL removes
+ * it. */
+typedef int (*store_tx_hook_fn)(void *arg, const char *sql);
+void store_set_tx_hook(store_tx_hook_fn fn, void *arg);
 
 /* Reads c's page cache hits and misses since the last call (the counters
  * are reset), for statistics. */
