@@ -129,6 +129,17 @@ pack_outcome(rpc_call *call, store_idem *rec, oz_status *st)
 	return OZ_OK;
 }
 
+/* Replaces call's outcome by the store failure st: nothing of it holds. */
+static void
+fail_outcome(rpc_call *call, const oz_status *st)
+{
+	call->packed.len = 0;
+	call->output = NULL;
+	call->replayed = false;
+	oz_status_clear(&call->st);
+	oz_fail(&call->st, st->code, "%s", st->message);
+}
+
 void
 rpc_idem_run(rpc_call *call, store_conn *db, service_ctx *cx)
 {
@@ -155,7 +166,9 @@ rpc_idem_run(rpc_call *call, store_conn *db, service_ctx *cx)
 		return;
 	}
 	if (replay(call, db, key, hash)) {
-		store_tx_end(db, OZ_OK, &st);
+		if (store_tx_end(db, OZ_OK, &st) != OZ_OK) {
+			fail_outcome(call, &st);
+		}
 		return;
 	}
 	call->ran = true;
@@ -176,10 +189,7 @@ rpc_idem_run(rpc_call *call, store_conn *db, service_ctx *cx)
 	if (store_tx_end(db, rc, &st) != OZ_OK || rc != OZ_OK) {
 		/* The outcome could not be kept, so the write is undone: a
 		 * retry must be able to run it. */
-		call->packed.len = 0;
-		call->output = NULL;
-		oz_status_clear(&call->st);
-		oz_fail(&call->st, st.code, "%s", st.message);
+		fail_outcome(call, &st);
 	}
 }
 

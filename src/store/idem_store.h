@@ -26,14 +26,14 @@ typedef struct store_idem {
  * strings and bytes in a. Returns OK, NOT_FOUND (no live outcome), or a
  * store failure. */
 oz_code store_idem_get(store_conn *c, const char *key, int64_t not_before_us,
-	store_idem *out, arena *a, oz_status *st);
+	store_idem *out, arena *a, oz_status *st) OZ_MUST_USE;
 
 /* Records (or replaces an expired) outcome for key. */
-oz_code store_idem_put(
-	store_conn *c, const char *key, const store_idem *rec, oz_status *st);
+oz_code store_idem_put(store_conn *c, const char *key, const store_idem *rec,
+	oz_status *st) OZ_MUST_USE;
 
 /* Deletes outcomes older than before_us. OUT: *n_deleted (may be NULL). */
-oz_code store_idem_purge(
-	store_conn *c, int64_t before_us, int *n_deleted, oz_status *st);
+oz_code store_idem_purge(store_conn *c, int64_t before_us, int *n_deleted,
+	oz_status *st) OZ_MUST_USE;
 
 #endif /* OZ_STORE_IDEM_STORE_H */
