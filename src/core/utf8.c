@@ -93,7 +93,7 @@ render(char *r, const unsigned char *s, size_t len, unsigned flags)
 		return m;
 	}
 	if (len == 1 && s[0] == '\\' && (flags & UTF8_ESC_BACKSLASH)) {
-		memcpy(r, "\\\\", 2);
+		r[0] = r[1] = '\\';
 		return 2;
 	}
 	memcpy(r, s, len);
