@@ -14,16 +14,13 @@ the log (request-id metadata) cannot forge a line. Run by
 tests/e2e/hostile_strings.sh; servers only on 127.0.0.1."""
 import os
 import random
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "clients", "python"))
 import ozclient  # noqa: E402
-from ozclient import Code, transport  # noqa: E402
+from ozclient import Code, testing, transport  # noqa: E402
 
 pb = ozclient.pb
 GET_USER = b"/oz.v1.UserService/GetUser"
@@ -36,14 +33,6 @@ calls = 0
 def fail(msg):
     print("hostile_strings: FAIL: " + msg, file=sys.stderr)
     sys.exit(1)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def varint(n):
@@ -188,27 +177,9 @@ def log_is_one_line_per_call(path):
 
 
 def main():
-    ozd = os.environ.get("OZD", "build/ozd")
-    tmp = tempfile.mkdtemp(prefix="oz-hostile-")
-    db = os.path.join(tmp, "hostile.db")
-    url = "tcp://127.0.0.1:%d" % free_port()
-    log_path = os.path.join(tmp, "ozd.log")
-    log = open(log_path, "wb")
-    proc = subprocess.Popen([ozd, "--database-url", "sqlite:///" + db,
-                             "--listen", url, "--log-level", "info"],
-                            stdout=log, stderr=log, cwd=tmp)
-    try:
-        with ozclient.connect(url, timeout=5) as c:
-            deadline = time.monotonic() + 15
-            while True:
-                try:
-                    c.health.check(timeout=0.5)
-                    break
-                except ozclient.OzError:
-                    if time.monotonic() > deadline or proc.poll():
-                        fail("ozd did not start")
-                    time.sleep(0.05)
-            conn = transport.Connection(url, time.monotonic() + 5)
+    with testing.OzdProcess(extra_args=["--log-level", "info"]) as srv:
+        with srv.client() as c:
+            conn = transport.Connection(srv.url, time.monotonic() + 5)
             exact_cases(conn, c)
             replay_keeps_violations(c)
             send(conn, envelope(GET_USER, b"", [
@@ -216,16 +187,10 @@ def main():
             random_hostile(conn, 3000)
             conn.close()
             c.health.check()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
-        log.close()
-    log_is_one_line_per_call(log_path)
+        srv.stop()
+        log_is_one_line_per_call(srv.log_path)
     print("hostile_strings: ok: %d hostile calls, every reply parsed; "
           "bad strings refused by field; log one line per call" % calls)
-    for f in os.listdir(tmp):
-        os.unlink(os.path.join(tmp, f))
-    os.rmdir(tmp)
 
 
 if __name__ == "__main__":
