@@ -309,8 +309,10 @@ put_field(uint8_t *buf, size_t *len, int num, const void *p, size_t n)
 			break;
 		}
 	}
-	memcpy(buf + *len, p, n);
-	*len += n;
+	if (n > 0) {
+		memcpy(buf + *len, p, n);
+		*len += n;
+	}
 }
 
 /* Sends an envelope with the method bytes m[0..mn), one metadata entry
