@@ -109,6 +109,20 @@ def exact_cases(conn, c):
               "update_mask.paths", "FieldMask path with NUL")
     bad_field(conn, envelope(HEALTH, fld(1, b"oz.v1\xff")), "service",
               "Health service not UTF-8")
+    # Backup's path: refused by field, or (if the admin service is closed
+    # to this caller) refused before; either way the reply parses.
+    backup = b"/oz.v1.AdminService/Backup"
+    r = send(conn, envelope(backup, fld(1, b"b\xff.db")))
+    if r.status.code == Code.INVALID_ARGUMENT:
+        if [d.field for d in r.status.details] != ["path"]:
+            fail("backup path not named: %r" % r.status.details)
+    elif r.status.code not in (Code.PERMISSION_DENIED, Code.UNAUTHENTICATED):
+        fail("backup path not UTF-8: %s" % Code.of(r.status.code).name)
+    for _ in range(2):  # OK (or refused), then ALREADY_EXISTS (or refused)
+        r = send(conn, envelope(backup, fld(1, b"b\x1b[2J\n.db")))
+        if "\x1b" in r.status.message or "\n" in r.status.message:
+            fail("backup reply quotes raw control bytes: %r"
+                 % r.status.message)
     # Valid UTF-8 with control characters is quoted, escaped.
     r = send(conn, envelope(HEALTH, fld(1, b"x\n\x1b[31m")))
     if (r.status.code != Code.NOT_FOUND or
