@@ -450,7 +450,11 @@ check_schema(const struct options *o)
 				st.message);
 			goto out;
 		}
-		store_migrate_current(c, rev, sizeof(rev), &st);
+		if (store_migrate_current(c, rev, sizeof(rev), &st) != OZ_OK) {
+			log_error("database %s: %s", o->srv.store.path,
+				st.message);
+			goto out;
+		}
 		log_info("database %s migrated to revision %s",
 			o->srv.store.path, rev);
 	}

@@ -27,7 +27,8 @@ typedef enum rpc_access {
  * with '#' are ignored, surrounding white space is trimmed. OUT: *out,
  * freed with rpc_auth_free. Returns OK, INVALID_ARGUMENT (unreadable file,
  * no token in it). */
-oz_code rpc_auth_load(const char *path, rpc_auth **out, oz_status *st);
+oz_code rpc_auth_load(
+	const char *path, rpc_auth **out, oz_status *st) OZ_MUST_USE;
 
 /* Frees a; NULL is a no-op. */
 void rpc_auth_free(rpc_auth *a);

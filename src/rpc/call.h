@@ -95,6 +95,14 @@ void rpc_call_fail(rpc_call *call, oz_code code, const char *msg);
  * cfg->max_message_bytes becomes RESOURCE_EXHAUSTED. OUT: *out, *len. */
 void rpc_call_reply(rpc_call *call, void **out, size_t *len);
 
+/* st as the oz.rpc.v1.Status that goes on the wire, from a; its text is
+ * valid UTF-8 without control characters (escaped when it was not). NULL
+ * when out of memory. */
+Oz__Rpc__V1__Status *rpc_status_pb(arena *a, const oz_status *st);
+
+/* The inverse of rpc_status_pb: OUT: *st (code, message, violations). */
+void rpc_status_from_pb(const Oz__Rpc__V1__Status *s, oz_status *st);
+
 /* The method name for logs: the row's, or "-" when unknown. */
 const char *rpc_call_method_name(const rpc_call *call);
 

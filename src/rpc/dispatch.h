@@ -51,10 +51,10 @@ int dispatch_is_idempotent(const rpc_method *m);
 
 /* The handler of /oz.v1.AdminService/Stats (rpc/admin.c). */
 oz_code rpc_admin_stats(service_ctx *cx, const ProtobufCMessage *in,
-	ProtobufCMessage *out, oz_status *st);
+	ProtobufCMessage *out, oz_status *st) OZ_MUST_USE;
 
 /* The handler of /oz.rpc.v1.Reflection/ListServices (rpc/reflection.c). */
 oz_code rpc_reflection_list(service_ctx *cx, const ProtobufCMessage *in,
-	ProtobufCMessage *out, oz_status *st);
+	ProtobufCMessage *out, oz_status *st) OZ_MUST_USE;
 
 #endif /* OZ_RPC_DISPATCH_H */

@@ -107,11 +107,16 @@ rpc_listener_open(rpc_listener *ln, nng_socket sock, const char *url,
 			"tls+tcp://, ws://, inproc://)",
 			url, nng_strerror(rv));
 	}
-	/* nng 1.5.2 defaults to no limit: set it on every listener. */
-	nng_listener_set_size(
+	/* nng 1.5.2 defaults to no limit: set it on every listener, or do
+	 * not listen. */
+	rv = nng_listener_set_size(
 		ln->l, NNG_OPT_RECVMAXSZ, cfg->max_message_bytes);
 	oz_code rc = OZ_OK;
-	if (strncmp(url, "tls+tcp://", 10) == 0) {
+	if (rv != 0) {
+		rc = oz_fail(st, OZ_INTERNAL,
+			"cannot set the message limit on %s: %s", url,
+			nng_strerror(rv));
+	} else if (strncmp(url, "tls+tcp://", 10) == 0) {
 		rc = set_tls(ln->l, cfg, st);
 	} else if (strncmp(url, "ipc://", 6) == 0) {
 		snprintf(ln->ipc_path, sizeof(ln->ipc_path), "%s", url + 6);

@@ -37,7 +37,7 @@ typedef struct rpc_listener {
  * (message size, TLS files, ipc permissions). Returns OK,
  * INVALID_ARGUMENT (bad URL, TLS files) or UNAVAILABLE (cannot bind). */
 oz_code rpc_listener_open(rpc_listener *ln, nng_socket sock, const char *url,
-	const rpc_server_config *cfg, oz_status *st);
+	const rpc_server_config *cfg, oz_status *st) OZ_MUST_USE;
 
 /* Closes the listener (no new connections). */
 void rpc_listener_close(rpc_listener *ln);

@@ -616,8 +616,11 @@ rpc_server_start(rpc_server **out, const rpc_server_config *cfg, oz_status *st)
 		rc = nng_fail(st, "cannot open rep0 socket", rv);
 		goto fail;
 	}
-	nng_socket_set_size(
-		s->sock, NNG_OPT_RECVMAXSZ, cfg->max_message_bytes);
+	if ((rv = nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ,
+		     cfg->max_message_bytes)) != 0) {
+		rc = nng_fail(st, "cannot set the message limit", rv);
+		goto fail;
+	}
 	if ((rc = start_workers(s, st)) != OZ_OK ||
 		(rc = open_console(s, st)) != OZ_OK ||
 		(rc = open_listeners(s, st)) != OZ_OK) {

@@ -52,8 +52,8 @@ typedef struct rpc_server rpc_server;
 /* Opens the database connections and starts listening and serving. OUT:
  * *out, freed by rpc_server_stop. Returns OK, INVALID_ARGUMENT for a bad
  * URL or TLS file, UNAVAILABLE when an address cannot be bound. */
-oz_code rpc_server_start(
-	rpc_server **out, const rpc_server_config *cfg, oz_status *st);
+oz_code rpc_server_start(rpc_server **out, const rpc_server_config *cfg,
+	oz_status *st) OZ_MUST_USE;
 
 /* Starts draining: health reports NOT_SERVING and calls that arrive from
  * now on are answered UNAVAILABLE without running; calls already running

@@ -123,7 +123,7 @@ start_snapshot(store_conn *src, bool *began, oz_status *st)
 	}
 	rc = store_exec(src, "SELECT count(*) FROM sqlite_master", st);
 	if (rc != OZ_OK && *began) {
-		store_tx_end(src, rc, st);
+		rc = store_tx_end(src, rc, st);
 		*began = false;
 	}
 	return rc;
@@ -207,9 +207,14 @@ write_copy(store_conn *src, const char *tmp, const char *dest,
 	}
 	rc = copy_pages(src, dst, fn, arg, &stats->pages, st);
 	if (began) {
-		oz_status ignored;
-		/* A read transaction has nothing to commit or lose. */
-		store_tx_end(src, OZ_OK, &ignored);
+		/* A read transaction has nothing to commit or lose, but one
+		 * that cannot end is still open on src. */
+		oz_status end;
+		oz_code erc = store_tx_end(src, OZ_OK, &end);
+		if (rc == OZ_OK && erc != OZ_OK) {
+			rc = erc;
+			*st = end;
+		}
 	}
 	if (rc != OZ_OK) {
 		goto out;

@@ -55,7 +55,7 @@ typedef struct store_backup_stats {
  * for a full disk; INTERNAL for other failures. */
 oz_code store_backup_to(store_conn *src, const char *dest, bool overwrite,
 	store_backup_progress_fn progress, void *arg, store_backup_stats *out,
-	oz_status *st);
+	oz_status *st) OZ_MUST_USE;
 
 /* The longest backup file name store_backup_named takes. */
 #define STORE_BACKUP_NAME_MAX 255
@@ -87,7 +87,7 @@ oz_code store_backup_named(store_conn *src, const char *name, bool overwrite,
  * (INVALID_ARGUMENT). */
 oz_code store_backup_file(const store_config *cfg, const char *dest,
 	bool overwrite, store_backup_progress_fn progress, void *arg,
-	store_backup_stats *out, oz_status *st);
+	store_backup_stats *out, oz_status *st) OZ_MUST_USE;
 
 /* What a restore did. */
 typedef struct store_restore_result {
@@ -131,7 +131,7 @@ typedef struct store_restore_result {
  * DATA_LOSS "X failed integrity_check: ..." ; RESOURCE_EXHAUSTED for a full
  * disk; INTERNAL for other I/O failures. */
 oz_code store_restore(const store_config *cfg, const char *src,
-	store_restore_result *out, oz_status *st);
+	store_restore_result *out, oz_status *st) OZ_MUST_USE;
 
 /* Runs VACUUM and then a TRUNCATE checkpoint on cfg's database, offline:
  * refused with FAILED_PRECONDITION (as store_restore, with the same
@@ -142,6 +142,6 @@ oz_code store_restore(const store_config *cfg, const char *src,
  * NOT_FOUND when the file does not exist, INVALID_ARGUMENT for an in-memory
  * cfg, UNAVAILABLE, RESOURCE_EXHAUSTED (disk full), INTERNAL. */
 oz_code store_vacuum(const store_config *cfg, int64_t *before, int64_t *after,
-	oz_status *st);
+	oz_status *st) OZ_MUST_USE;
 
 #endif /* OZ_STORE_BACKUP_H */
