@@ -147,6 +147,15 @@ wait_ready(struct proc *p)
 		if (health(p->tcp) == OZ_OK) {
 			return;
 		}
+		/* An ozd that exited (e.g. a random port already taken) never
+		 * answers: fail now instead of after 500 call timeouts. */
+		int status;
+		if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
+			p->pid = 0;
+			fail_msg("ozd exited with status %d before it was "
+				 "ready (see %s)",
+				status, p->log);
+		}
 		sleep_ms(20);
 	}
 	fail_msg("ozd did not become ready (see %s)", p->log);
