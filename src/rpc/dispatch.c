@@ -5,6 +5,7 @@
 #include "grpc/health/v1/health.pb-c.h"
 #include "oz/rpc/v1/rpc.pb-c.h"
 #include "oz/v1/admin_service.pb-c.h"
+#include "oz/v1/batch_service.pb-c.h"
 #include "oz/v1/task_service.pb-c.h"
 #include "oz/v1/user_service.pb-c.h"
 #include "rpc/dispatch.h"
@@ -45,6 +46,9 @@ static const rpc_method methods[] = {
 	{TASK("DeleteTask"), &oz__v1__delete_task_request__descriptor,
 		&google__protobuf__empty__descriptor, service_task_delete,
 		RPC_WRITE, false},
+	{"/oz.v1.BatchService/Execute", &oz__v1__execute_request__descriptor,
+		&oz__v1__execute_response__descriptor, service_batch_execute,
+		RPC_WRITE, false},
 	{"/oz.v1.AdminService/Backup", &oz__v1__backup_request__descriptor,
 		&oz__v1__backup_response__descriptor, service_admin_backup,
 		RPC_READ, false},
@@ -67,6 +71,7 @@ static const rpc_method methods[] = {
 static const ProtobufCServiceDescriptor *const services[] = {
 	&oz__v1__user_service__descriptor,
 	&oz__v1__task_service__descriptor,
+	&oz__v1__batch_service__descriptor,
 	&oz__v1__admin_service__descriptor,
 	&grpc__health__v1__health__descriptor,
 	&oz__rpc__v1__reflection__descriptor,

@@ -64,6 +64,13 @@ oz_code service_task_update(service_ctx *cx, const ProtobufCMessage *in,
 oz_code service_task_delete(service_ctx *cx, const ProtobufCMessage *in,
 	ProtobufCMessage *out, oz_status *st);
 
+/* oz.v1.BatchService/Execute: 1 to SERVICE_BATCH_MAX user and task writes
+ * in one transaction on cx->db (the writer's), in order, through the
+ * handlers above; all applied or none (service/batch.c). */
+#define SERVICE_BATCH_MAX 1000
+oz_code service_batch_execute(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, oz_status *st);
+
 /* oz.v1.AdminService: Optimize runs PRAGMA optimize on cx->db (the
  * writer's connection); Backup copies the database behind cx->db (a read
  * connection) to the requested file. */
