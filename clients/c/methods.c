@@ -14,6 +14,7 @@
 static const ProtobufCServiceDescriptor *const services[] = {
 	&oz__v1__user_service__descriptor,
 	&oz__v1__task_service__descriptor,
+	&oz__v1__batch_service__descriptor,
 	&oz__v1__admin_service__descriptor,
 	&grpc__health__v1__health__descriptor,
 	&oz__rpc__v1__reflection__descriptor,
@@ -119,6 +120,8 @@ TYPED(oz_task_list, Oz__V1__ListTasksRequest, Oz__V1__ListTasksResponse,
 	oz__v1__list_tasks_response__descriptor)
 TYPED(oz_task_update, Oz__V1__UpdateTaskRequest, Oz__V1__Task,
 	"/oz.v1.TaskService/UpdateTask", oz__v1__task__descriptor)
+TYPED(oz_batch_execute, Oz__V1__ExecuteRequest, Oz__V1__ExecuteResponse,
+	"/oz.v1.BatchService/Execute", oz__v1__execute_response__descriptor)
 TYPED(oz_admin_backup, Oz__V1__BackupRequest, Oz__V1__BackupResponse,
 	"/oz.v1.AdminService/Backup", oz__v1__backup_response__descriptor)
 TYPED(oz_admin_optimize, Oz__V1__OptimizeRequest, Oz__V1__OptimizeResponse,

@@ -40,6 +40,7 @@
 #include "grpc/health/v1/health.pb-c.h"
 #include "oz/rpc/v1/rpc.pb-c.h"
 #include "oz/v1/admin_service.pb-c.h"
+#include "oz/v1/batch_service.pb-c.h"
 #include "oz/v1/task_service.pb-c.h"
 #include "oz/v1/user_service.pb-c.h"
 
@@ -181,6 +182,14 @@ oz_code oz_task_update(oz_client *client, const Oz__V1__UpdateTaskRequest *req,
 	Oz__V1__Task **out, oz_status *st);
 oz_code oz_task_delete(oz_client *client, const Oz__V1__DeleteTaskRequest *req,
 	oz_status *st);
+
+/* oz.v1.BatchService/Execute: up to 1000 writes in one transaction, all
+ * applied or none (the status then names the failing operation in its
+ * violations, e.g. "operations[7].create_user.email"). Without a
+ * request_id one is generated, so a retry after a broken connection
+ * cannot apply the batch twice. */
+oz_code oz_batch_execute(oz_client *client, const Oz__V1__ExecuteRequest *req,
+	Oz__V1__ExecuteResponse **out, oz_status *st);
 
 /* oz.v1.AdminService: Stats is retried like a read; Backup and Optimize
  * are never repeated once sent. */
