@@ -11,7 +11,7 @@
 
 #include "batch.h"
 
-#define N(a)      (sizeof(a) / sizeof((a)[0]))
+#define N(a)     (sizeof(a) / sizeof((a)[0]))
 #define READ_MAX (256u * 1024u * 1024u)
 
 char *
@@ -26,9 +26,8 @@ ozctl_read_all(FILE *f, size_t *len)
 			break;
 		}
 		if (n == cap) {
-			char *more = cap < READ_MAX
-					     ? realloc(buf, cap * 2 + 1)
-					     : NULL;
+			char *more = cap < READ_MAX ? realloc(buf, cap * 2 + 1)
+						    : NULL;
 			if (more == NULL) {
 				free(buf);
 				return NULL;

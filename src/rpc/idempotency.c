@@ -55,6 +55,49 @@ definitive(oz_code code)
 	}
 }
 
+/* A failure keeps its field violations: they are stored as an
+ * oz.rpc.v1.Status in the response bytes (which a failure has no other use
+ * for), so a replayed INVALID_ARGUMENT still names its fields, and a
+ * replayed failing batch its operation. */
+static oz_code
+pack_violations(rpc_call *call, oz_status *st)
+{
+	Oz__Rpc__V1__Status s = OZ__RPC__V1__STATUS__INIT;
+	Oz__Rpc__V1__FieldViolation v[OZ_VIOLATIONS_MAX];
+	Oz__Rpc__V1__FieldViolation *pv[OZ_VIOLATIONS_MAX];
+	size_t n = call->st.n_violations;
+	for (size_t i = 0; i < n; i++) {
+		oz__rpc__v1__field_violation__init(&v[i]);
+		v[i].field = call->st.violations[i].field;
+		v[i].description = call->st.violations[i].description;
+		pv[i] = &v[i];
+	}
+	s.n_details = n;
+	s.details = pv;
+	size_t len = oz__rpc__v1__status__get_packed_size(&s);
+	uint8_t *p = arena_alloc(call->arena, len + 1);
+	if (p == NULL) {
+		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
+	}
+	call->packed.data = p;
+	call->packed.len = oz__rpc__v1__status__pack(&s, p);
+	return OZ_OK;
+}
+
+static void
+restore_violations(rpc_call *call, const store_idem *rec)
+{
+	Oz__Rpc__V1__Status *s =
+		rec->response_len == 0
+			? NULL
+			: oz__rpc__v1__status__unpack(arena_pb(call->arena),
+				  rec->response_len, rec->response);
+	for (size_t i = 0; s != NULL && i < s->n_details; i++) {
+		oz_status_violation(&call->st, s->details[i]->field, "%s",
+			s->details[i]->description);
+	}
+}
+
 /* Answers call from a stored outcome: true if there was one. */
 static bool
 replay(rpc_call *call, store_conn *db, const char *key, int64_t hash)
@@ -81,9 +124,13 @@ replay(rpc_call *call, store_conn *db, const char *key, int64_t hash)
 		return true;
 	}
 	oz_fail(&call->st, (oz_code) rec.code, "%s", rec.message);
+	call->replayed = true;
+	if (rec.code != OZ_OK) {
+		restore_violations(call, &rec);
+		return true;
+	}
 	call->packed.data = (uint8_t *) rec.response;
 	call->packed.len = rec.response_len;
-	call->replayed = true;
 	return true;
 }
 
@@ -92,7 +139,8 @@ static oz_code
 pack_output(rpc_call *call, oz_status *st)
 {
 	if (!rpc_call_ok(call)) {
-		return OZ_OK;
+		return call->st.n_violations > 0 ? pack_violations(call, st)
+						 : OZ_OK;
 	}
 	size_t n = protobuf_c_message_get_packed_size(call->output);
 	uint8_t *p = arena_alloc(call->arena, n + 1);
@@ -148,6 +196,9 @@ rpc_idem_run(rpc_call *call, store_conn *db, service_ctx *cx)
 		rec.response_len = call->packed.len;
 		if (rc == OZ_OK) {
 			rc = store_idem_put(db, key, &rec, &st);
+		}
+		if (!rpc_call_ok(call)) {
+			call->packed.len = 0; /* Only the stored copy. */
 		}
 	}
 	if (store_tx_end(db, rc, &st) != OZ_OK || rc != OZ_OK) {

@@ -1,6 +1,7 @@
 /* tests/rpc/batch_server_test.c -- BatchService/Execute through the real
  * in-process server (inproc://, a database file, the group-commit writer):
- * one request_id covers a batch, concurrent batches never interleave
+ * one request_id covers a batch (a replayed failure keeps its violations),
+ * concurrent batches never interleave
  * halfway, and a failing batch in a group commit undoes nothing of the
  * calls committed with it. */
 #include <pthread.h>
@@ -138,6 +139,10 @@ one_request_id_covers_the_whole_batch(void **state)
 	test_db_exec(c, "DELETE FROM tasks; DELETE FROM users");
 	store_close(c);
 	assert_int_equal(execute(s, &b, &r1, &st), OZ_ALREADY_EXISTS);
+	/* The replay still names the operation (a resumed import needs it). */
+	assert_int_equal(st.n_violations, 1);
+	assert_string_equal(
+		st.violations[0].field, "operations[0].create_user");
 	assert_int_equal(count(t, "SELECT count(*) FROM users"), 0);
 	/* The same key on another batch is refused. */
 	batch_build(&b, "bob@example.com", 0, 1, "t");
