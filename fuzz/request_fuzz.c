@@ -57,7 +57,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rpc_call call;
 	void *out = NULL;
 	size_t len = 0;
-	rpc_call_begin(&call, &cfg, &a, data, size);
+	rpc_call_begin(&call, &cfg, &a, data, size, NULL);
 	rpc_call_run(&call, db, true);
 	rpc_call_reply(&call, &out, &len);
 	/* Every call must end in a reply and leave no transaction open. */

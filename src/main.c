@@ -51,6 +51,12 @@ static const char usage[] =
 	"token\n"
 	"                           of FILE (one per line) on every call but\n"
 	"                           health\n"
+	"  --admin-token-file FILE  OZ_ADMIN_TOKEN_FILE: Backup and Optimize\n"
+	"                           need \"authorization: Bearer TOKEN\" with "
+	"a\n"
+	"                           token of FILE; without it they are "
+	"served\n"
+	"                           to local callers only (ipc://, loopback)\n"
 	"  --max-message-bytes N    OZ_MAX_MESSAGE_BYTES. Default 4194304\n"
 	"  --default-timeout DUR    OZ_DEFAULT_TIMEOUT: deadline of calls "
 	"that\n"
@@ -85,6 +91,7 @@ struct options {
 	char listen_buf[VALUE_MAX]; /* OZ_LISTEN, split in place. */
 	char tls_cert[VALUE_MAX], tls_key[VALUE_MAX], tls_ca[VALUE_MAX];
 	char token_file[VALUE_MAX];
+	char admin_file[VALUE_MAX];
 };
 
 static int
@@ -164,6 +171,9 @@ apply(struct options *o, const char *name, const char *val)
 	} else if (strcmp(name, "auth-token-file") == 0) {
 		snprintf(o->token_file, sizeof(o->token_file), "%s", val);
 		o->srv.auth_token_file = o->token_file;
+	} else if (strcmp(name, "admin-token-file") == 0) {
+		snprintf(o->admin_file, sizeof(o->admin_file), "%s", val);
+		o->srv.admin_token_file = o->admin_file;
 	} else if (strcmp(name, "max-message-bytes") == 0) {
 		if (parse_long(val, 1024, 1L << 30, &n) != 0) {
 			return fail_usage("bad --max-message-bytes %s", val);
@@ -223,6 +233,7 @@ static const struct {
 	{"busy-timeout", "OZ_BUSY_TIMEOUT"},
 	{"max-inflight", "OZ_MAX_INFLIGHT"},
 	{"auth-token-file", "OZ_AUTH_TOKEN_FILE"},
+	{"admin-token-file", "OZ_ADMIN_TOKEN_FILE"},
 	{"max-message-bytes", "OZ_MAX_MESSAGE_BYTES"},
 	{"default-timeout", "OZ_DEFAULT_TIMEOUT"},
 	{"drain-timeout", "OZ_DRAIN_TIMEOUT"},
@@ -273,6 +284,7 @@ static const struct option long_opts[] = {
 	{"busy-timeout", required_argument, NULL, 1},
 	{"max-inflight", required_argument, NULL, 1},
 	{"auth-token-file", required_argument, NULL, 1},
+	{"admin-token-file", required_argument, NULL, 1},
 	{"max-message-bytes", required_argument, NULL, 1},
 	{"default-timeout", required_argument, NULL, 1},
 	{"drain-timeout", required_argument, NULL, 1},
@@ -392,7 +404,7 @@ log_config(const struct options *o)
 		 "max_inflight=%d max_message_bytes=%zu default_timeout_ms=%u "
 		 "drain_timeout_ms=%d optimize_interval_ms=%d group_commit=%s "
 		 "ipc_mode=%04o tls=%s "
-		 "client_certs=%s auth=%s",
+		 "client_certs=%s auth=%s admin=%s",
 		s->store.path, store_sync_name(s->store.synchronous),
 		s->store.busy_timeout_ms, s->max_inflight,
 		s->max_message_bytes, s->default_timeout_ms,
@@ -400,7 +412,8 @@ log_config(const struct options *o)
 		s->group_commit ? "on" : "off", s->ipc_mode,
 		s->tls_cert != NULL ? "on" : "off",
 		s->tls_ca != NULL ? "required" : "off",
-		s->auth_token_file != NULL ? "tokens" : "off");
+		s->auth_token_file != NULL ? "tokens" : "off",
+		s->admin_token_file != NULL ? "token" : "local-only");
 }
 
 static void

@@ -68,9 +68,20 @@ check_metadata(rpc_call *call)
 	return OZ_OK;
 }
 
+/* The ordinary token check: any --auth-token-file token, or an admin
+ * token, which is a superset. */
+static bool
+token_ok(const rpc_call_config *cfg, const char *authorization)
+{
+	return authorization != NULL &&
+	       (rpc_auth_check(cfg->auth, authorization) ||
+		       (cfg->admin != NULL &&
+			       rpc_auth_check(cfg->admin, authorization)));
+}
+
 void
 rpc_call_begin(rpc_call *call, const rpc_call_config *cfg, arena *a,
-	const void *buf, size_t len)
+	const void *buf, size_t len, const rpc_peer *peer)
 {
 	memset(call, 0, sizeof(*call));
 	call->arena = a;
@@ -98,8 +109,7 @@ rpc_call_begin(rpc_call *call, const rpc_call_config *cfg, arena *a,
 	}
 	if (cfg->auth != NULL &&
 		strcmp(call->req->method, RPC_HEALTH_METHOD) != 0 &&
-		(call->authorization == NULL ||
-			!rpc_auth_check(cfg->auth, call->authorization))) {
+		!token_ok(cfg, call->authorization)) {
 		oz_fail(&call->st, OZ_UNAUTHENTICATED,
 			"missing or invalid authorization: send metadata "
 			"\"authorization: Bearer <token>\"");
@@ -112,6 +122,11 @@ rpc_call_begin(rpc_call *call, const rpc_call_config *cfg, arena *a,
 	if (call->method == NULL) {
 		oz_fail(&call->st, OZ_UNIMPLEMENTED, "unknown method %.200s",
 			call->req->method);
+		return;
+	}
+	if (rpc_auth_admin_ok(cfg->admin, call->method->access,
+		    call->authorization, peer != NULL ? peer->is_local : NULL,
+		    peer != NULL ? peer->arg : NULL, &call->st) != OZ_OK) {
 		return;
 	}
 	const ProtobufCMessageDescriptor *in = call->method->input;

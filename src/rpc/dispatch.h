@@ -8,6 +8,7 @@
 
 #include <protobuf-c/protobuf-c.h>
 
+#include "rpc/auth.h"
 #include "service/service.h"
 
 /* How a method uses the database; decides where the server runs it. */
@@ -26,6 +27,10 @@ typedef struct rpc_method {
 	/* Safe to repeat: it changes nothing (Backup reads the database but
 	 * creates a file, so it is not). Reflection reports this. */
 	bool idempotent;
+	/* Who may call it beyond the ordinary token check: RPC_ADMIN for
+	 * methods that act on files or the database (rpc/auth.h). Checked
+	 * once, in rpc_call_begin. */
+	rpc_access access;
 } rpc_method;
 
 /* The one method that needs no token and is answered while draining. */

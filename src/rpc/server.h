@@ -30,7 +30,10 @@ typedef struct rpc_server_config {
 	int ipc_mode;                /* Permissions of ipc:// socket files. */
 	bool group_commit;           /* false: one COMMIT per write call. */
 	const char *auth_token_file; /* If set, calls need a token. */
-	int optimize_interval_ms;    /* PRAGMA optimize this often; 0 never. */
+	/* If set, RPC_ADMIN methods need one of its tokens; if not, they
+	 * are served to local peers only (rpc/auth.h). */
+	const char *admin_token_file;
+	int optimize_interval_ms; /* PRAGMA optimize this often; 0 never. */
 	store_config store;
 } rpc_server_config;
 

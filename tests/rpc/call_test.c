@@ -53,7 +53,7 @@ roundtrip(struct fixture *f, const void *buf, size_t len, rpc_call *call)
 {
 	void *out;
 	size_t out_len;
-	rpc_call_begin(call, &f->cfg, &f->arena, buf, len);
+	rpc_call_begin(call, &f->cfg, &f->arena, buf, len, NULL);
 	rpc_call_run(call, f->db, true);
 	rpc_call_reply(call, &out, &out_len);
 	assert_non_null(out);
@@ -180,7 +180,7 @@ expired_deadline_is_deadline_exceeded_and_not_executed(void **state)
 	wire_envelope(
 		"/oz.v1.UserService/CreateUser", &in.base, 1, &buf, &len);
 	rpc_call call;
-	rpc_call_begin(&call, &f->cfg, &f->arena, buf, len);
+	rpc_call_begin(&call, &f->cfg, &f->arena, buf, len, NULL);
 	struct timespec ts = {0, 5 * 1000 * 1000};
 	nanosleep(&ts, NULL); /* Let the 1 ms deadline pass. */
 	rpc_call_run(&call, f->db, true);

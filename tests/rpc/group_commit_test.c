@@ -111,9 +111,14 @@ test_handler(service_ctx *cx, const ProtobufCMessage *in,
 	return rc;
 }
 
-static const rpc_method test_method = {"/test/Write",
-	&oz__v1__create_user_request__descriptor, &oz__v1__user__descriptor,
-	test_handler, RPC_WRITE, false};
+static const rpc_method test_method = {
+	.name = "/test/Write",
+	.input = &oz__v1__create_user_request__descriptor,
+	.output = &oz__v1__user__descriptor,
+	.handler = test_handler,
+	.kind = RPC_WRITE,
+	.idempotent = false,
+};
 
 struct fixture {
 	test_tmpdb db;
