@@ -141,6 +141,17 @@ static const rpc_method methods[] = {
 		.idempotent = true,
 	},
 	{
+		/* Runs on the admin worker thread (it may run for its whole
+		 * time limit), on a connection of its own. */
+		.name = ADMIN("Query"),
+		.input = &oz__v1__query_request__descriptor,
+		.output = &oz__v1__query_response__descriptor,
+		.handler = service_admin_query,
+		.kind = RPC_READ,
+		.idempotent = true,
+		.access = RPC_ADMIN_TOKEN,
+	},
+	{
 		.name = RPC_HEALTH_METHOD,
 		.input = &grpc__health__v1__health_check_request__descriptor,
 		.output = &grpc__health__v1__health_check_response__descriptor,

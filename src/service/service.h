@@ -79,6 +79,12 @@ oz_code service_admin_optimize(service_ctx *cx, const ProtobufCMessage *in,
 oz_code service_admin_backup(service_ctx *cx, const ProtobufCMessage *in,
 	ProtobufCMessage *out, oz_status *st);
 
+/* oz.v1.AdminService/Query: one read-only statement on a connection of its
+ * own to the database behind cx->db, bounded in rows and time; logged
+ * without its parameters (service/query.c, store/query.c). */
+oz_code service_admin_query(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, oz_status *st);
+
 /* grpc.health.v1.Health: SERVING, NOT_SERVING while draining; NOT_FOUND
  * for a service name this server does not have. */
 oz_code service_health_check(service_ctx *cx, const ProtobufCMessage *in,
