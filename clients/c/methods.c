@@ -29,15 +29,17 @@ static size_t n_table;
 static pthread_once_t table_once = PTHREAD_ONCE_INIT;
 
 /* Reads are safe to repeat, and so are the two services that only report
- * and AdminService/Stats. Backup (it creates a file) and Optimize are not.
- * tests/client/client_test.c checks this against ozd's reflection. */
+ * and AdminService/Stats and Query (read-only SQL). Backup (it creates a file)
+ * and Optimize are not. tests/client/client_test.c checks this against ozd's
+ * reflection. */
 static bool
 is_idempotent(const ProtobufCServiceDescriptor *s, const char *method)
 {
 	return strncmp(method, "Get", 3) == 0 ||
 	       strncmp(method, "List", 4) == 0 ||
 	       (s == &oz__v1__admin_service__descriptor &&
-		       strcmp(method, "Stats") == 0) ||
+		       (strcmp(method, "Stats") == 0 ||
+			       strcmp(method, "Query") == 0)) ||
 	       s == &grpc__health__v1__health__descriptor ||
 	       s == &oz__rpc__v1__reflection__descriptor;
 }
@@ -128,6 +130,8 @@ TYPED(oz_admin_optimize, Oz__V1__OptimizeRequest, Oz__V1__OptimizeResponse,
 	"/oz.v1.AdminService/Optimize", oz__v1__optimize_response__descriptor)
 TYPED(oz_admin_stats, Oz__V1__StatsRequest, Oz__V1__StatsResponse,
 	"/oz.v1.AdminService/Stats", oz__v1__stats_response__descriptor)
+TYPED(oz_admin_query, Oz__V1__QueryRequest, Oz__V1__QueryResponse,
+	"/oz.v1.AdminService/Query", oz__v1__query_response__descriptor)
 TYPED(oz_health_check, Grpc__Health__V1__HealthCheckRequest,
 	Grpc__Health__V1__HealthCheckResponse, "/grpc.health.v1.Health/Check",
 	grpc__health__v1__health_check_response__descriptor)

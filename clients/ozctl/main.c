@@ -72,6 +72,7 @@ static const struct verb verbs[] = {
 	{"import", ozctl_import,
 		"create users or tasks from JSON Lines or CSV"},
 	{"export", ozctl_export, "write users or tasks as JSON Lines or CSV"},
+	{"sql", ozctl_sql, "run one read-only SQL statement (admin token)"},
 	{"migrate", ozctl_migrate,
 		"upgrade, downgrade or inspect the database schema"},
 	{"backup", ozctl_backup, "copy the live database to a file"},

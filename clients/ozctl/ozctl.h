@@ -166,6 +166,7 @@ int ozctl_vacuum(ozctl *ctl, int argc, char **argv);   /* dbfile.c */
 int ozctl_batch(ozctl *ctl, int argc, char **argv);    /* batch.c */
 int ozctl_import(ozctl *ctl, int argc, char **argv);   /* import.c */
 int ozctl_export(ozctl *ctl, int argc, char **argv);   /* export.c */
+int ozctl_sql(ozctl *ctl, int argc, char **argv);      /* sql.c */
 
 /* Task status names as on the command line: "pending", "in_progress",
  * "done". Parse returns false for another word. */

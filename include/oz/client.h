@@ -191,8 +191,8 @@ oz_code oz_task_delete(oz_client *client, const Oz__V1__DeleteTaskRequest *req,
 oz_code oz_batch_execute(oz_client *client, const Oz__V1__ExecuteRequest *req,
 	Oz__V1__ExecuteResponse **out, oz_status *st);
 
-/* oz.v1.AdminService: Stats is retried like a read; Backup and Optimize
- * are never repeated once sent. */
+/* oz.v1.AdminService: Stats and Query are retried like reads; Backup and
+ * Optimize are never repeated once sent. */
 oz_code oz_admin_backup(oz_client *client, const Oz__V1__BackupRequest *req,
 	Oz__V1__BackupResponse **out, oz_status *st);
 oz_code oz_admin_optimize(oz_client *client,
@@ -200,6 +200,10 @@ oz_code oz_admin_optimize(oz_client *client,
 	oz_status *st);
 oz_code oz_admin_stats(oz_client *client, const Oz__V1__StatsRequest *req,
 	Oz__V1__StatsResponse **out, oz_status *st);
+/* One read-only SQL statement (needs the admin token as auth_token);
+ * retried like a read. */
+oz_code oz_admin_query(oz_client *client, const Oz__V1__QueryRequest *req,
+	Oz__V1__QueryResponse **out, oz_status *st);
 
 /* grpc.health.v1.Health/Check */
 oz_code oz_health_check(oz_client *client,

@@ -33,7 +33,8 @@ _RETRY_CODES = (Code.UNAVAILABLE, Code.RESOURCE_EXHAUSTED)
 
 # Read-only methods whose names do not say so.
 # Backup only reads the database but creates a file: not safe to repeat.
-_READ_ONLY = frozenset(["/oz.v1.AdminService/Stats"])
+_READ_ONLY = frozenset(["/oz.v1.AdminService/Stats",
+                        "/oz.v1.AdminService/Query"])
 
 
 def is_read_only(method):
@@ -491,6 +492,33 @@ class Admin(_Service):
     def stats(self, timeout=None):
         return self._call("Stats", pb.admin.StatsRequest(),
                           pb.admin.StatsResponse, timeout)
+
+    def query(self, sql, params=(), max_rows=0, limit_ms=0, timeout=None):
+        """Runs one read-only SQL statement (the client's token must be
+        the server's admin token). params bind ?1, ?2, ... (None, int,
+        float, str or bytes). Returns (columns, rows, truncated): column
+        names, and rows as tuples of Python values."""
+        req = pb.admin.QueryRequest(sql=sql, max_rows=max_rows,
+                                    timeout_ms=limit_ms)
+        for p in params:
+            v = req.params.add()
+            if p is None:
+                v.null = True
+            elif isinstance(p, bool) or isinstance(p, int):
+                v.integer = int(p)
+            elif isinstance(p, float):
+                v.real = p
+            elif isinstance(p, bytes):
+                v.blob = p
+            else:
+                v.text = str(p)
+        if timeout is None:
+            timeout = max(self._c.timeout, (limit_ms or 5000) / 1000 + 5)
+        resp = self._call("Query", req, pb.admin.QueryResponse, timeout)
+        rows = [tuple(None if v.WhichOneof("value") in (None, "null")
+                      else getattr(v, v.WhichOneof("value"))
+                      for v in row.values) for row in resp.rows]
+        return [c.name for c in resp.columns], rows, resp.truncated
 
 
 class Ref(int):
