@@ -184,6 +184,7 @@ build(import_job *job, struct batch_ops *b, size_t i)
 	oz__v1__execute_request__init(&b->req);
 	b->req.operations = b->ptrs;
 	b->req.request_id = b->key;
+	b->req.ids_only = true;
 	for (size_t rec = first; rec < last; rec++) {
 		size_t k = b->req.n_operations;
 		Oz__V1__Operation *op = &b->ops[k];

@@ -271,6 +271,14 @@ run_op(service_ctx *cx, const Oz__V1__ExecuteRequest *req, size_t i,
 		return fail_at(st, &sub, i, kd->name);
 	}
 	ids[i] = kd->creates != REF_NONE ? id_at(out, "id") : 0;
+	if (req->ids_only && kd->out != &google__protobuf__empty__descriptor) {
+		int64_t id = id_at(out, "id");
+		protobuf_c_message_init(kd->out, out); /* Only the id left. */
+		*(int64_t *) ((char *) out +
+			      protobuf_c_message_descriptor_get_field_by_name(
+				      kd->out, "id")
+				      ->offset) = id;
+	}
 	set_result(res, kd, out);
 	return OZ_OK;
 }
@@ -294,16 +302,19 @@ service_batch_execute(service_ctx *cx, const ProtobufCMessage *in,
 	if (ids == NULL || rs == NULL || res->results == NULL) {
 		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
 	}
-	/* Each handler's own transaction nests in this one as a SAVEPOINT,
-	 * so the first failure rolls back every operation before it. */
+	/* The handlers' own transactions are flattened into this one (no
+	 * SAVEPOINT each): the first failure rolls back every operation of
+	 * the batch at once. */
 	if ((rc = store_tx_begin(cx->db, STORE_TX_WRITE, st)) != OZ_OK) {
 		return rc;
 	}
+	store_tx_flatten(cx->db, true);
 	for (size_t i = 0; i < n && rc == OZ_OK; i++) {
 		oz__v1__operation_result__init(&rs[i]);
 		res->results[i] = &rs[i];
 		rc = run_op(cx, req, i, ids, &rs[i], st);
 	}
+	store_tx_flatten(cx->db, false);
 	res->n_results = rc == OZ_OK ? n : 0;
 	return store_tx_end(cx->db, rc, st);
 }

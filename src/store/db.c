@@ -339,6 +339,10 @@ store_tx_begin(store_conn *c, store_tx_kind kind, oz_status *st)
 {
 	char sql[32];
 	const char *q;
+	if (c->flat_depth > 0 && c->tx_depth >= c->flat_depth) {
+		c->tx_depth++; /* Flattened into the enclosing savepoint. */
+		return OZ_OK;
+	}
 	if (c->tx_depth == 0) {
 		q = kind == STORE_TX_WRITE ? "BEGIN IMMEDIATE" : "BEGIN";
 	} else {
@@ -372,6 +376,9 @@ store_tx_end(store_conn *c, oz_code rc, oz_status *st)
 					     "no transaction to end");
 	}
 	int depth = --c->tx_depth;
+	if (c->flat_depth > 0 && depth >= c->flat_depth) {
+		return rc; /* The enclosing savepoint decides. */
+	}
 	if (depth == 0) {
 		if (rc != OZ_OK) {
 			rollback(c);
@@ -393,6 +400,12 @@ store_tx_end(store_conn *c, oz_code rc, oz_status *st)
 	}
 	snprintf(sql, sizeof(sql), "RELEASE sp%d", depth);
 	return tx_exec(c, sql, st);
+}
+
+void
+store_tx_flatten(store_conn *c, bool on)
+{
+	c->flat_depth = on ? c->tx_depth : 0;
 }
 
 int

@@ -166,6 +166,29 @@ batch_creates_a_user_and_their_tasks_by_reference(void **state)
 }
 
 static void
+ids_only_results_carry_just_the_ids(void **state)
+{
+	fixture *fx = *state;
+	batch b;
+	batch_init(&b, fx);
+	add_user(&b, "alice", "alice@example.com");
+	add_task(&b, 0, 0, "one");
+	b.req.ids_only = true;
+	assert_int_equal(run(&b), OZ_OK);
+	const Oz__V1__User *u = b.res.results[0]->user;
+	const Oz__V1__Task *t = b.res.results[1]->task;
+	assert_int_equal(u->id, 1);
+	assert_string_equal(u->email, "");
+	assert_null(u->create_time);
+	assert_int_equal(t->id, 1);
+	assert_int_equal(t->user_id, 0);
+	assert_string_equal(t->title, "");
+	Oz__V1__Task got;
+	assert_int_equal(fx_get_task(fx, 1, &got), OZ_OK);
+	assert_int_equal(got.user_id, 1);
+}
+
+static void
 batch_deletes_and_returns_empty_results(void **state)
 {
 	fixture *fx = *state;
@@ -362,6 +385,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		BOTH(batch_creates_a_user_and_their_tasks_by_reference),
+		BOTH(ids_only_results_carry_just_the_ids),
 		BOTH(batch_deletes_and_returns_empty_results),
 		BOTH(failing_batch_leaves_nothing_behind),
 		BOTH(failing_operation_violations_are_prefixed),
