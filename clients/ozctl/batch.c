@@ -62,15 +62,12 @@ ozctl_read_path(const char *path, size_t *len)
 static oz_code
 parse_array(const char *text, Oz__V1__ExecuteRequest **req, oz_status *st)
 {
-	static const char head[] = "{\"operations\":";
-	size_t n = strlen(text);
-	char *doc = malloc(sizeof(head) + n + 2);
+	size_t n = strlen(text) + 32;
+	char *doc = malloc(n);
 	if (doc == NULL) {
 		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
 	}
-	memcpy(doc, head, sizeof(head) - 1);
-	memcpy(doc + sizeof(head) - 1, text, n);
-	memcpy(doc + sizeof(head) - 1 + n, "}", 2);
+	snprintf(doc, n, "{\"operations\":%s}", text);
 	oz_code rc = oz_json_to_message(doc, strlen(doc),
 		&oz__v1__execute_request__descriptor,
 		(ProtobufCMessage **) req, st);
@@ -143,6 +140,9 @@ ozctl_batch_parse(const char *file, char *text, Oz__V1__ExecuteRequest **req,
 	}
 	oz_code rc = *p == '[' ? parse_array(text, req, st)
 			       : parse_lines(file, text, req, st);
+	if (rc == OZ_OK && *req == NULL) {
+		rc = oz_fail(st, OZ_INTERNAL, "no request parsed");
+	}
 	if (rc != OZ_OK) {
 		oz_message_free(*req);
 		*req = NULL;
@@ -245,7 +245,7 @@ ozctl_batch(ozctl *ctl, int argc, char **argv)
 	}
 	rc = ozctl_batch_parse(pos[0], text, &req, &st);
 	free(text);
-	if (rc != OZ_OK) {
+	if (rc != OZ_OK || req == NULL) {
 		return ozctl_fail(&st);
 	}
 	if (opts[0].set && (req->request_id = strdup(opts[0].value)) == NULL) {

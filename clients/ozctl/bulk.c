@@ -51,10 +51,12 @@ bulk_resource_parse(const char *s, bool use_path, bulk_resource *out)
 {
 	const char *base =
 		use_path && strrchr(s, '/') != NULL ? strrchr(s, '/') + 1 : s;
-	size_t n = use_path ? 5 : strlen(base) + 1;
-	if (strncmp(base, "users", n) == 0) {
+	/* A path names the resource with its start, an argument whole. */
+	if (use_path ? strncmp(base, "users", 5) == 0
+		     : strcmp(base, "users") == 0) {
 		*out = BULK_USERS;
-	} else if (strncmp(base, "tasks", n) == 0) {
+	} else if (use_path ? strncmp(base, "tasks", 5) == 0
+			    : strcmp(base, "tasks") == 0) {
 		*out = BULK_TASKS;
 	} else {
 		return false;
@@ -117,7 +119,7 @@ bulk_split(const char *text, size_t len, bulk_format fmt, bulk_record **recs,
 	const char *p = text, *end = text + len;
 	long line = 1;
 	*n = 0;
-	*recs = malloc(cap * sizeof(**recs));
+	*recs = text != NULL ? malloc(cap * sizeof(**recs)) : NULL;
 	while (*recs != NULL && p < end) {
 		long extra = 0;
 		const char *e = fmt == BULK_CSV

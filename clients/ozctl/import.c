@@ -508,7 +508,7 @@ ozctl_import(ozctl *ctl, int argc, char **argv)
 	import_job job;
 	const char *pos[1];
 	size_t len;
-	int n_pos, rc, threads;
+	int n_pos, rc, threads = 4;
 
 	if (!ozctl_begin(ctl, argc, argv, opts, N(opts), pos, 1, &n_pos, usage,
 		    help, &rc)) {
