@@ -1,0 +1,27 @@
+build-asan/obj/clients/c/json.o: clients/c/json.c \
+ build-asan/gen/google/protobuf/field_mask.pb-c.h \
+ build-asan/gen/google/protobuf/timestamp.pb-c.h clients/c/json_types.h \
+ include/oz/client.h include/oz/status.h \
+ build-asan/gen/grpc/health/v1/health.pb-c.h \
+ build-asan/gen/oz/rpc/v1/rpc.pb-c.h \
+ build-asan/gen/oz/v1/admin_service.pb-c.h \
+ build-asan/gen/oz/v1/batch_service.pb-c.h \
+ build-asan/gen/google/protobuf/empty.pb-c.h \
+ build-asan/gen/google/protobuf/wrappers.pb-c.h \
+ build-asan/gen/oz/v1/resources.pb-c.h \
+ build-asan/gen/oz/v1/task_service.pb-c.h \
+ build-asan/gen/oz/v1/user_service.pb-c.h
+build-asan/gen/google/protobuf/field_mask.pb-c.h:
+build-asan/gen/google/protobuf/timestamp.pb-c.h:
+clients/c/json_types.h:
+include/oz/client.h:
+include/oz/status.h:
+build-asan/gen/grpc/health/v1/health.pb-c.h:
+build-asan/gen/oz/rpc/v1/rpc.pb-c.h:
+build-asan/gen/oz/v1/admin_service.pb-c.h:
+build-asan/gen/oz/v1/batch_service.pb-c.h:
+build-asan/gen/google/protobuf/empty.pb-c.h:
+build-asan/gen/google/protobuf/wrappers.pb-c.h:
+build-asan/gen/oz/v1/resources.pb-c.h:
+build-asan/gen/oz/v1/task_service.pb-c.h:
+build-asan/gen/oz/v1/user_service.pb-c.h:

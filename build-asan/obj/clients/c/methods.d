@@ -1,0 +1,25 @@
+build-asan/obj/clients/c/methods.o: clients/c/methods.c \
+ build-asan/gen/google/protobuf/empty.pb-c.h include/oz/client.h \
+ include/oz/status.h build-asan/gen/grpc/health/v1/health.pb-c.h \
+ build-asan/gen/oz/rpc/v1/rpc.pb-c.h \
+ build-asan/gen/oz/v1/admin_service.pb-c.h \
+ build-asan/gen/oz/v1/batch_service.pb-c.h \
+ build-asan/gen/google/protobuf/wrappers.pb-c.h \
+ build-asan/gen/oz/v1/resources.pb-c.h \
+ build-asan/gen/google/protobuf/timestamp.pb-c.h \
+ build-asan/gen/oz/v1/task_service.pb-c.h \
+ build-asan/gen/google/protobuf/field_mask.pb-c.h \
+ build-asan/gen/oz/v1/user_service.pb-c.h
+build-asan/gen/google/protobuf/empty.pb-c.h:
+include/oz/client.h:
+include/oz/status.h:
+build-asan/gen/grpc/health/v1/health.pb-c.h:
+build-asan/gen/oz/rpc/v1/rpc.pb-c.h:
+build-asan/gen/oz/v1/admin_service.pb-c.h:
+build-asan/gen/oz/v1/batch_service.pb-c.h:
+build-asan/gen/google/protobuf/wrappers.pb-c.h:
+build-asan/gen/oz/v1/resources.pb-c.h:
+build-asan/gen/google/protobuf/timestamp.pb-c.h:
+build-asan/gen/oz/v1/task_service.pb-c.h:
+build-asan/gen/google/protobuf/field_mask.pb-c.h:
+build-asan/gen/oz/v1/user_service.pb-c.h:

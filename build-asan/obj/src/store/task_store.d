@@ -1,0 +1,10 @@
+build-asan/obj/src/store/task_store.o: src/store/task_store.c \
+ src/store/keyset.h src/store/db.h src/core/arena.h src/store/store.h \
+ include/oz/status.h src/store/list.h src/store/task_store.h
+src/store/keyset.h:
+src/store/db.h:
+src/core/arena.h:
+src/store/store.h:
+include/oz/status.h:
+src/store/list.h:
+src/store/task_store.h:
