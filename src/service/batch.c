@@ -109,6 +109,9 @@ with_id(arena *a, const ProtobufCMessage *m, const char *path, int64_t id)
 		return c;
 	}
 	ProtobufCMessage **sub = (ProtobufCMessage **) base;
+	if (*sub == NULL) {
+		return c; /* No message to set it in: the handler says so. */
+	}
 	*sub = with_id(a, *sub, rest, id);
 	return *sub != NULL ? c : NULL;
 }

@@ -296,6 +296,23 @@ references_must_point_back_at_a_create_of_their_kind(void **state)
 }
 
 static void
+reference_into_an_absent_message_is_the_handlers_to_refuse(void **state)
+{
+	fixture *fx = *state;
+	batch b;
+	batch_init(&b, fx);
+	add_user(&b, "alice", "alice@example.com");
+	add_task(&b, 0, 0, "one");
+	Oz__V1__UpdateTaskRequest *r = alloc(&b, sizeof(*r));
+	oz__v1__update_task_request__init(r); /* No task in it. */
+	add(&b, OZ__V1__OPERATION__OP_UPDATE_TASK, r)->task_id_ref =
+		ref(&b, 1);
+	assert_int_equal(run(&b), OZ_INVALID_ARGUMENT);
+	fx_expect_fields(fx, 1, "operations[2].update_task.task");
+	assert_int_equal(count_users(fx), 0);
+}
+
+static void
 operations_carry_no_request_id_of_their_own(void **state)
 {
 	fixture *fx = *state;
@@ -391,6 +408,7 @@ main(void)
 		BOTH(failing_operation_violations_are_prefixed),
 		BOTH(stale_etag_fails_the_batch_as_aborted),
 		BOTH(references_must_point_back_at_a_create_of_their_kind),
+		BOTH(reference_into_an_absent_message_is_the_handlers_to_refuse),
 		BOTH(operations_carry_no_request_id_of_their_own),
 		BOTH(batch_holds_1_to_1000_operations),
 		BOTH(operation_without_an_arm_is_invalid),
