@@ -52,7 +52,9 @@ static void
 bad_row(import_job *job, size_t rec, const char *fmt, const char *detail)
 {
 	pthread_mutex_lock(&job->mu);
-	fprintf(stderr, "ozctl: %s:%ld: ", job->path, job->recs[rec].line);
+	/* Over the progress bar's line, when there is one. */
+	fprintf(stderr, "%sozctl: %s:%ld: ", job->bar_on ? "\r\033[K" : "",
+		job->path, job->recs[rec].line);
 	fprintf(stderr, fmt, detail);
 	fputc('\n', stderr);
 	job->bad++;
@@ -336,6 +338,7 @@ run_workers(import_job *job, int n_threads, bool quiet)
 	int started = 0;
 	bulk_progress_init(
 		&pr, quiet, "rows", (int64_t) (job->n_recs - job->first));
+	job->bar_on = pr.on;
 	for (; started < n_threads; started++) {
 		if (pthread_create(&th[started], NULL, worker, job) != 0) {
 			break;

@@ -22,7 +22,8 @@ typedef struct import_job {
 	bulk_resource resource;
 	size_t batch_size;
 	bool skip_bad;
-	int col[4]; /* CSV: column of each of the first 4 bulk_*_cols. */
+	bool bar_on; /* A progress bar is drawn on stderr. */
+	int col[4];  /* CSV: column of each of the first 4 bulk_*_cols. */
 	const char *key_prefix; /* Of every request_id. */
 	uint64_t key_seed;      /* Hash of the resource and batch size. */
 	oz_client *client;
