@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../c/url.h"
 #include "ozctl.h"
 
 static const char main_usage[] = "ozctl [GLOBAL OPTIONS] VERB [ARGS]";
@@ -104,6 +105,15 @@ ozctl_client(ozctl *ctl, int *exit_code)
 	oz_status st;
 	if (ctl->client != NULL) {
 		return ctl->client;
+	}
+	/* A malformed URL is a mistake on the command line (or in OZ_URL),
+	 * not an answer of the server. */
+	if (client_url_check(ctl->url != NULL ? ctl->url
+					      : OZ_CLIENT_DEFAULT_URL,
+		    &st) != OZ_OK) {
+		*exit_code = ozctl_usage_error(main_usage, "%s (--url or OZ_URL)",
+			st.message);
+		return NULL;
 	}
 	memset(&o, 0, sizeof(o));
 	o.deadline_ms = ctl->timeout_ms;
