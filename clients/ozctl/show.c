@@ -99,8 +99,16 @@ show_pages(
 	if (ctl->json) {
 		rc = ozctl_print_json(all);
 	} else if (ctl->quiet) {
+		/* Ids alone on stdout, so $(ozctl -q ... list) is a list of
+		 * ids; the token of the next page on stderr, as the table
+		 * prints it. */
 		for (size_t i = 0; i < total; i++) {
 			printf("%lld\n", id_of(arr[i]));
+		}
+		if (MEMBER(char *, all, tok)[0] != '\0') {
+			fflush(stdout);
+			fprintf(stderr, "next page: --page-token %s\n",
+				MEMBER(char *, all, tok));
 		}
 	} else {
 		table(arr, total);
