@@ -3,6 +3,7 @@
 #   make                 build everything (installs missing Debian packages)
 #   make test            build, then run every test
 #   make run             build, then start ozd on DATABASE_URL (default app.db)
+#   make readme-check    follow README.md on a fresh clone, compare outputs
 #   make SANITIZE=address,undefined test    the same under sanitizers
 #   make install PREFIX=/usr DESTDIR=/tmp/stage
 #
@@ -97,7 +98,7 @@ EXAMPLE_SRC := $(wildcard clients/c/examples/*.c)
 EXAMPLES := $(patsubst clients/c/examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC))
 
 .PHONY: all test run install uninstall clean format format-check lint help \
-	test-concurrency test-valgrind \
+	test-concurrency test-valgrind readme-check \
 	check-cflags bench bench-scale
 all: $(BINS) $(if $(CLIENT_SRC),$(LIBCLIENT_A) $(LIBCLIENT_SO)) $(EXAMPLES) \
 	$(TEST_BINS)
@@ -176,6 +177,11 @@ VALGRIND = valgrind -q --error-exitcode=1 --leak-check=full \
 	--errors-for-leak-kinds=definite --suppressions=.ci/valgrind.supp
 test-valgrind: $(VALGRIND_TESTS)
 	@set -e; for t in $^; do echo "=== valgrind $$t"; $(VALGRIND) $$t; done
+
+# The README followed literally on a fresh clone: its Quick start, then
+# every ```console block, each output compared (tests/readme/).
+readme-check:
+	/usr/bin/python3 tests/readme/readme_check.py
 
 # Everything the README's session uses: ozd, ozctl, the C examples (not
 # the tests, so the server starts fast on a fresh clone).
