@@ -287,6 +287,6 @@ lint: $(BUILD)/gen/.stamp
 		-Iinclude -Isrc -I$(BUILD)/gen src clients bench fuzz
 
 help:
-	@sed -n '2,10p' Makefile
+	@sed -n '2,11p' Makefile
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -5,7 +5,8 @@
  * Build against an installed copy:
  *   cc quickstart.c $(pkg-config --cflags --libs oz-client) -o quickstart
  * (`make` builds it as build/examples/quickstart too.)
- * Run: ./quickstart [URL] [USERNAME]   (URL default tcp://127.0.0.1:7878;
+ * Run: ./quickstart [URL] [USERNAME]   (URL default $OZ_URL, else
+ * tcp://127.0.0.1:7878;
  * USERNAME default quickstart-TAG, a tag of its own for each run, so the
  * example runs cleanly on a database that has data already).
  * Exits 0 on success, 1 on any failure (printed on stderr as
@@ -32,7 +33,8 @@ failed(const char *what, const oz_status *st)
 int
 main(int argc, char **argv)
 {
-	const char *url = argc > 1 ? argv[1] : NULL;
+	/* NULL: the library's default, tcp://127.0.0.1:7878. */
+	const char *url = argc > 1 ? argv[1] : getenv("OZ_URL");
 	char tag[32], email[128];
 	/* A name of its own for each run: time and process id, mixed. */
 	snprintf(tag, sizeof(tag), "quickstart-%08x",
