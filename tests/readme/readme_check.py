@@ -91,10 +91,27 @@ def start_server(clone, env, log_path):
              open(log_path, errors="replace").read()[-3000:])
 
 
+def children(pid):
+    """The process ids whose parent is pid (from /proc)."""
+    kids = []
+    for d in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                stat = f.read()
+        except (OSError, ValueError):
+            continue
+        # pid (comm) state ppid ...: comm may hold spaces; split after ')'.
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            kids.append(int(d))
+    return kids
+
+
 def stop_server(proc):
-    """SIGTERM to `make run` and ozd; ozd drains and exits 0."""
+    """SIGTERM to ozd, as a user's Ctrl-C would reach it: it drains, exits
+    0, and so does `make run`. Returns make's exit status."""
     if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
+        for kid in children(proc.pid):
+            os.kill(kid, signal.SIGTERM)
         try:
             proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
@@ -172,11 +189,12 @@ def main():
         steps = console_steps(os.path.join(clone, "README.md"))
         failures = compare(steps, run_session(clone, env, tmp, steps))
         checked = len(steps)
-        stop_server(proc)
-        # make itself dies of the signal; ozd must have drained and said so.
+        rc = stop_server(proc)
         log = open(os.path.join(tmp, "run.log"), errors="replace").read()
-        if not re.search(r" INFO stopped after \d+ calls$", log, re.M):
-            print("readme_check: ozd did not stop cleanly:\n" + log[-2000:])
+        if rc != 0 or not re.search(r" INFO stopped after \d+ calls$", log,
+                                    re.M):
+            print("readme_check: `make run` exited %d on SIGTERM:\n%s" %
+                  (rc, log[-2000:]))
             failures += 1
         print("readme_check: %d commands of README.md checked, %d differ" %
               (checked, failures))
