@@ -395,7 +395,7 @@ oz_client_call_with(oz_client *c, const char *method,
 		*out = NULL;
 	}
 	if ((rc = check_call(c, method, in, out_desc, out, &info, st)) !=
-		OZ_OK ||
+			OZ_OK ||
 		(rc = dial(c, st)) != OZ_OK) {
 		return rc;
 	}

@@ -86,7 +86,9 @@ check_host_port(const char *url, const char *rest, enum kind k, oz_status *st)
 	}
 	if (*e == ':') {
 		if (!port_ok(e + 1)) {
-			return bad(url, "the port must be a number from 1 to 65535", st);
+			return bad(url,
+				"the port must be a number from 1 to 65535",
+				st);
 		}
 		e += 1 + strcspn(e + 1, "/");
 	} else if (k == HOST_PORT) {
@@ -108,12 +110,13 @@ client_url_check(const char *url, oz_status *st)
 	if (s == NULL) {
 		return bad(url,
 			strstr(url, "://") != NULL ? "unsupported scheme"
-						    : "no scheme",
+						   : "no scheme",
 			st);
 	}
 	const char *rest = url + strlen(s->prefix);
 	if (s->kind == NAME) {
-		return rest[0] != '\0' ? OZ_OK : bad(url, "no path or name", st);
+		return rest[0] != '\0' ? OZ_OK
+				       : bad(url, "no path or name", st);
 	}
 	return check_host_port(url, rest, s->kind, st);
 }
@@ -122,10 +125,10 @@ bool
 client_url_is_local(const char *url)
 {
 	static const char *const local[] = {"ipc://", "abstract://",
-		"inproc://", "tcp://127.", "tcp://localhost:", "tcp://[::1]:",
-		"tcp4://127.", "tcp4://localhost:", "tcp6://[::1]:",
-		"tls+tcp://127.", "tls+tcp://localhost:",
-		"tls+tcp://[::1]:"};
+		"inproc://", "tcp://127.",
+		"tcp://localhost:", "tcp://[::1]:", "tcp4://127.",
+		"tcp4://localhost:", "tcp6://[::1]:", "tls+tcp://127.",
+		"tls+tcp://localhost:", "tls+tcp://[::1]:"};
 	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++) {
 		if (strncmp(url, local[i], strlen(local[i])) == 0) {
 			return true;

@@ -114,11 +114,11 @@ ozctl_client(ozctl *ctl, int *exit_code)
 	}
 	/* A malformed URL is a mistake on the command line (or in OZ_URL),
 	 * not an answer of the server. */
-	if (client_url_check(ctl->url != NULL ? ctl->url
-					      : OZ_CLIENT_DEFAULT_URL,
+	if (client_url_check(
+		    ctl->url != NULL ? ctl->url : OZ_CLIENT_DEFAULT_URL,
 		    &st) != OZ_OK) {
-		*exit_code = ozctl_usage_error(main_usage, "%s (--url or OZ_URL)",
-			st.message);
+		*exit_code = ozctl_usage_error(
+			main_usage, "%s (--url or OZ_URL)", st.message);
 		return NULL;
 	}
 	memset(&o, 0, sizeof(o));

@@ -83,8 +83,11 @@ static int
 utf8_next(const unsigned char *s, uint32_t *cp)
 {
 	static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
-	int n = s[0] < 0x80 ? 1 : (s[0] >> 5) == 6 ? 2 : (s[0] >> 4) == 14 ? 3
-		: (s[0] >> 3) == 30 ? 4 : 0;
+	int n = s[0] < 0x80         ? 1
+		: (s[0] >> 5) == 6  ? 2
+		: (s[0] >> 4) == 14 ? 3
+		: (s[0] >> 3) == 30 ? 4
+				    : 0;
 	uint32_t c = n == 1 ? s[0] : s[0] & (0x7f >> n);
 	for (int i = 1; i < n; i++) {
 		if ((s[i] & 0xc0) != 0x80) {
@@ -115,8 +118,8 @@ escape_one(uint32_t c, char *out)
 	case '\\':
 		return (size_t) sprintf(out, "\\\\");
 	default:
-		return (size_t) sprintf(out,
-			c < 0x100 ? "\\x%02x" : "\\u%04x", (unsigned) c);
+		return (size_t) sprintf(
+			out, c < 0x100 ? "\\x%02x" : "\\u%04x", (unsigned) c);
 	}
 }
 

@@ -298,7 +298,8 @@ ozctl_tasks(ozctl *ctl, int argc, char **argv)
 		"             [--etag E] [--request-id KEY]\n"
 		"  tasks delete ID [--etag E] [--request-id KEY]\n"
 		"S is pending, in_progress or done.\n"
-		"--etag E: only if the task's etag is still E (else ABORTED).\n"
+		"--etag E: only if the task's etag is still E (else "
+		"ABORTED).\n"
 		"--request-id KEY: the write's idempotency key (default: a "
 		"random one).\n"
 		"ozctl tasks SUB --help describes each.\n";

@@ -283,7 +283,8 @@ ozctl_users(ozctl *ctl, int argc, char **argv)
 		"[--active|--inactive]\n"
 		"             [--etag E] [--request-id KEY]\n"
 		"  users delete ID [--force] [--etag E] [--request-id KEY]\n"
-		"--etag E: only if the user's etag is still E (else ABORTED).\n"
+		"--etag E: only if the user's etag is still E (else "
+		"ABORTED).\n"
 		"--request-id KEY: the write's idempotency key (default: a "
 		"random one).\n"
 		"ozctl users SUB --help describes each.\n";

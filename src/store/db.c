@@ -38,8 +38,8 @@ mask_password(const char *url, char *out, size_t n)
 	auth += 3;
 	size_t len = strcspn(auth, "/?#");
 	const char *at = memchr(auth, '@', len);
-	const char *colon = at != NULL ? memchr(auth, ':', (size_t) (at - auth))
-				       : NULL;
+	const char *colon =
+		at != NULL ? memchr(auth, ':', (size_t) (at - auth)) : NULL;
 	if (colon != NULL) {
 		snprintf(out, n, "%.*s:***%s", (int) (colon - url), url, at);
 	}

@@ -365,15 +365,17 @@ bad_url_is_invalid_argument(void **state)
 	assert_int_equal(
 		oz_client_open(&c, "tcp://", NULL, &st), OZ_INVALID_ARGUMENT);
 	static const char *const bad[] = {"localhost:7878",
-		"http://127.0.0.1:7878", "tcp://127.0.0.1", "tcp://127.0.0.1:",
-		"tcp://127.0.0.1:99999", "tcp://127.0.0.1:0",
-		"tcp://127.0.0.1:78x", "tcp://:7878", "tcp://[::1:7878",
-		"tcp://127.0.0.1:7878/x", "ipc://", "inproc://", ""};
+		"http://127.0.0.1:7878", "tcp://127.0.0.1",
+		"tcp://127.0.0.1:", "tcp://127.0.0.1:99999",
+		"tcp://127.0.0.1:0", "tcp://127.0.0.1:78x", "tcp://:7878",
+		"tcp://[::1:7878", "tcp://127.0.0.1:7878/x", "ipc://",
+		"inproc://", ""};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(oz_client_open(&c, bad[i], NULL, &st),
 			OZ_INVALID_ARGUMENT);
 		assert_non_null(strstr(st.message, "malformed URL"));
-		assert_non_null(strstr(st.message, "expected tcp://HOST:PORT"));
+		assert_non_null(
+			strstr(st.message, "expected tcp://HOST:PORT"));
 		assert_null(c);
 	}
 	static const char *const good[] = {"tcp://127.0.0.1:1",
@@ -381,7 +383,8 @@ bad_url_is_invalid_argument(void **state)
 		"ws://127.0.0.1:9/rpc", "ws://localhost/rpc",
 		"ipc:///tmp/x.sock", "inproc://x"};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		assert_int_equal(oz_client_open(&c, good[i], NULL, &st), OZ_OK);
+		assert_int_equal(
+			oz_client_open(&c, good[i], NULL, &st), OZ_OK);
 		oz_client_close(c);
 	}
 }
@@ -583,7 +586,8 @@ refused_local_url_fails_at_once_then_redials(void **state)
 	Grpc__Health__V1__HealthCheckResponse *h;
 	snprintf(url, sizeof(url), "%s-later", f->url);
 	snprintf(want, sizeof(want),
-		"nothing is listening on %s \xe2\x80\x94 is ozd running?", url);
+		"nothing is listening on %s \xe2\x80\x94 is ozd running?",
+		url);
 	o.deadline_ms = 60000;
 	assert_int_equal(oz_client_open(&c, url, &o, &st), OZ_OK);
 	for (int i = 0; i < 2; i++) {
@@ -817,8 +821,8 @@ main(void)
 		cmocka_unit_test(unreachable_server_is_unavailable),
 		cmocka_unit_test(bad_url_is_invalid_argument),
 		cmocka_unit_test_setup_teardown(
-			refused_local_url_fails_at_once_then_redials, fake_setup,
-			fake_teardown),
+			refused_local_url_fails_at_once_then_redials,
+			fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(
 			reads_are_retried_on_unavailable, fake_setup,
 			fake_teardown),
