@@ -183,9 +183,10 @@ test-valgrind: $(VALGRIND_TESTS)
 readme-check:
 	/usr/bin/python3 tests/readme/readme_check.py
 
-# Everything the README's session uses: ozd, ozctl, the C examples (not
-# the tests, so the server starts fast on a fresh clone).
-run: $(OZD) $(OZCTL) $(EXAMPLES)
+# Everything the README's session uses: ozd, ozctl, the C client library
+# and the C examples (not the tests, so the server starts fast on a fresh
+# clone).
+run: $(OZD) $(OZCTL) $(LIBCLIENT_A) $(LIBCLIENT_SO) $(EXAMPLES)
 	./$(OZD) --migrate
 
 # --- Fuzzing (fuzz/*_fuzz.c, libFuzzer) ---------------------------------------
