@@ -14,6 +14,7 @@
  * dialer runs in the background: it redials a lost connection by itself
  * and a call made while no connection is up waits for one until its
  * deadline. */
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,9 @@ struct oz_client {
 	nng_socket sock;
 	nng_dialer dialer;
 	nng_mtx *dial_mu;
-	bool dialing; /* The dialer runs in the background (under dial_mu). */
+	/* The dialer runs in the background: set once, under dial_mu; read
+	 * without it on each call's fast path. */
+	atomic_bool dialing;
 	char *url;
 	char *token;
 	int deadline_ms;
@@ -102,7 +105,7 @@ start_dialer(oz_client *c, int flags, oz_status *st)
 		return oz_fail(st, OZ_INVALID_ARGUMENT,
 			"cannot dial \"%s\": %s", c->url, nng_strerror(rv));
 	}
-	c->dialing = true;
+	atomic_store(&c->dialing, true);
 	return OZ_OK;
 }
 
@@ -115,8 +118,11 @@ static oz_code
 dial(oz_client *c, oz_status *st)
 {
 	oz_code rc = OZ_OK;
+	if (atomic_load(&c->dialing)) {
+		return OZ_OK;
+	}
 	nng_mtx_lock(c->dial_mu);
-	if (!c->dialing) {
+	if (!atomic_load(&c->dialing)) {
 		int rv = nng_dialer_start(c->dialer, 0);
 		if (rv == NNG_ECONNREFUSED || rv == NNG_ENOENT) {
 			rc = oz_fail(st, OZ_UNAVAILABLE,
@@ -124,7 +130,7 @@ dial(oz_client *c, oz_status *st)
 				"ozd running?",
 				c->url);
 		} else if (rv == 0) {
-			c->dialing = true;
+			atomic_store(&c->dialing, true);
 		} else {
 			rc = start_dialer(c, NNG_FLAG_NONBLOCK, st);
 		}
