@@ -99,7 +99,7 @@ EXAMPLES := $(patsubst clients/c/examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC)
 
 .PHONY: all test run install uninstall clean format format-check lint help \
 	test-concurrency test-valgrind readme-check \
-	check-cflags bench bench-scale
+	check-cflags bench bench-scale test-browser
 all: $(BINS) $(if $(CLIENT_SRC),$(LIBCLIENT_A) $(LIBCLIENT_SO)) $(EXAMPLES) \
 	$(TEST_BINS)
 
@@ -109,10 +109,31 @@ $(BUILD)/obj/%.o: %.c $(BUILD)/gen/.stamp
 $(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c $(BUILD)/gen/.stamp
 	$(CC) $(ALL_CFLAGS) -Wno-shadow -c -o $@ $<
 
-# Migrations and the descriptor set are built into the binaries, so they
-# work from any directory.
-$(BUILD)/gen/embed.c: $(MIGRATIONS) $(DESC_SET) scripts/embed.sh
-	sh scripts/embed.sh $(DESC_SET) $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
+# --- JavaScript client and web console (clients/js) --------------------------
+# npm packages come from clients/js/package-lock.json (`npm ci` when
+# node_modules is missing or the lock changed). The console ozd serves is
+# clients/js/console/*, the client core, protobufjs's browser build and
+# proto/ as protobufjs JSON (made here by protobufjs's own parser).
+JS_DIR := clients/js
+JS_MODULES := $(JS_DIR)/node_modules/.package-lock.json
+PBJS_MIN := $(JS_DIR)/node_modules/protobufjs/dist/light/protobuf.min.js
+CONSOLE_SRC := $(sort $(wildcard $(JS_DIR)/console/*.html $(JS_DIR)/console/*.svg \
+	$(JS_DIR)/console/*.css $(JS_DIR)/console/*.js)) $(JS_DIR)/src/client.js
+$(JS_MODULES): $(JS_DIR)/package.json $(JS_DIR)/package-lock.json
+	cd $(JS_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+$(BUILD)/gen/oz.json: $(PROTOS) $(JS_MODULES) $(JS_DIR)/tools/bundle-proto.mjs \
+		$(JS_DIR)/src/protos.js
+	@mkdir -p $(dir $@)
+	node $(JS_DIR)/tools/bundle-proto.mjs proto > $@.tmp && mv $@.tmp $@
+
+# Migrations, the descriptor set and the console are built into the
+# binaries, so they work from any directory.
+$(BUILD)/gen/embed.c: $(MIGRATIONS) $(DESC_SET) scripts/embed.sh \
+		$(CONSOLE_SRC) $(BUILD)/gen/oz.json $(JS_MODULES)
+	sh scripts/embed.sh $(DESC_SET) $(MIGRATIONS) --console \
+		$(CONSOLE_SRC) $(BUILD)/gen/oz.json $(PBJS_MIN) > $@.tmp && \
+		mv $@.tmp $@
 $(BUILD)/obj/embed.o: $(BUILD)/gen/embed.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -154,6 +175,15 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(call obj,$(TEST_SUPPORT_SRC) \
 test: all
 	BUILD=$(BUILD) sh tests/run.sh $(TEST_BINS)
 
+# The web console in headless Chromium (clients/js/test-browser): forms,
+# paging, stats charts, the Origin rule; screenshots in $(BUILD)/screenshots.
+OZ_HTTP_ADDR ?= 127.0.0.1:7880
+test-browser: $(OZD) $(JS_MODULES)
+	sh scripts/chromium.sh
+	cd $(JS_DIR) && OZD=$(abspath $(OZD)) \
+		OZ_SCREENSHOTS=$(abspath $(BUILD))/screenshots \
+		node --test test-browser/*.test.js
+
 # The standard ozbench table (scripts/bench.sh; BENCH_SECONDS, BENCH_RUNS).
 bench: $(OZD) $(OZBENCH)
 	BUILD=$(BUILD) sh scripts/bench.sh
@@ -187,7 +217,7 @@ readme-check:
 # and the C examples (not the tests, so the server starts fast on a fresh
 # clone).
 run: $(OZD) $(OZCTL) $(LIBCLIENT_A) $(LIBCLIENT_SO) $(EXAMPLES)
-	./$(OZD) --migrate
+	./$(OZD) --migrate --http $(OZ_HTTP_ADDR)
 
 # --- Fuzzing (fuzz/*_fuzz.c, libFuzzer) ---------------------------------------
 # `make fuzz FUZZ_SECONDS=N` builds every harness with clang into
@@ -285,7 +315,7 @@ lint: $(BUILD)/gen/.stamp
 		$(OZ_CFLAGS) $(DEP_CFLAGS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--inline-suppr --suppress=missingIncludeSystem \
-		-Iinclude -Isrc -I$(BUILD)/gen src clients bench fuzz
+		-Iinclude -Isrc -I$(BUILD)/gen -i clients/js src clients bench fuzz
 
 help:
 	@sed -n '2,11p' Makefile

@@ -23,6 +23,11 @@ for p in $PACKAGES; do
 		missing="$missing $p"
 	fi
 done
+# Node.js 20 and npm for clients/js: the machine image's nodejs (which
+# bundles npm and conflicts with Debian's npm package) or Debian's pair.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	missing="$missing nodejs npm"
+fi
 [ -z "$missing" ] && exit 0
 
 echo "deps.sh: installing missing Debian packages:$missing" >&2

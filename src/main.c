@@ -70,6 +70,18 @@ static const char usage[] =
 	"  --ipc-mode MODE          OZ_IPC_MODE: ipc socket file mode. "
 	"Default "
 	"0600\n"
+	"  --http HOST:PORT         OZ_HTTP: serve the web console at\n"
+	"                           http://HOST:PORT/ and the RPC endpoint "
+	"at\n"
+	"                           ws://HOST:PORT/rpc. Off unless given\n"
+	"  --ws-allowed-origin O    OZ_WS_ALLOWED_ORIGIN (comma list); "
+	"repeatable:\n"
+	"                           a browser page of origin O (e.g.\n"
+	"                           http://localhost:7880) may call over "
+	"ws://.\n"
+	"                           The console's own origin always may; "
+	"clients\n"
+	"                           that send no Origin are always served\n"
 	"  --log-level LEVEL        OZ_LOG_LEVEL: debug, info (default), "
 	"warn,\n"
 	"                           error, off\n"
@@ -85,6 +97,9 @@ struct options {
 	char listen_buf[VALUE_MAX]; /* OZ_LISTEN, split in place. */
 	char tls_cert[VALUE_MAX], tls_key[VALUE_MAX], tls_ca[VALUE_MAX];
 	char token_file[VALUE_MAX];
+	char http_addr[VALUE_MAX];
+	char origin_buf[VALUE_MAX]; /* --ws-allowed-origin values, split. */
+	size_t origin_len;
 };
 
 static int
@@ -135,6 +150,35 @@ parse_long(const char *s, long min, long max, long *out)
 		return -1;
 	}
 	*out = v;
+	return 0;
+}
+
+/* Adds a comma list of allowed WebSocket origins. */
+static int
+add_origins(struct options *o, const char *val)
+{
+	size_t n = strlen(val) + 1;
+	if (o->origin_len + n > sizeof(o->origin_buf)) {
+		return fail_usage("--ws-allowed-origin %s: too long", val);
+	}
+	char *copy = o->origin_buf + o->origin_len;
+	memcpy(copy, val, n);
+	o->origin_len += n;
+	char *save = NULL;
+	for (char *t = strtok_r(copy, ",", &save); t != NULL;
+		t = strtok_r(NULL, ",", &save)) {
+		while (isspace((unsigned char) *t)) {
+			t++;
+		}
+		if (*t == '\0') {
+			continue;
+		}
+		if (o->srv.n_ws_origins == 16) {
+			return fail_usage(
+				"too many --ws-allowed-origin (max %s)", "16");
+		}
+		o->srv.ws_origins[o->srv.n_ws_origins++] = t;
+	}
 	return 0;
 }
 
@@ -203,6 +247,12 @@ apply(struct options *o, const char *name, const char *val)
 				"bad --ipc-mode %s (octal, e.g. 0600)", val);
 		}
 		o->srv.ipc_mode = (int) n;
+	} else if (strcmp(name, "http") == 0) {
+		snprintf(o->http_addr, sizeof(o->http_addr), "%s", val);
+		o->srv.http_addr =
+			o->http_addr[0] != '\0' ? o->http_addr : NULL;
+	} else if (strcmp(name, "ws-allowed-origin") == 0) {
+		return add_origins(o, val);
 	} else if (strcmp(name, "log-level") == 0) {
 		log_level lv;
 		if (log_level_parse(val, &lv) != 0) {
@@ -233,6 +283,8 @@ static const struct {
 	{"tls-ca", "OZ_TLS_CA"},
 	{"ipc-mode", "OZ_IPC_MODE"},
 	{"log-level", "OZ_LOG_LEVEL"},
+	{"http", "OZ_HTTP"},
+	{"ws-allowed-origin", "OZ_WS_ALLOWED_ORIGIN"},
 };
 
 static int
@@ -282,6 +334,8 @@ static const struct option long_opts[] = {
 	{"tls-ca", required_argument, NULL, 1},
 	{"ipc-mode", required_argument, NULL, 1},
 	{"log-level", required_argument, NULL, 1},
+	{"http", required_argument, NULL, 1},
+	{"ws-allowed-origin", required_argument, NULL, 1},
 	{NULL, 0, NULL, 0},
 };
 

@@ -1,5 +1,6 @@
 /* core/embed.h -- files built into every binary by scripts/embed.sh: the
- * protoc descriptor set of proto/ and the migration files of migrations/. */
+ * protoc descriptor set of proto/, the migration files of migrations/ and
+ * the web console's files (clients/js). */
 #ifndef OZ_CORE_EMBED_H
 #define OZ_CORE_EMBED_H
 
@@ -18,5 +19,10 @@ extern const size_t embed_descriptor_set_len;
 /* The migration files in name order; embed_n_migrations of them. */
 extern const struct embed_file embed_migrations[];
 extern const size_t embed_n_migrations;
+
+/* The web console's files (index.html, app.js, ...), served by ozd
+ * --http; embed_n_console of them. */
+extern const struct embed_file embed_console[];
+extern const size_t embed_n_console;
 
 #endif /* OZ_CORE_EMBED_H */

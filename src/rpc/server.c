@@ -13,6 +13,7 @@
  * backup runs for long) go to the worker's own thread. */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -25,6 +26,7 @@
 #include "core/thread.h"
 #include "rpc/auth.h"
 #include "rpc/call.h"
+#include "rpc/http.h"
 #include "rpc/listener.h"
 #include "rpc/server.h"
 #include "rpc/stats.h"
@@ -63,6 +65,10 @@ struct rpc_server {
 	rpc_call_config call_cfg;
 	nng_socket sock;
 	rpc_listener listeners[RPC_LISTEN_MAX];
+	rpc_http *http;       /* The web console, if --http. */
+	rpc_listener http_ws; /* ws://ADDR/rpc beside it. */
+	char http_ws_url[RPC_HTTP_URL_MAX];
+	rpc_origins origins; /* Browser origins allowed on ws://. */
 	struct worker *workers;
 	int n_workers;
 	rpc_writer *writer;
@@ -508,6 +514,37 @@ open_listeners(rpc_server *s, oz_status *st)
 	return OZ_OK;
 }
 
+/* The Origin rule for every WebSocket pipe, then, with --http, the console
+ * and ws://ADDR/rpc on one port. */
+static oz_code
+open_console(rpc_server *s, oz_status *st)
+{
+	rpc_origins *o = &s->origins;
+	for (size_t i = 0; i < s->cfg.n_ws_origins && o->n < RPC_ORIGIN_MAX;
+		i++) {
+		o->allowed[o->n++] = s->cfg.ws_origins[i];
+	}
+	if (s->cfg.http_addr != NULL && o->n < RPC_ORIGIN_MAX) {
+		snprintf(
+			o->own, sizeof(o->own), "http://%s", s->cfg.http_addr);
+		o->allowed[o->n++] = o->own;
+	}
+	oz_code rc = rpc_origins_install(s->sock, o, st);
+	if (rc != OZ_OK || s->cfg.http_addr == NULL) {
+		return rc;
+	}
+	rc = rpc_http_start(&s->http, s->cfg.http_addr, s->http_ws_url, st);
+	if (rc == OZ_OK) {
+		rc = rpc_listener_open(
+			&s->http_ws, s->sock, s->http_ws_url, &s->cfg, st);
+	}
+	if (rc == OZ_OK) {
+		log_info("web console on http://%s/ (RPC on %s)",
+			s->cfg.http_addr, s->http_ws_url);
+	}
+	return rc;
+}
+
 oz_code
 rpc_server_start(rpc_server **out, const rpc_server_config *cfg, oz_status *st)
 {
@@ -563,6 +600,7 @@ rpc_server_start(rpc_server **out, const rpc_server_config *cfg, oz_status *st)
 	nng_socket_set_size(
 		s->sock, NNG_OPT_RECVMAXSZ, cfg->max_message_bytes);
 	if ((rc = start_workers(s, st)) != OZ_OK ||
+		(rc = open_console(s, st)) != OZ_OK ||
 		(rc = open_listeners(s, st)) != OZ_OK) {
 		goto fail;
 	}
@@ -676,7 +714,9 @@ rpc_server_stop(rpc_server *s)
 	for (size_t i = 0; i < s->cfg.n_listen; i++) {
 		rpc_listener_close(&s->listeners[i]);
 	}
+	rpc_listener_close(&s->http_ws);
 	nng_close(s->sock);
+	rpc_http_stop(s->http);
 	/* No callback or worker runs any more: close the read connections. */
 	while (s->conns != NULL) {
 		struct read_conn *rc = s->conns;

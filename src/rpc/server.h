@@ -31,6 +31,11 @@ typedef struct rpc_server_config {
 	bool group_commit;           /* false: one COMMIT per write call. */
 	const char *auth_token_file; /* If set, calls need a token. */
 	int optimize_interval_ms;    /* PRAGMA optimize this often; 0 never. */
+	const char *http_addr; /* HOST:PORT: the web console at http://ADDR/
+				  and ws://ADDR/rpc; NULL: off. */
+	const char *ws_origins[16]; /* Browser origins allowed on ws://
+				       besides the console's own. */
+	size_t n_ws_origins;
 	store_config store;
 } rpc_server_config;
 

@@ -17,9 +17,9 @@ would, in a fresh clone, and compare every output with the README's text.
    runs: timestamps, durations, etags and the per-run tag of the examples'
    user names (ann-1a2b3c4d). Any other difference fails, with a diff.
 
-So the README cannot drift from the programs. ozd listens on a random
-loopback port: OZ_LISTEN and OZ_URL are set in the environment, so every
-command stays as the README writes it; HOME is a temporary directory (the
+So the README cannot drift from the programs. ozd listens on random
+loopback ports: OZ_LISTEN, OZ_URL and OZ_HTTP_ADDR (the web console) are set
+in the environment, so every command stays as the README writes it; HOME is a temporary directory (the
 README installs into $HOME/oz). Needs only what `make run` installs
 (scripts/deps.sh) and git. Exit status 0 when everything matched.
 """
@@ -166,6 +166,7 @@ def clean_env(tmp, port):
             "MAKELEVEL", "MFLAGS", "CFLAGS", "BUILD", "SANITIZE")}
     url = "tcp://127.0.0.1:%d" % port
     env.update(OZ_LISTEN=url, OZ_URL=url, HOME=os.path.join(tmp, "home"),
+               OZ_HTTP_ADDR="127.0.0.1:%d" % (port + 1),
                MAKEFLAGS="-j2", LC_ALL="C.UTF-8")
     os.makedirs(env["HOME"])
     return env
@@ -181,7 +182,7 @@ def main():
     proc = None
     try:
         subprocess.run(["git", "clone", "-q", root, clone], check=True)
-        env = clean_env(tmp, random.randint(20000, 31999))
+        env = clean_env(tmp, random.randint(20000, 31998))
         t0 = time.monotonic()
         proc = start_server(clone, env, os.path.join(tmp, "run.log"))
         print("readme_check: `make run` served after %.0f s" %
