@@ -88,7 +88,9 @@ show_pages(
 	for (size_t i = 0; i < n; i++) {
 		size_t m = COUNT(pages[i], items);
 		void **src = MEMBER(void **, pages[i], items);
-		memcpy(arr + k, src, m * sizeof(void *));
+		if (m > 0) { /* An empty page's array is NULL. */
+			memcpy(arr + k, src, m * sizeof(void *));
+		}
 		k += m;
 	}
 	/* all borrows the pages' items and strings: freed with free(). */
