@@ -34,6 +34,7 @@ typedef struct rpc_call_config {
 	size_t max_message_bytes;    /* Largest reply the server sends. */
 	const struct rpc_auth *auth; /* NULL: no token needed. */
 	void *server;                /* Passed to handlers as cx->server. */
+	struct store_health *health; /* Passed as cx->health (may be NULL). */
 } rpc_call_config;
 
 typedef struct rpc_call {
