@@ -19,11 +19,11 @@
 struct store_health {
 	pthread_mutex_t mu; /* Guards everything below. */
 	store_config cfg;
-	store_conn *probe;   /* NULL for :memory:. */
-	oz_status write_st;  /* The writer's last batch (OK or failure). */
-	oz_status last;      /* The last check's answer. */
-	int64_t checked_us;  /* Monotonic time of the last check (0: none). */
-	bool logged_bad;     /* The last logged state was unhealthy. */
+	store_conn *probe;  /* NULL for :memory:. */
+	oz_status write_st; /* The writer's last batch (OK or failure). */
+	oz_status last;     /* The last check's answer. */
+	int64_t checked_us; /* Monotonic time of the last check (0: none). */
+	bool logged_bad;    /* The last logged state was unhealthy. */
 };
 
 static int64_t
