@@ -91,3 +91,81 @@ def check_db(path):
     if fk:
         fail("foreign_key_check: %r" % (fk[:5],))
     return con
+
+
+RETRY_CODES = ("DEADLINE_EXCEEDED", "UNAVAILABLE", "RESOURCE_EXHAUSTED")
+
+
+class Ledger:
+    """Keyed task creates and what came of them, for the lost/doubled
+    check. Every create carries its own request_id and is retried with it
+    until it succeeds (or retry_budget seconds pass), so each title must
+    end up in the database exactly once, with the id its first
+    acknowledgement gave."""
+
+    def __init__(self):
+        import collections
+        import threading
+        self.lock = threading.Lock()
+        self.acked = {}        # title -> task id
+        self.tried = set()     # titles
+        self.calls = 0
+        self.errors = collections.Counter()
+        self.replays_differ = []
+
+    def error(self, e):
+        with self.lock:
+            self.calls += 1
+            self.errors[e.code.name] += 1
+
+    def ok(self, title=None, tid=None):
+        with self.lock:
+            self.calls += 1
+            if title is not None:
+                if title in self.acked and self.acked[title] != tid:
+                    self.replays_differ.append(title)
+                self.acked[title] = tid
+
+
+# Set, each retry carries a new request_id: the lost/doubled check must
+# then find doubles (a way to see that it can fail).
+FRESH_KEYS = bool(os.environ.get("OZ_FAULT_FRESH_KEYS"))
+
+
+def keyed_create(c, ledger, user_id, title, stop, retry_budget=60.0):
+    """Creates task title for user_id under one request_id, retried with
+    it on DEADLINE_EXCEEDED/UNAVAILABLE/RESOURCE_EXHAUSTED for at most
+    retry_budget seconds. Returns the id, or None if it never succeeded."""
+    key = "key-" + title
+    attempt = 0
+    with ledger.lock:
+        ledger.tried.add(title)
+    end = time.monotonic() + retry_budget
+    while time.monotonic() < end:
+        attempt += 1
+        if FRESH_KEYS:
+            key = "key-%s-%d" % (title, attempt)
+        try:
+            t = c.tasks.create(user_id, title, request_id=key)
+            ledger.ok(title, t.id)
+            return t.id
+        except ozclient.OzError as e:
+            ledger.error(e)
+            if e.code.name not in RETRY_CODES:
+                return None
+            time.sleep(0.05)
+    return None
+
+
+def count_tasks(path, ledger):
+    """(lost, doubled, made up) for the ledger's tasks in the database at
+    path (ozd stopped); fails on integrity or foreign keys."""
+    con = check_db(path)
+    rows = {}
+    for tid, title in con.execute("SELECT id, title FROM tasks"):
+        rows.setdefault(title, []).append(tid)
+    con.close()
+    lost = [t for t, i in ledger.acked.items() if rows.get(t) != [i]]
+    doubled = [t for t, ids in rows.items() if len(ids) > 1]
+    made_up = [t for t in rows if t not in ledger.tried]
+    return lost, doubled, made_up
