@@ -44,7 +44,8 @@ struct run {
 	uint64_t seed, rng;
 	store_sync sync;
 	int acked;        /* Batches whose COMMIT returned OK. */
-	int checkpointed; /* Batches acknowledged before the last checkpoint. */
+	int checkpointed; /* Batches acknowledged before the last checkpoint.
+			   */
 	int points, cuts, max_lost, lost_cuts;
 };
 
@@ -91,8 +92,8 @@ cut(struct run *r)
 	if (rows != batches * PER_BATCH) {
 		fail_msg("seed %llu cut %d: %lld rows for %lld batches: a "
 			 "batch is half there or one is missing",
-			(unsigned long long) r->seed, r->cuts, (long long) rows,
-			(long long) batches);
+			(unsigned long long) r->seed, r->cuts,
+			(long long) rows, (long long) batches);
 	}
 	int floor = r->sync == STORE_SYNC_FULL ? r->acked : r->checkpointed;
 	if (batches < floor || batches > r->acked + 1) {
@@ -136,7 +137,8 @@ write_batch(store_conn *c, int b)
 			.email = email,
 			.is_active = true,
 			.create_us = store_now_us()};
-		assert_int_equal(store_tx_begin(c, STORE_TX_WRITE, &st), OZ_OK);
+		assert_int_equal(
+			store_tx_begin(c, STORE_TX_WRITE, &st), OZ_OK);
 		oz_code rc = store_user_insert(c, &u, &st);
 		assert_int_equal(store_tx_end(c, rc, &st), OZ_OK);
 	}

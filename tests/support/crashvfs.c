@@ -567,7 +567,7 @@ crashvfs_query_int(const char *path, const char *sql)
 	}
 	if (rc == SQLITE_OK) {
 		rc = sqlite3_step(stmt);
-		v = rc == SQLITE_ROW	? sqlite3_column_int64(stmt, 0)
+		v = rc == SQLITE_ROW    ? sqlite3_column_int64(stmt, 0)
 		    : rc == SQLITE_DONE ? 0
 					: -1;
 	}
