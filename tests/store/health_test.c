@@ -126,9 +126,8 @@ schema_behind_is_unavailable(void **state)
 {
 	struct fx *f = *state;
 	oz_status st;
-	test_db_exec(f->c,
-		"DELETE FROM oz_migrations WHERE revision = "
-		"(SELECT max(revision) FROM oz_migrations)");
+	test_db_exec(f->c, "DELETE FROM oz_migrations WHERE revision = "
+			   "(SELECT max(revision) FROM oz_migrations)");
 	assert_int_equal(check_now(&f->cfg, &st), OZ_UNAVAILABLE);
 	assert_string_equal(st.message,
 		"database schema is 1 revision(s) behind this build");
