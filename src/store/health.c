@@ -158,6 +158,12 @@ check_schema(store_conn *c, oz_status *st)
 	if (rc == OZ_OK) {
 		rc = store_exec(c, sql, st);
 	}
+	if (rc == OZ_UNAVAILABLE) {
+		/* Busy (a checkpoint restarting the WAL, recovery): someone is
+		 * using the database, which says nothing against it. */
+		oz_status_clear(st);
+		return OZ_OK;
+	}
 	if (rc != OZ_OK) {
 		char why[OZ_STATUS_MESSAGE_MAX];
 		snprintf(why, sizeof(why), "%s", st->message);
