@@ -57,16 +57,25 @@ batch_failed(rpc_writer *w, rpc_write **batch, int n, oz_status *st)
 	store_health_note_write(w->health, st->code, st);
 }
 
+/* UNAVAILABLE when the database file was deleted or replaced: writes
+ * would go to a file no one will open again. */
+static oz_code
+check_file(rpc_writer *w, oz_status *st)
+{
+	if (store_file_moved(w->db)) {
+		return oz_fail(st, OZ_UNAVAILABLE,
+			"database file was deleted or replaced under ozd; "
+			"restart it");
+	}
+	return OZ_OK;
+}
+
 static void
 run_batch(rpc_writer *w, rpc_write **batch, int n)
 {
 	oz_status st;
 	oz_status_clear(&st);
-	if (store_file_moved(w->db)) {
-		/* Writes would go to a file no one will open again. */
-		oz_fail(&st, OZ_UNAVAILABLE,
-			"database file was deleted or replaced under ozd; "
-			"restart it");
+	if (check_file(w, &st) != OZ_OK) {
 		batch_failed(w, batch, n, &st);
 		return;
 	}
@@ -155,7 +164,10 @@ probe_writes(rpc_writer *w)
 {
 	oz_status st;
 	oz_status_clear(&st);
-	oz_code rc = store_write_probe(w->db, &st);
+	oz_code rc = check_file(w, &st);
+	if (rc == OZ_OK) {
+		rc = store_write_probe(w->db, &st);
+	}
 	store_health_note_write(w->health, rc, &st);
 	w->next_probe_us = rc == OZ_OK ? 0 : rpc_now_us() + PROBE_MS * 1000;
 }
