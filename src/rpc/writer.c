@@ -96,8 +96,10 @@ run_batch(rpc_writer *w, rpc_write **batch, int n)
 					"write batch was rolled back; retry");
 			}
 			store_tx_end(w->db, OZ_ABORTED, &st);
-			store_health_note_write(
-				w->health, OZ_UNAVAILABLE, &st);
+			/* The call that met it says why (e.g. disk full). */
+			const oz_status *why = &batch[i]->call->st;
+			store_health_note_write(w->health, OZ_UNAVAILABLE,
+				why->code != OZ_OK ? why : &st);
 			return;
 		}
 	}
