@@ -1,13 +1,16 @@
 /* store/health.c -- the database health probe behind Health/Check (see
- * store/health.h). It reads through its own connection, opened at start
- * so that it holds the original file even if the path is later deleted;
- * it never writes. SQLite results are mapped by store_error (db.c). */
+ * store/health.h). Each check opens a read-only connection of its own for
+ * its reads and closes it (a few a second at most): kept open, it would
+ * be one more connection for SQLite to account for when the WAL starts
+ * over, and read-only it never creates a file that was deleted. It never
+ * writes. SQLite results are mapped by store_error (db.c). */
 #include <errno.h>
 #include <libgen.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,7 +22,8 @@
 struct store_health {
 	pthread_mutex_t mu; /* Guards everything below. */
 	store_config cfg;
-	store_conn *probe;  /* NULL for :memory:. */
+	bool memory;        /* :memory:: only the writer's state counts. */
+	struct stat id;     /* The file at start (st_dev, st_ino). */
 	oz_status write_st; /* The writer's last batch (OK or failure). */
 	oz_status last;     /* The last check's answer. */
 	int64_t checked_us; /* Monotonic time of the last check (0: none). */
@@ -45,12 +49,11 @@ store_health_new(store_health **out, const store_config *cfg, oz_status *st)
 	h->cfg.busy_timeout_ms = 0; /* A probe never waits. */
 	oz_status_clear(&h->write_st);
 	oz_status_clear(&h->last);
-	if (!store_config_is_memory(cfg)) {
-		oz_code rc = store_open(&h->probe, &h->cfg, st);
-		if (rc != OZ_OK) {
-			free(h);
-			return rc;
-		}
+	h->memory = store_config_is_memory(cfg);
+	if (!h->memory && stat(cfg->path, &h->id) != 0) {
+		free(h);
+		return oz_fail(st, OZ_UNAVAILABLE, "database file %s: %s",
+			cfg->path, strerror(errno));
 	}
 	pthread_mutex_init(&h->mu, NULL);
 	*out = h;
@@ -63,7 +66,6 @@ store_health_free(store_health *h)
 	if (h == NULL) {
 		return;
 	}
-	store_close(h->probe);
 	pthread_mutex_destroy(&h->mu);
 	free(h);
 }
@@ -142,6 +144,36 @@ check_writable(const char *path, oz_status *st)
 	return OZ_OK;
 }
 
+/* The path no longer names the file ozd opened (deleted, replaced). */
+static bool
+path_moved(const store_health *h)
+{
+	struct stat now;
+	return stat(h->cfg.path, &now) != 0 || now.st_dev != h->id.st_dev ||
+	       now.st_ino != h->id.st_ino;
+}
+
+/* OUT: *out, a read-only connection for one check (store_close). */
+static oz_code
+open_reader(const store_health *h, store_conn **out, oz_status *st)
+{
+	store_conn *c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
+	}
+	c->cfg = h->cfg;
+	int rc = sqlite3_open_v2(h->cfg.path, &c->db,
+		SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		store_close(c);
+		return oz_fail(st, OZ_UNAVAILABLE, "cannot open %s: %s",
+			h->cfg.path, sqlite3_errstr(rc));
+	}
+	sqlite3_extended_result_codes(c->db, 1);
+	*out = c;
+	return OZ_OK;
+}
+
 /* The schema is readable and at this build's head. */
 static oz_code
 check_schema(store_conn *c, oz_status *st)
@@ -182,18 +214,20 @@ probe(store_health *h, oz_status *st)
 		st->code = OZ_UNAVAILABLE;
 		return OZ_UNAVAILABLE;
 	}
-	if (h->probe == NULL) {
+	if (h->memory) {
 		return OZ_OK;
 	}
-	if (store_file_moved(h->probe)) {
+	if (path_moved(h)) {
 		return oz_fail(st, OZ_UNAVAILABLE,
 			"database file %s was deleted or replaced since ozd "
 			"opened it; restart ozd",
 			h->cfg.path);
 	}
+	store_conn *c = NULL;
 	oz_code rc = check_writable(h->cfg.path, st);
-	if (rc == OZ_OK) {
-		rc = check_schema(h->probe, st);
+	if (rc == OZ_OK && (rc = open_reader(h, &c, st)) == OZ_OK) {
+		rc = check_schema(c, st);
+		store_close(c);
 	}
 	return rc;
 }

@@ -20,13 +20,15 @@
 
 typedef struct store_health store_health;
 
-/* Opens the probe's own read connection to cfg (none for :memory:, where
- * each connection is a separate database). OUT: *out, freed with
- * store_health_free. Returns OK or store_open's failure. */
+/* Remembers which file cfg->path names now (its device and inode; the
+ * writer has just opened it), to tell later if it was deleted or
+ * replaced. For :memory: only the writer's reports count. OUT: *out,
+ * freed with store_health_free. Returns OK, or UNAVAILABLE when the file
+ * does not exist. */
 oz_code store_health_new(
 	store_health **out, const store_config *cfg, oz_status *st);
 
-/* Closes the probe's connection and frees h. NULL is a no-op. */
+/* Frees h. NULL is a no-op. */
 void store_health_free(store_health *h);
 
 /* The writer's report of one batch: rc OK after a COMMIT that returned OK,
