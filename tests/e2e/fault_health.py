@@ -19,7 +19,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "lib"))
 from faults import (OzdProcess, fail, health, ozclient, run_root,  # noqa
-                    say, skip, wait_for)
+                    say, wait_for)
 
 WAIT = 10  # seconds, at most, for Health to notice (its cache is 0.5 s)
 
