@@ -15,7 +15,7 @@ request_id until it succeeds, and unkeyed creates (a fresh request_id, one
 attempt: their outcome is unknown when they fail).
 Faults, in turn, every --fault-every seconds: SIGKILL and restart,
 SIGSTOP for 2 s then SIGCONT, an online backup (AdminService/Backup, a
-plain file name: it lands beside the database), a checkpoint storm (a
+plain file name: it lands beside the database, or in backups/ there), a checkpoint storm (a
 second process running wal_checkpoint(TRUNCATE) in a loop for 2 s while a
 burst of 16 KB writes passes).
 Checked at the end, with ozd stopped: integrity_check and
@@ -204,8 +204,15 @@ class Faults(threading.Thread):
                 c.admin.backup("soak-backup-%d.db" % i, overwrite=True)
             except ozclient.OzError as e:
                 self.fig.fault_errors["backup: " + e.code.name] += 1
-        path = os.path.join(self.srv.dir, "soak-backup-%d.db" % i)
-        if os.path.exists(path):
+        # Beside the database, or in its backups/ directory (--backup-dir's
+        # default where ozd has one).
+        name = "soak-backup-%d.db" % i
+        found = [p for p in (os.path.join(self.srv.dir, name),
+                             os.path.join(self.srv.dir, "backups", name))
+                 if os.path.exists(p)]
+        if not found:
+            self.fig.fault_errors["backup: no file"] += 1
+        for path in found:
             con = sqlite3.connect(path)
             ok = con.execute("PRAGMA integrity_check").fetchall()
             con.close()
