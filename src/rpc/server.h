@@ -34,8 +34,8 @@ typedef struct rpc_server_config {
 	 * are served to local peers only (rpc/auth.h). */
 	const char *admin_token_file;
 	int optimize_interval_ms; /* PRAGMA optimize this often; 0 never. */
-	const char *http_addr; /* HOST:PORT: the web console at http://ADDR/
-				  and ws://ADDR/rpc; NULL: off. */
+	const char *http_addr;    /* HOST:PORT: the web console at http://ADDR/
+				     and ws://ADDR/rpc; NULL: off. */
 	const char *ws_origins[16]; /* Browser origins allowed on ws://
 				       besides the console's own. */
 	size_t n_ws_origins;
