@@ -11,22 +11,8 @@
 #define OZ_STORE_KEYSET_H
 
 #include "store/db.h"
+#include "store/keyset_sql.h"
 #include "store/list.h"
-
-/* Parameter numbers: filters use ?1..?9, the cursor ?11.., and these. */
-#define KEYSET_PARAM_AFTER  11
-#define KEYSET_PARAM_LIMIT  30
-#define KEYSET_PARAM_OFFSET 31
-
-#define KEYSET_SQL_MAX 8192
-
-/* A table as the list queries see it. */
-typedef struct keyset_table {
-	const char *table;        /* Its name. */
-	const char *select;       /* The fixed list of columns read. */
-	const store_column *cols; /* Its sortable columns; cols[0] is id. */
-	int n_cols;
-} keyset_table;
 
 /* Writes into buf (size cap) the query for page p of table t: rows
  * matching filter (fixed conditions joined by AND, or "" for all), in
