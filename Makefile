@@ -75,6 +75,7 @@ BENCH_SRC := $(wildcard bench/*.c)
 TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
 TEST_SRC := $(shell find tests -name '*_test.c' 2>/dev/null | sort)
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
+PG_MIGRATIONS := $(sort $(wildcard migrations/postgres/*.sql))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 GEN_OBJ := $(GEN_C:.c=.o)
@@ -122,9 +123,10 @@ $(BUILD)/gen/oz.json: $(PROTOS) $(JS_MODULES) $(JS_DIR)/tools/bundle-proto.mjs \
 
 # Migrations, the descriptor set and the console are built into the
 # binaries, so they work from any directory.
-$(BUILD)/gen/embed.c: $(MIGRATIONS) $(DESC_SET) scripts/embed.sh \
-		$(CONSOLE_SRC) $(BUILD)/gen/oz.json $(JS_MODULES)
-	sh scripts/embed.sh $(DESC_SET) $(MIGRATIONS) --console \
+$(BUILD)/gen/embed.c: $(MIGRATIONS) $(PG_MIGRATIONS) $(DESC_SET) \
+		scripts/embed.sh $(CONSOLE_SRC) $(BUILD)/gen/oz.json $(JS_MODULES)
+	sh scripts/embed.sh $(DESC_SET) $(MIGRATIONS) \
+		--postgres $(PG_MIGRATIONS) --console \
 		$(CONSOLE_SRC) $(BUILD)/gen/oz.json $(PBJS_MIN) > $@.tmp && \
 		mv $@.tmp $@
 $(BUILD)/obj/embed.o: $(BUILD)/gen/embed.c
