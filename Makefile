@@ -34,7 +34,7 @@ endif
 endif
 endif
 
-PKGS := libprotobuf-c sqlite3 jansson
+PKGS := libprotobuf-c sqlite3 jansson libpq
 DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 DEP_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 NNG_LIBS ?= -lnng
@@ -68,7 +68,8 @@ $(GEN_C) $(GEN_H) $(DESC_SET): $(BUILD)/gen/.stamp
 
 # --- Sources -----------------------------------------------------------------
 CORE_SRC := $(wildcard src/core/*.c)
-LIB_SRC := $(CORE_SRC) $(wildcard src/store/*.c src/service/*.c src/rpc/*.c)
+LIB_SRC := $(CORE_SRC) $(wildcard src/store/*.c src/store/postgres/*.c \
+	src/service/*.c src/rpc/*.c)
 CLIENT_SRC := $(wildcard clients/c/*.c)
 OZCTL_SRC := $(wildcard clients/ozctl/*.c)
 BENCH_SRC := $(wildcard bench/*.c)
