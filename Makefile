@@ -95,7 +95,7 @@ BINS := $(OZD) $(if $(OZCTL_SRC),$(OZCTL)) $(if $(BENCH_SRC),$(OZBENCH))
 
 .PHONY: all test run install uninstall clean format format-check lint help \
 	test-concurrency test-valgrind \
-	check-cflags bench bench-scale test-browser
+	check-cflags bench bench-scale test-browser test-postgres
 all: $(BINS) $(if $(CLIENT_SRC),$(LIBCLIENT_A) $(LIBCLIENT_SO)) $(TEST_BINS)
 
 $(BUILD)/obj/%.o: %.c $(BUILD)/gen/.stamp
@@ -160,6 +160,12 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(call obj,$(TEST_SUPPORT_SRC) \
 # --- Running -----------------------------------------------------------------
 test: all
 	BUILD=$(BUILD) sh tests/run.sh $(TEST_BINS)
+
+# The PostgreSQL backend against a throwaway cluster (scripts/pg.sh); in
+# `make test` the same programs skip without OZ_TEST_POSTGRES_URL.
+PG_TESTS := $(filter $(TEST_BINS),$(BUILD)/tests/store/postgres_store_test)
+test-postgres: $(PG_TESTS)
+	sh scripts/test-postgres.sh $(PG_TESTS)
 
 # The web console in headless Chromium (clients/js/test-browser): forms,
 # paging, stats charts, the Origin rule; screenshots in $(BUILD)/screenshots.

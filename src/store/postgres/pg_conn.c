@@ -69,6 +69,16 @@ log_effective(PGconn *pg)
 	PQconninfoFree(opts);
 }
 
+/* Server notices ("relation already exists, skipping") go to the debug
+ * log instead of stderr. */
+static void
+notice_cb(void *arg, const char *message)
+{
+	(void) arg;
+	size_t n = strcspn(message, "\n");
+	log_debug("postgres: %.*s", (int) n, message);
+}
+
 /* Connects to c->url. Returns OK or UNAVAILABLE. */
 static oz_code
 connect_url(pg_conn *c, oz_status *st)
@@ -88,6 +98,7 @@ connect_url(pg_conn *c, oz_status *st)
 			"cannot connect to the "
 			"database");
 	}
+	PQsetNoticeProcessor(c->pg, notice_cb, NULL);
 	log_effective(c->pg);
 	return OZ_OK;
 }

@@ -1,10 +1,13 @@
 /* store/postgres/pg_migrate.c -- the PostgreSQL dialect of the migrations
  * (migrations/postgres/, the same revision ids as the SQLite files),
  * applied one transaction each (PostgreSQL's DDL is transactional) and
- * recorded in oz_migrations as on SQLite. Each transaction first takes a
- * transaction-scoped advisory lock, so several servers starting with
- * --migrate at once apply each revision exactly once: the second waits,
- * then finds the revision recorded. */
+ * recorded in oz_migrations as on SQLite. An upgrade holds a session
+ * advisory lock from before its first transaction to after its last, so
+ * several servers starting with --migrate at once apply each revision
+ * exactly once: the second waits, then finds every revision recorded.
+ * (A lock taken inside each transaction would not do: the transaction's
+ * snapshot is taken by the locking statement itself, before the wait, so
+ * it would not see what the first server committed meanwhile.) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +18,8 @@
 #include "store/postgres/pg_impl.h"
 
 /* The advisory lock key: "ozmig" in ASCII. */
-#define MIGRATE_LOCK "SELECT pg_advisory_xact_lock(478660667751)"
+#define MIGRATE_LOCK   "SELECT pg_advisory_lock(478660667751)"
+#define MIGRATE_UNLOCK "SELECT pg_advisory_unlock(478660667751)"
 
 static const char sql_table[] =
 	"CREATE TABLE IF NOT EXISTS oz_migrations ("
@@ -43,8 +47,8 @@ run_up(pg_conn *c, const struct mig *m, oz_status *st)
 	return rc;
 }
 
-/* In the locked transaction: applies m unless it is recorded already.
- * OUT: *did. */
+/* Under the lock, in m's transaction: applies m unless it is recorded
+ * already. OUT: *did. */
 static oz_code
 apply_one(pg_conn *c, const struct mig *m, const char *head, bool *did,
 	oz_status *st)
@@ -53,8 +57,7 @@ apply_one(pg_conn *c, const struct mig *m, const char *head, bool *did,
 	int64_t n = 0;
 	oz_code rc;
 	*did = false;
-	if ((rc = pg_exec_script(c, MIGRATE_LOCK, st)) != OZ_OK ||
-		(rc = pg_exec_script(c, sql_table, st)) != OZ_OK) {
+	if ((rc = pg_exec_script(c, sql_table, st)) != OZ_OK) {
 		return rc;
 	}
 	pg_params_init(&p);
@@ -90,6 +93,10 @@ pg_migrate_upgrade(pg_conn *c, int *applied, oz_status *st)
 		return rc;
 	}
 	const char *head = migrate_rev_at(&ms, ms.n);
+	if ((rc = pg_exec_script(c, MIGRATE_LOCK, st)) != OZ_OK) {
+		migrate_set_free(&ms);
+		return rc;
+	}
 	for (size_t i = 0; rc == OZ_OK && i < ms.n; i++) {
 		bool did = false;
 		if ((rc = pg_tx_begin(c, STORE_TX_WRITE, st)) == OZ_OK) {
@@ -101,6 +108,10 @@ pg_migrate_upgrade(pg_conn *c, int *applied, oz_status *st)
 				ms.m[i].file);
 			n++;
 		}
+	}
+	if (pg_connected(c)) {
+		oz_status ignored;
+		(void) pg_exec_script(c, MIGRATE_UNLOCK, &ignored);
 	}
 	migrate_set_free(&ms);
 	if (applied != NULL) {
