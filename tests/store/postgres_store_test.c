@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "core/embed.h"
+#include "store/db.h"
 #include "store/postgres/pg.h"
 #include "store/migrate.h"
 #include "support/db.h"
@@ -53,7 +54,8 @@ setup(void **state)
 	assert_non_null(fx);
 	assert_int_equal(pg_open(&fx->c, url, &fx->st), OZ_OK);
 	reset_schema(fx->c);
-	assert_int_equal(pg_migrate_upgrade(fx->c, NULL, &fx->st), OZ_OK);
+	assert_int_equal(
+		pg_migrate_upgrade(fx->c, "head", NULL, &fx->st), OZ_OK);
 	arena_init(&fx->a, 4096, 0);
 	*state = fx;
 	return 0;
@@ -131,9 +133,11 @@ migrate_twice_applies_nothing_the_second_time(void **state)
 	assert_int_equal(
 		pg_migrate_current(fx->c, rev, sizeof(rev), &fx->st), OZ_OK);
 	assert_string_equal(rev, "base");
-	assert_int_equal(pg_migrate_upgrade(fx->c, &n, &fx->st), OZ_OK);
+	assert_int_equal(
+		pg_migrate_upgrade(fx->c, "head", &n, &fx->st), OZ_OK);
 	assert_int_equal(n, (int) embed_n_migrations_postgres);
-	assert_int_equal(pg_migrate_upgrade(fx->c, &n, &fx->st), OZ_OK);
+	assert_int_equal(
+		pg_migrate_upgrade(fx->c, "head", &n, &fx->st), OZ_OK);
 	assert_int_equal(n, 0);
 	assert_int_equal(
 		pg_migrate_current(fx->c, rev, sizeof(rev), &fx->st), OZ_OK);
@@ -150,7 +154,7 @@ migrate_thread(void *arg)
 	pg_conn *c = NULL;
 	oz_status st;
 	if (pg_open(&c, url, &st) != OZ_OK ||
-		pg_migrate_upgrade(c, applied, &st) != OZ_OK) {
+		pg_migrate_upgrade(c, "head", applied, &st) != OZ_OK) {
 		*applied = -1;
 	}
 	pg_close(c);
@@ -175,6 +179,120 @@ concurrent_migrations_apply_each_revision_once(void **state)
 	}
 	assert_int_equal(applied[0] + applied[1] + applied[2],
 		(int) embed_n_migrations_postgres);
+}
+
+/* --- Both dialects, the same schema ---------------------------------- */
+
+/* One sorted line per column ("table.column type [notnull]"), secondary
+ * index ("index name [unique] columns", an expression on one column
+ * named by that column) and foreign key; types by kind (int, text,
+ * blob). Primary keys are in the columns' notnull. */
+static const char lite_schema_sql[] =
+	"SELECT m.name || '.' || p.name || ' ' || CASE "
+	"WHEN p.type LIKE 'INT%' THEN 'int' WHEN p.type = 'TEXT' THEN 'text' "
+	"WHEN p.type = 'BLOB' THEN 'blob' ELSE p.type END || "
+	"CASE WHEN p.\"notnull\" OR p.pk THEN ' notnull' ELSE '' END "
+	"FROM sqlite_schema m, pragma_table_info(m.name) p "
+	"WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' "
+	"UNION ALL SELECT 'index ' || il.name || CASE WHEN il.\"unique\" "
+	"THEN ' unique' ELSE '' END || ' ' || (SELECT group_concat(ii.name, "
+	"',') FROM pragma_index_info(il.name) ii) "
+	"FROM sqlite_schema m, pragma_index_list(m.name) il "
+	"WHERE m.type = 'table' AND il.origin = 'c' "
+	"UNION ALL SELECT 'fk ' || m.name || '.' || f.\"from\" || ' -> ' || "
+	"f.\"table\" || '.' || f.\"to\" FROM sqlite_schema m, "
+	"pragma_foreign_key_list(m.name) f WHERE m.type = 'table' "
+	"ORDER BY 1";
+
+static const char pg_schema_sql[] =
+	"SELECT line FROM ("
+	"SELECT c.relname || '.' || a.attname || ' ' || CASE "
+	"WHEN t.typname IN ('int2', 'int4', 'int8', 'bool') THEN 'int' "
+	"WHEN t.typname = 'bytea' THEN 'blob' ELSE t.typname END || "
+	"CASE WHEN a.attnotnull THEN ' notnull' ELSE '' END AS line "
+	"FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+	"JOIN pg_attribute a ON a.attrelid = c.oid "
+	"JOIN pg_type t ON t.oid = a.atttypid WHERE n.nspname = 'public' "
+	"AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped "
+	"UNION ALL SELECT 'index ' || ic.relname || CASE WHEN i.indisunique "
+	"THEN ' unique' ELSE '' END || ' ' || (SELECT string_agg("
+	"regexp_replace(pg_get_indexdef(i.indexrelid, k, true), "
+	"'^lower\\((\\w+)\\)$', '\\1'), ',' ORDER BY k) FROM "
+	"generate_series(1, i.indnkeyatts) k) FROM pg_index i "
+	"JOIN pg_class ic ON ic.oid = i.indexrelid "
+	"JOIN pg_class tc ON tc.oid = i.indrelid "
+	"JOIN pg_namespace n ON n.oid = tc.relnamespace "
+	"WHERE n.nspname = 'public' AND NOT i.indisprimary "
+	"UNION ALL SELECT 'fk ' || tc.relname || '.' || a.attname || ' -> ' "
+	"|| rc.relname || '.' || ra.attname FROM pg_constraint co "
+	"JOIN pg_class tc ON tc.oid = co.conrelid "
+	"JOIN pg_class rc ON rc.oid = co.confrelid "
+	"JOIN pg_attribute a ON a.attrelid = co.conrelid "
+	"AND a.attnum = co.conkey[1] "
+	"JOIN pg_attribute ra ON ra.attrelid = co.confrelid "
+	"AND ra.attnum = co.confkey[1] "
+	"JOIN pg_namespace n ON n.oid = tc.relnamespace "
+	"WHERE co.contype = 'f' AND n.nspname = 'public') AS s "
+	"ORDER BY line COLLATE \"C\"";
+
+#define SCHEMA_MAX 8192
+
+static void
+lite_schema(store_conn *c, char *out, size_t cap)
+{
+	sqlite3_stmt *s = NULL;
+	size_t len = 0;
+	out[0] = '\0';
+	assert_int_equal(
+		sqlite3_prepare_v2(c->db, lite_schema_sql, -1, &s, NULL),
+		SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		int n = snprintf(out + len, cap - len, "%s\n",
+			(const char *) sqlite3_column_text(s, 0));
+		assert_true(n > 0 && (size_t) n < cap - len);
+		len += (size_t) n;
+	}
+	sqlite3_finalize(s);
+}
+
+static void
+both_dialects_reach_the_same_schema_at_every_revision(void **state)
+{
+	pgfx *fx = *state;
+	static char lite[SCHEMA_MAX], pg[SCHEMA_MAX], down[SCHEMA_MAX];
+	oz_status st;
+	for (size_t k = 1; k <= embed_n_migrations; k++) {
+		char rev[5];
+		memcpy(rev, embed_migrations[k - 1].name, 4);
+		rev[4] = '\0';
+		store_conn *c = test_db_memory();
+		assert_int_equal(store_migrate_upgrade(c, rev, &st), OZ_OK);
+		lite_schema(c, lite, sizeof(lite));
+		store_close(c);
+		reset_schema(fx->c);
+		assert_int_equal(
+			pg_migrate_upgrade(fx->c, rev, NULL, &fx->st), OZ_OK);
+		assert_int_equal(pg_query_lines(fx->c, pg_schema_sql, pg,
+					 sizeof(pg), &fx->st),
+			OZ_OK);
+		assert_string_equal(pg, lite);
+		assert_non_null(strstr(lite, "users.email text notnull\n"));
+		assert_non_null(
+			strstr(lite, "index users_email unique email\n"));
+		assert_non_null(
+			strstr(lite, "fk tasks.user_id -> users.id\n"));
+		/* Down from head lands on the same schema as up to rev. */
+		assert_int_equal(
+			pg_migrate_upgrade(fx->c, "head", NULL, &fx->st),
+			OZ_OK);
+		assert_int_equal(
+			pg_migrate_downgrade(fx->c, rev, NULL, &fx->st),
+			OZ_OK);
+		assert_int_equal(pg_query_lines(fx->c, pg_schema_sql, down,
+					 sizeof(down), &fx->st),
+			OZ_OK);
+		assert_string_equal(down, pg);
+	}
 }
 
 /* --- Users ------------------------------------------------------------ */
@@ -700,6 +818,7 @@ main(void)
 		T(open_without_server_is_unavailable),
 		T(migrate_twice_applies_nothing_the_second_time),
 		T(concurrent_migrations_apply_each_revision_once),
+		T(both_dialects_reach_the_same_schema_at_every_revision),
 		T(user_roundtrip_keeps_every_field),
 		T(unique_columns_name_the_collision_email_first),
 		T(emails_fold_ascii_case_only),

@@ -92,11 +92,26 @@ typedef oz_code (*pg_tx_fn)(pg_conn *c, void *arg, oz_status *st);
 oz_code pg_tx_run(
 	pg_conn *c, store_tx_kind kind, pg_tx_fn fn, void *arg, oz_status *st);
 
-/* Applies every pending PostgreSQL migration (migrations/postgres/), one
- * transaction each, recorded in oz_migrations like on SQLite; a
- * transaction-scoped advisory lock makes concurrent callers apply each
- * revision exactly once. OUT: *applied (may be NULL). */
-oz_code pg_migrate_upgrade(pg_conn *c, int *applied, oz_status *st);
+/* Applies the pending PostgreSQL migrations (migrations/postgres/) up to
+ * target ("head" or a revision id such as "0002"), one transaction each,
+ * recorded in oz_migrations like on SQLite; a session advisory lock held
+ * across them makes concurrent callers apply each revision exactly once.
+ * OUT: *applied (may be NULL). Returns OK, INVALID_ARGUMENT for an
+ * unknown target, FAILED_PRECONDITION when the database has revisions
+ * newer than this build's head, or the failing migration's code. */
+oz_code pg_migrate_upgrade(
+	pg_conn *c, const char *target, int *applied, oz_status *st);
+
+/* Undoes applied migrations down to target ("base" or a revision id),
+ * newest first, one transaction each, under the same lock. OUT: *undone
+ * (may be NULL). */
+oz_code pg_migrate_downgrade(
+	pg_conn *c, const char *target, int *undone, oz_status *st);
+
+/* Runs sql and writes column 0 of every row, each followed by '\n',
+ * into out (size cap; cut short when it does not fit). For tests. */
+oz_code pg_query_lines(
+	pg_conn *c, const char *sql, char *out, size_t cap, oz_status *st);
 
 /* OUT: rev (size cap), the newest applied revision, "base" when none. */
 oz_code pg_migrate_current(pg_conn *c, char *rev, size_t cap, oz_status *st);

@@ -30,28 +30,38 @@ static const char sql_newer[] =
 	"SELECT count(*) FROM oz_migrations WHERE revision > $1";
 static const char sql_record[] =
 	"INSERT INTO oz_migrations (revision, applied_at) VALUES ($1, $2)";
+static const char sql_forget[] =
+	"DELETE FROM oz_migrations WHERE revision = $1";
 
-/* Runs the Up part of m (not NUL-terminated in the embedded text). */
+/* One step of a run: migration m, up or down, head of the set. */
+struct step {
+	const struct mig *m;
+	bool up;
+	const char *head;
+};
+
+/* Runs the Up or Down part of m (not NUL-terminated in the text). */
 static oz_code
-run_up(pg_conn *c, const struct mig *m, oz_status *st)
+run_part(pg_conn *c, const struct mig *m, bool up, oz_status *st)
 {
-	char *sql = strndup(m->up, m->up_len);
+	char *sql =
+		up ? strndup(m->up, m->up_len) : strndup(m->down, m->down_len);
 	if (sql == NULL) {
 		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
 	}
 	oz_code rc = pg_exec_script(c, sql, st);
 	free(sql);
 	if (rc != OZ_OK) {
-		log_error("postgres: migration %s failed", m->file);
+		log_error("postgres: migration %s (%s) failed", m->file,
+			up ? "up" : "down");
 	}
 	return rc;
 }
 
-/* Under the lock, in m's transaction: applies m unless it is recorded
- * already. OUT: *did. */
+/* Under the lock, in the step's own transaction: applies (undoes) m
+ * unless it is recorded (not recorded) already. OUT: *did. */
 static oz_code
-apply_one(pg_conn *c, const struct mig *m, const char *head, bool *did,
-	oz_status *st)
+run_step(pg_conn *c, const struct step *s, bool *did, oz_status *st)
 {
 	pg_params p;
 	int64_t n = 0;
@@ -61,51 +71,75 @@ apply_one(pg_conn *c, const struct mig *m, const char *head, bool *did,
 		return rc;
 	}
 	pg_params_init(&p);
-	pg_param_text(&p, 1, head);
+	pg_param_text(&p, 1, s->head);
 	if ((rc = pg_query_int(c, sql_newer, &p, &n, st)) != OZ_OK) {
 		return rc;
 	}
 	if (n > 0) {
 		return oz_fail(st, OZ_FAILED_PRECONDITION,
-			"database has revisions newer than %s", head);
+			"database has revisions newer than %s", s->head);
 	}
-	pg_param_text(&p, 1, m->rev);
+	pg_param_text(&p, 1, s->m->rev);
 	if ((rc = pg_query_int(c, sql_applied, &p, &n, st)) != OZ_OK ||
-		n > 0) {
+		(n > 0) == s->up) {
 		return rc;
 	}
-	if ((rc = run_up(c, m, st)) != OZ_OK) {
+	if ((rc = run_part(c, s->m, s->up, st)) != OZ_OK) {
 		return rc;
+	}
+	*did = true;
+	if (!s->up) {
+		return pg_query_exec(c, sql_forget, &p, NULL, st);
 	}
 	pg_param_int(&p, 2, store_now_us());
-	*did = true;
 	return pg_query_exec(c, sql_record, &p, NULL, st);
 }
 
-oz_code
-pg_migrate_upgrade(pg_conn *c, int *applied, oz_status *st)
+/* OUT: *k, how many migrations of ms target keeps applied: "head",
+ * "base" or a revision id. */
+static oz_code
+target_count(
+	const struct migset *ms, const char *target, size_t *k, oz_status *st)
+{
+	for (size_t i = 0; i <= ms->n; i++) {
+		if (strcmp(migrate_rev_at(ms, i), target) == 0) {
+			*k = i;
+			return OZ_OK;
+		}
+	}
+	if (strcmp(target, "head") == 0) {
+		*k = ms->n;
+		return OZ_OK;
+	}
+	return oz_fail(st, OZ_INVALID_ARGUMENT, "unknown revision");
+}
+
+/* Moves the database to target, up or down, one transaction per
+ * migration, holding the advisory lock throughout. OUT: *moved. */
+static oz_code
+move(pg_conn *c, const char *target, bool up, int *moved, oz_status *st)
 {
 	struct migset ms;
+	size_t k = 0;
 	int n = 0;
 	oz_code rc = migrate_set_parse(embed_migrations_postgres,
 		embed_n_migrations_postgres, &ms, st);
 	if (rc != OZ_OK) {
 		return rc;
 	}
-	const char *head = migrate_rev_at(&ms, ms.n);
-	if ((rc = pg_exec_script(c, MIGRATE_LOCK, st)) != OZ_OK) {
-		migrate_set_free(&ms);
-		return rc;
+	if ((rc = target_count(&ms, target, &k, st)) == OZ_OK) {
+		rc = pg_exec_script(c, MIGRATE_LOCK, st);
 	}
-	for (size_t i = 0; rc == OZ_OK && i < ms.n; i++) {
+	for (size_t j = 0; rc == OZ_OK && j < (up ? k : ms.n - k); j++) {
+		struct step s = {&ms.m[up ? j : ms.n - 1 - j], up,
+			migrate_rev_at(&ms, ms.n)};
 		bool did = false;
 		if ((rc = pg_tx_begin(c, STORE_TX_WRITE, st)) == OZ_OK) {
-			rc = pg_tx_end(
-				c, apply_one(c, &ms.m[i], head, &did, st), st);
+			rc = pg_tx_end(c, run_step(c, &s, &did, st), st);
 		}
 		if (rc == OZ_OK && did) {
-			log_info("postgres: applied migration %s",
-				ms.m[i].file);
+			log_info("postgres: %s migration %s",
+				up ? "applied" : "undid", s.m->file);
 			n++;
 		}
 	}
@@ -114,10 +148,23 @@ pg_migrate_upgrade(pg_conn *c, int *applied, oz_status *st)
 		(void) pg_exec_script(c, MIGRATE_UNLOCK, &ignored);
 	}
 	migrate_set_free(&ms);
-	if (applied != NULL) {
-		*applied = n;
+	if (moved != NULL) {
+		*moved = n;
 	}
 	return rc;
+}
+
+oz_code
+pg_migrate_upgrade(pg_conn *c, const char *target, int *applied, oz_status *st)
+{
+	return move(c, target, true, applied, st);
+}
+
+oz_code
+pg_migrate_downgrade(
+	pg_conn *c, const char *target, int *undone, oz_status *st)
+{
+	return move(c, target, false, undone, st);
 }
 
 oz_code

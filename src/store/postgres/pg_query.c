@@ -233,3 +233,27 @@ pg_get_text(const PGresult *res, int r, int col, arena *a)
 	return arena_strndup(
 		a, PQgetvalue(res, r, col), (size_t) PQgetlength(res, r, col));
 }
+
+oz_code
+pg_query_lines(
+	pg_conn *c, const char *sql, char *out, size_t cap, oz_status *st)
+{
+	PGresult *res;
+	size_t len = 0;
+	out[0] = '\0';
+	oz_code rc = pg_query(c, sql, NULL, &res, st);
+	if (rc != OZ_OK) {
+		return rc;
+	}
+	for (int r = 0; r < PQntuples(res); r++) {
+		int n = snprintf(
+			out + len, cap - len, "%s\n", PQgetvalue(res, r, 0));
+		if (n < 0 || (size_t) n >= cap - len) {
+			out[len] = '\0';
+			break;
+		}
+		len += (size_t) n;
+	}
+	PQclear(res);
+	return OZ_OK;
+}
