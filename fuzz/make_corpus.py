@@ -68,6 +68,35 @@ def requests():
     ]
 
 
+def raw_field(num, data):
+    """A length-delimited field holding any bytes (a proto3 encoder would
+    refuse invalid UTF-8 in a string; a hostile client need not)."""
+    assert len(data) < 128
+    return bytes([num << 3 | 2, len(data)]) + data
+
+
+def hostile_requests():
+    """Strings that are not valid UTF-8 or hold a NUL, at every level."""
+    u = b"/oz.v1.UserService/"
+
+    def env(method, payload=b"", md=()):
+        b = raw_field(1, method) + raw_field(2, payload)
+        for k, v in md:
+            b += raw_field(3, raw_field(1, k) + raw_field(2, v))
+        return b
+    return [
+        env(u + b"GetUser\0x", b"\x08\x01"),
+        env(u + b"Get\xff\xfe"),
+        env(u + b"CreateUser", raw_field(1, b"a" * 50 + b"\0" + b"b" * 20) +
+            raw_field(2, b"a@example.com")),
+        env(u + b"GetUserByEmail", raw_field(1, b"alice@example.com\0zzz")),
+        env(u + b"UpdateUser", raw_field(1, b"\x08\x01" + raw_field(
+            3, b"a@\xed\xa0\x80.io")) + raw_field(2, raw_field(1, b"e\0"))),
+        env(u + b"GetUser", b"", [(b"request-id", b"x\n\x1b[2J\xc3")]),
+        env(b"/grpc.health.v1.Health/Check", raw_field(1, b"\x1b]0;\x07")),
+    ]
+
+
 def responses():
     def resp(idx, code, payload=b"", msg="", details=()):
         r = rpc_pb2.Response(payload=payload)
@@ -139,7 +168,7 @@ def pagings():
 
 
 def main():
-    for name, seeds in (("request_fuzz", requests()),
+    for name, seeds in (("request_fuzz", requests() + hostile_requests()),
                         ("response_fuzz", responses()),
                         ("json_fuzz", jsons()),
                         ("paging_fuzz", pagings())):

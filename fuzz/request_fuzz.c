@@ -11,7 +11,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "core/utf8.h"
 #include "rpc/call.h"
 #include "store/migrate.h"
 
@@ -40,6 +42,24 @@ db_open(void)
 	}
 }
 
+/* Every string of a reply is valid UTF-8 (STYLE.md §10). */
+static bool
+text_ok(const char *s)
+{
+	return utf8_valid(s, strlen(s), NULL);
+}
+
+static bool
+status_text_ok(const Oz__Rpc__V1__Status *s)
+{
+	bool ok = text_ok(s->message);
+	for (size_t i = 0; ok && i < s->n_details; i++) {
+		ok = text_ok(s->details[i]->field) &&
+		     text_ok(s->details[i]->description);
+	}
+	return ok;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -57,7 +77,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rpc_call call;
 	void *out = NULL;
 	size_t len = 0;
-	rpc_call_begin(&call, &cfg, &a, data, size);
+	rpc_call_begin(&call, &cfg, &a, data, size, NULL);
 	rpc_call_run(&call, db, true);
 	rpc_call_reply(&call, &out, &len);
 	/* Every call must end in a reply and leave no transaction open. */
@@ -68,7 +88,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	Oz__Rpc__V1__Response *r =
 		oz__rpc__v1__response__unpack(arena_pb(&a), len, out);
 	if (r == NULL || r->status == NULL ||
-		r->status->code != (int32_t) call.st.code) {
+		r->status->code != (int32_t) call.st.code ||
+		!status_text_ok(r->status)) {
 		abort();
 	}
 	arena_reset(&a);

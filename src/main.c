@@ -51,6 +51,17 @@ static const char usage[] =
 	"token\n"
 	"                           of FILE (one per line) on every call but\n"
 	"                           health\n"
+	"  --backup-dir DIR         OZ_BACKUP_DIR: AdminService/Backup writes "
+	"only\n"
+	"                           plain file names into DIR. Default: "
+	"backups/\n"
+	"                           beside the database (created 0700)\n"
+	"  --admin-token-file FILE  OZ_ADMIN_TOKEN_FILE: Backup and Optimize\n"
+	"                           need \"authorization: Bearer TOKEN\" with "
+	"a\n"
+	"                           token of FILE; without it they are "
+	"served\n"
+	"                           to local callers only (ipc://, loopback)\n"
 	"  --max-message-bytes N    OZ_MAX_MESSAGE_BYTES. Default 4194304\n"
 	"  --default-timeout DUR    OZ_DEFAULT_TIMEOUT: deadline of calls "
 	"that\n"
@@ -100,6 +111,7 @@ struct options {
 	char http_addr[VALUE_MAX];
 	char origin_buf[VALUE_MAX]; /* --ws-allowed-origin values, split. */
 	size_t origin_len;
+	char admin_file[VALUE_MAX];
 };
 
 static int
@@ -208,6 +220,15 @@ apply(struct options *o, const char *name, const char *val)
 	} else if (strcmp(name, "auth-token-file") == 0) {
 		snprintf(o->token_file, sizeof(o->token_file), "%s", val);
 		o->srv.auth_token_file = o->token_file;
+	} else if (strcmp(name, "backup-dir") == 0) {
+		if (strlen(val) >= sizeof(o->srv.store.backup_dir)) {
+			return fail_usage("--backup-dir %s is too long", val);
+		}
+		snprintf(o->srv.store.backup_dir,
+			sizeof(o->srv.store.backup_dir), "%s", val);
+	} else if (strcmp(name, "admin-token-file") == 0) {
+		snprintf(o->admin_file, sizeof(o->admin_file), "%s", val);
+		o->srv.admin_token_file = o->admin_file;
 	} else if (strcmp(name, "max-message-bytes") == 0) {
 		if (parse_long(val, 1024, 1L << 30, &n) != 0) {
 			return fail_usage("bad --max-message-bytes %s", val);
@@ -273,6 +294,8 @@ static const struct {
 	{"busy-timeout", "OZ_BUSY_TIMEOUT"},
 	{"max-inflight", "OZ_MAX_INFLIGHT"},
 	{"auth-token-file", "OZ_AUTH_TOKEN_FILE"},
+	{"admin-token-file", "OZ_ADMIN_TOKEN_FILE"},
+	{"backup-dir", "OZ_BACKUP_DIR"},
 	{"max-message-bytes", "OZ_MAX_MESSAGE_BYTES"},
 	{"default-timeout", "OZ_DEFAULT_TIMEOUT"},
 	{"drain-timeout", "OZ_DRAIN_TIMEOUT"},
@@ -325,6 +348,8 @@ static const struct option long_opts[] = {
 	{"busy-timeout", required_argument, NULL, 1},
 	{"max-inflight", required_argument, NULL, 1},
 	{"auth-token-file", required_argument, NULL, 1},
+	{"admin-token-file", required_argument, NULL, 1},
+	{"backup-dir", required_argument, NULL, 1},
 	{"max-message-bytes", required_argument, NULL, 1},
 	{"default-timeout", required_argument, NULL, 1},
 	{"drain-timeout", required_argument, NULL, 1},
@@ -425,7 +450,11 @@ check_schema(const struct options *o)
 				st.message);
 			goto out;
 		}
-		store_migrate_current(c, rev, sizeof(rev), &st);
+		if (store_migrate_current(c, rev, sizeof(rev), &st) != OZ_OK) {
+			log_error("database %s: %s", o->srv.store.path,
+				st.message);
+			goto out;
+		}
 		log_info("database %s migrated to revision %s",
 			o->srv.store.path, rev);
 	}
@@ -446,7 +475,7 @@ log_config(const struct options *o)
 		 "max_inflight=%d max_message_bytes=%zu default_timeout_ms=%u "
 		 "drain_timeout_ms=%d optimize_interval_ms=%d group_commit=%s "
 		 "ipc_mode=%04o tls=%s "
-		 "client_certs=%s auth=%s",
+		 "client_certs=%s auth=%s admin=%s",
 		s->store.path, store_sync_name(s->store.synchronous),
 		s->store.busy_timeout_ms, s->max_inflight,
 		s->max_message_bytes, s->default_timeout_ms,
@@ -454,7 +483,8 @@ log_config(const struct options *o)
 		s->group_commit ? "on" : "off", s->ipc_mode,
 		s->tls_cert != NULL ? "on" : "off",
 		s->tls_ca != NULL ? "required" : "off",
-		s->auth_token_file != NULL ? "tokens" : "off");
+		s->auth_token_file != NULL ? "tokens" : "off",
+		s->admin_token_file != NULL ? "token" : "local-only");
 }
 
 static void

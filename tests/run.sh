@@ -2,8 +2,12 @@
 # tests/run.sh -- run every test program and script; print one summary line.
 #
 # Usage: BUILD=build sh tests/run.sh TEST_BINARY...
-# Also runs tests/e2e/*.sh, when present the Python client's pytest
-# suite, and the JavaScript client's node tests (clients/js/test). Each runs with OZD, OZCTL, OZBENCH and OZ_BUILD set to the build.
+# Also runs tests/e2e/*.sh and, when present, the Python client's pytest
+# suite and the JavaScript client's node tests (clients/js/test). Each runs
+# with OZD, OZCTL, OZBENCH and OZ_BUILD set to the build,
+# under a time limit (OZ_TEST_TIMEOUT seconds for a program, default 300;
+# OZ_SCRIPT_TIMEOUT for a script or pytest, default 600): a hang fails at
+# once with the test's name instead of using up CI's time.
 set -u
 BUILD=${BUILD:-build}
 OZ_BUILD=$(cd "$BUILD" && pwd)
@@ -13,29 +17,41 @@ pass=0
 fail=0
 failed=""
 
+PROGRAM_LIMIT=${OZ_TEST_TIMEOUT:-300}
+SCRIPT_LIMIT=${OZ_SCRIPT_TIMEOUT:-600}
+
+# run NAME LIMIT COMMAND...: runs COMMAND, killed (TERM, then KILL 10 s
+# later) after LIMIT seconds.
 run() {
 	name=$1
-	shift
+	limit=$2
+	shift 2
 	printf '=== %s\n' "$name"
-	if "$@"; then
+	rc=0
+	timeout -k 10 "$limit" "$@" || rc=$?
+	if [ "$rc" -eq 0 ]; then
 		pass=$((pass + 1))
-	else
-		fail=$((fail + 1))
-		failed="$failed $name"
+		return
 	fi
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		printf 'TIMEOUT: %s did not finish within %s s\n' "$name" "$limit"
+		name="$name(timeout)"
+	fi
+	fail=$((fail + 1))
+	failed="$failed $name"
 }
 
 for t in "$@"; do
-	run "$t" "$t"
+	run "$t" "$PROGRAM_LIMIT" "$t"
 done
 for t in $(ls tests/e2e/*.sh 2>/dev/null | sort); do
-	run "$t" sh "$t"
+	run "$t" "$SCRIPT_LIMIT" sh "$t"
 done
 if [ -d clients/python/tests ] && [ -z "${OZ_SKIP_PYTHON:-}" ]; then
-	run pytest /usr/bin/python3 -m pytest -q clients/python/tests
+	run pytest "$SCRIPT_LIMIT" /usr/bin/python3 -m pytest -q clients/python/tests
 fi
 if [ -d clients/js/node_modules ] && [ -z "${OZ_SKIP_JS:-}" ]; then
-	run node-client node --test clients/js/test/*.test.js
+	run node-client "$SCRIPT_LIMIT" node --test clients/js/test/*.test.js
 fi
 
 [ -n "$failed" ] && printf 'FAILED:%s\n' "$failed"

@@ -41,6 +41,14 @@ typedef enum oz_code {
 
 #define OZ_CODE_COUNT 17
 
+/* Marks a function whose result must be looked at (a status code that a
+ * caller may not drop): the compiler warns when it is ignored. */
+#if defined(__GNUC__)
+#define OZ_MUST_USE __attribute__((warn_unused_result))
+#else
+#define OZ_MUST_USE
+#endif
+
 /* Sizes of the fixed buffers below; longer text is truncated. */
 #define OZ_STATUS_MESSAGE_MAX  256
 #define OZ_VIOLATION_FIELD_MAX 64

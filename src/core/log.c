@@ -1,4 +1,7 @@
-/* core/log.c -- the log sink. Thread-safe: each line is one write(2). */
+/* core/log.c -- the log sink. Thread-safe: each line is one write(2).
+ * Log text may quote what a caller sent (a method, a request-id), so each
+ * line is escaped here, once for every call site: no newline, escape
+ * sequence or invalid UTF-8 reaches the log (core/utf8.h). */
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -7,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/utf8.h"
 
 static atomic_int min_level = LOG_INFO;
 
@@ -52,17 +56,17 @@ log_msg(log_level level, const char *fmt, ...)
 	int n = (int) strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
 	n += snprintf(line + n, sizeof(line) - (size_t) n, ".%06ldZ %s ",
 		ts.tv_nsec / 1000, level_names[level]);
+	char text[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	int m = vsnprintf(line + n, sizeof(line) - (size_t) n - 1, fmt, ap);
+	int m = vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	if (m < 0) {
 		return;
 	}
-	n += m;
-	if (n > (int) sizeof(line) - 2) {
-		n = (int) sizeof(line) - 2;
-	}
+	size_t len = (size_t) m < sizeof(text) ? (size_t) m : sizeof(text) - 1;
+	utf8_escape(line + n, sizeof(line) - (size_t) n - 1, text, len, 0);
+	n += (int) strlen(line + n);
 	line[n++] = '\n';
 	ssize_t w = write(STDERR_FILENO, line, (size_t) n);
 	(void) w;

@@ -1,4 +1,5 @@
-/* rpc/auth.c -- the token file and the constant-time check. */
+/* rpc/auth.c -- the token files, the constant-time check and the one
+ * decision on who may call an admin method. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,4 +93,44 @@ rpc_auth_check(const rpc_auth *a, const char *header)
 		ok |= differs(given, tl, a->token[i], a->len[i]) == 0;
 	}
 	return ok != 0;
+}
+
+bool
+rpc_auth_admin_configured(const rpc_auth *admin)
+{
+	return admin != NULL;
+}
+
+oz_code
+rpc_auth_admin_ok(const rpc_auth *admin, rpc_access access,
+	const char *authorization, bool (*local_peer)(void *), void *peer_arg,
+	oz_status *st)
+{
+	if (access == RPC_OPEN) {
+		return OZ_OK;
+	}
+	if (admin != NULL) {
+		if (authorization == NULL) {
+			return oz_fail(st, OZ_UNAUTHENTICATED,
+				"admin method: send metadata \"authorization: "
+				"Bearer <admin token>\"");
+		}
+		if (!rpc_auth_check(admin, authorization)) {
+			return oz_fail(st, OZ_PERMISSION_DENIED,
+				"admin method: the admin token is required");
+		}
+		return OZ_OK;
+	}
+	if (access == RPC_ADMIN_TOKEN) {
+		return oz_fail(st, OZ_PERMISSION_DENIED,
+			"admin method: disabled because ozd has no "
+			"--admin-token-file");
+	}
+	if (local_peer == NULL || !local_peer(peer_arg)) {
+		return oz_fail(st, OZ_PERMISSION_DENIED,
+			"admin method: only local callers (ipc:// or "
+			"loopback) may call it while ozd has no "
+			"--admin-token-file");
+	}
+	return OZ_OK;
 }

@@ -4,9 +4,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/utf8.h"
 #include "rpc/auth.h"
 #include "rpc/call.h"
 #include "rpc/idempotency.h"
+#include "rpc/wire_check.h"
 
 int64_t
 rpc_now_us(void)
@@ -68,9 +70,20 @@ check_metadata(rpc_call *call)
 	return OZ_OK;
 }
 
+/* The ordinary token check: any --auth-token-file token, or an admin
+ * token, which is a superset. */
+static bool
+token_ok(const rpc_call_config *cfg, const char *authorization)
+{
+	return authorization != NULL &&
+	       (rpc_auth_check(cfg->auth, authorization) ||
+		       (cfg->admin != NULL &&
+			       rpc_auth_check(cfg->admin, authorization)));
+}
+
 void
 rpc_call_begin(rpc_call *call, const rpc_call_config *cfg, arena *a,
-	const void *buf, size_t len)
+	const void *buf, size_t len, const rpc_peer *peer)
 {
 	memset(call, 0, sizeof(*call));
 	call->arena = a;
@@ -78,6 +91,12 @@ rpc_call_begin(rpc_call *call, const rpc_call_config *cfg, arena *a,
 	call->start_us = rpc_now_us();
 	oz_status_clear(&call->st);
 
+	/* Strings are judged on their wire bytes, before protobuf-c makes C
+	 * strings of them (a NUL would cut them silently). */
+	if (rpc_wire_check(&oz__rpc__v1__request__descriptor, buf, len,
+		    &call->st) != OZ_OK) {
+		return;
+	}
 	call->req = oz__rpc__v1__request__unpack(arena_pb(a), len, buf);
 	if (call->req == NULL) {
 		oz_fail(&call->st, OZ_INVALID_ARGUMENT,
@@ -98,8 +117,7 @@ rpc_call_begin(rpc_call *call, const rpc_call_config *cfg, arena *a,
 	}
 	if (cfg->auth != NULL &&
 		strcmp(call->req->method, RPC_HEALTH_METHOD) != 0 &&
-		(call->authorization == NULL ||
-			!rpc_auth_check(cfg->auth, call->authorization))) {
+		!token_ok(cfg, call->authorization)) {
 		oz_fail(&call->st, OZ_UNAUTHENTICATED,
 			"missing or invalid authorization: send metadata "
 			"\"authorization: Bearer <token>\"");
@@ -110,11 +128,21 @@ rpc_call_begin(rpc_call *call, const rpc_call_config *cfg, arena *a,
 	call->probe = call->probe &&
 		      strcmp(call->req->method, RPC_HEALTH_METHOD) == 0;
 	if (call->method == NULL) {
-		oz_fail(&call->st, OZ_UNIMPLEMENTED, "unknown method %.200s",
-			call->req->method);
+		char q[200];
+		oz_fail(&call->st, OZ_UNIMPLEMENTED, "unknown method %s",
+			utf8_quote(q, sizeof(q), call->req->method));
+		return;
+	}
+	if (rpc_auth_admin_ok(cfg->admin, call->method->access,
+		    call->authorization, peer != NULL ? peer->is_local : NULL,
+		    peer != NULL ? peer->arg : NULL, &call->st) != OZ_OK) {
 		return;
 	}
 	const ProtobufCMessageDescriptor *in = call->method->input;
+	if (rpc_wire_check(in, call->req->payload.data, call->req->payload.len,
+		    &call->st) != OZ_OK) {
+		return;
+	}
 	call->input = protobuf_c_message_unpack(in, arena_pb(a),
 		call->req->payload.len, call->req->payload.data);
 	if (call->input == NULL) {
@@ -158,18 +186,34 @@ rpc_call_run(rpc_call *call, store_conn *db, bool serving)
 	call->method->handler(&cx, call->input, call->output, &call->st);
 }
 
-static Oz__Rpc__V1__Status *
-status_message(rpc_call *call)
+/* Status text goes out valid UTF-8 and free of control characters even if
+ * what it quotes was not (a multi-byte character cut by truncation, a file
+ * name): the last line of STYLE.md §10 for every reply. */
+static char *
+wire_text(arena *a, const char *s)
 {
-	arena *a = call->arena;
-	const oz_status *st = &call->st;
+	if (utf8_clean(s)) {
+		return (char *) s;
+	}
+	size_t n = strlen(s), cap = n * 4 + 8;
+	char *out = arena_alloc(a, cap);
+	if (out == NULL) {
+		return (char *) "";
+	}
+	utf8_escape(out, cap, s, n, 0);
+	return out;
+}
+
+Oz__Rpc__V1__Status *
+rpc_status_pb(arena *a, const oz_status *st)
+{
 	Oz__Rpc__V1__Status *s = arena_alloc(a, sizeof(*s));
 	if (s == NULL) {
 		return NULL;
 	}
 	oz__rpc__v1__status__init(s);
 	s->code = (int32_t) st->code;
-	s->message = (char *) st->message;
+	s->message = wire_text(a, st->message);
 	if (st->n_violations == 0) {
 		return s;
 	}
@@ -181,12 +225,23 @@ status_message(rpc_call *call)
 	}
 	for (size_t i = 0; i < st->n_violations; i++) {
 		oz__rpc__v1__field_violation__init(&v[i]);
-		v[i].field = (char *) st->violations[i].field;
-		v[i].description = (char *) st->violations[i].description;
+		v[i].field = wire_text(a, st->violations[i].field);
+		v[i].description = wire_text(a, st->violations[i].description);
 		s->details[i] = &v[i];
 	}
 	s->n_details = st->n_violations;
 	return s;
+}
+
+void
+rpc_status_from_pb(const Oz__Rpc__V1__Status *s, oz_status *st)
+{
+	oz_status_clear(st);
+	oz_fail(st, (oz_code) s->code, "%s", s->message);
+	for (size_t i = 0; i < s->n_details; i++) {
+		oz_status_violation(st, s->details[i]->field, "%s",
+			s->details[i]->description);
+	}
 }
 
 static void
@@ -207,7 +262,7 @@ encode(rpc_call *call, void **out, size_t *len)
 				protobuf_c_message_pack(call->output, p);
 		}
 	}
-	resp.status = status_message(call);
+	resp.status = rpc_status_pb(call->arena, &call->st);
 	size_t n = oz__rpc__v1__response__get_packed_size(&resp);
 	uint8_t *buf = arena_alloc(call->arena, n + 1);
 	if (buf == NULL) {

@@ -18,8 +18,8 @@ typedef struct rpc_checkpointer rpc_checkpointer;
 
 /* Opens a connection to cfg and starts the thread. OUT: *out, freed by
  * rpc_checkpointer_stop. */
-oz_code rpc_checkpointer_start(
-	rpc_checkpointer **out, const store_config *cfg, oz_status *st);
+oz_code rpc_checkpointer_start(rpc_checkpointer **out, const store_config *cfg,
+	oz_status *st) OZ_MUST_USE;
 
 /* Asks for a checkpoint; returns at once. Kicks while one runs make one
  * more run after it. */

@@ -8,6 +8,7 @@
 
 #include <protobuf-c/protobuf-c.h>
 
+#include "rpc/auth.h"
 #include "service/service.h"
 
 /* How a method uses the database; decides where the server runs it. */
@@ -26,6 +27,10 @@ typedef struct rpc_method {
 	/* Safe to repeat: it changes nothing (Backup reads the database but
 	 * creates a file, so it is not). Reflection reports this. */
 	bool idempotent;
+	/* Who may call it beyond the ordinary token check: RPC_ADMIN for
+	 * methods that act on files or the database (rpc/auth.h). Checked
+	 * once, in rpc_call_begin. */
+	rpc_access access;
 } rpc_method;
 
 /* The one method that needs no token and is answered while draining. */
@@ -46,10 +51,10 @@ int dispatch_is_idempotent(const rpc_method *m);
 
 /* The handler of /oz.v1.AdminService/Stats (rpc/admin.c). */
 oz_code rpc_admin_stats(service_ctx *cx, const ProtobufCMessage *in,
-	ProtobufCMessage *out, oz_status *st);
+	ProtobufCMessage *out, oz_status *st) OZ_MUST_USE;
 
 /* The handler of /oz.rpc.v1.Reflection/ListServices (rpc/reflection.c). */
 oz_code rpc_reflection_list(service_ctx *cx, const ProtobufCMessage *in,
-	ProtobufCMessage *out, oz_status *st);
+	ProtobufCMessage *out, oz_status *st) OZ_MUST_USE;
 
 #endif /* OZ_RPC_DISPATCH_H */

@@ -3,6 +3,7 @@
  * write method gets it from the one place. */
 #include <string.h>
 
+#include "core/utf8.h"
 #include "rpc/idempotency.h"
 #include "store/idem_store.h"
 
@@ -72,36 +73,71 @@ replay(rpc_call *call, store_conn *db, const char *key, int64_t hash)
 	}
 	if (strcmp(rec.method, call->method->name) != 0 ||
 		rec.request_hash != hash) {
+		char q[160];
 		oz_status_violation(&call->st, "request_id",
 			"already used for a different request");
 		oz_fail(&call->st, OZ_INVALID_ARGUMENT,
-			"request_id %.128s was already used for a different "
+			"request_id %s was already used for a different "
 			"request",
-			key);
+			utf8_quote(q, sizeof(q), key));
 		return true;
 	}
-	oz_fail(&call->st, (oz_code) rec.code, "%s", rec.message);
-	call->packed.data = (uint8_t *) rec.response;
-	call->packed.len = rec.response_len;
 	call->replayed = true;
+	if (rec.code == OZ_OK) {
+		oz_fail(&call->st, OZ_OK, "%s", rec.message);
+		call->packed.data = (uint8_t *) rec.response;
+		call->packed.len = rec.response_len;
+		return true;
+	}
+	/* A failure's row holds its whole Status (violations too); rows
+	 * written before that hold only the code and message. */
+	Oz__Rpc__V1__Status *s =
+		rec.response_len == 0
+			? NULL
+			: oz__rpc__v1__status__unpack(arena_pb(call->arena),
+				  rec.response_len, rec.response);
+	if (s != NULL && s->code == rec.code) {
+		rpc_status_from_pb(s, &call->st);
+	} else {
+		oz_fail(&call->st, (oz_code) rec.code, "%s", rec.message);
+	}
 	return true;
 }
 
-/* Packs the output for the store (and for the reply). */
+/* Packs what the store keeps of the outcome into rec: the output when OK
+ * (it is also the reply's payload), else the whole oz.rpc.v1.Status, so a
+ * replay returns the field violations too. */
 static oz_code
-pack_output(rpc_call *call, oz_status *st)
+pack_outcome(rpc_call *call, store_idem *rec, oz_status *st)
 {
+	const ProtobufCMessage *m = call->output;
 	if (!rpc_call_ok(call)) {
-		return OZ_OK;
+		m = (const ProtobufCMessage *) rpc_status_pb(
+			call->arena, &call->st);
 	}
-	size_t n = protobuf_c_message_get_packed_size(call->output);
-	uint8_t *p = arena_alloc(call->arena, n + 1);
+	size_t n = m != NULL ? protobuf_c_message_get_packed_size(m) : 0;
+	uint8_t *p = m != NULL ? arena_alloc(call->arena, n + 1) : NULL;
 	if (p == NULL) {
 		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
 	}
-	call->packed.data = p;
-	call->packed.len = protobuf_c_message_pack(call->output, p);
+	rec->response = p;
+	rec->response_len = protobuf_c_message_pack(m, p);
+	if (rpc_call_ok(call)) {
+		call->packed.data = p;
+		call->packed.len = rec->response_len;
+	}
 	return OZ_OK;
+}
+
+/* Replaces call's outcome by the store failure st: nothing of it holds. */
+static void
+fail_outcome(rpc_call *call, const oz_status *st)
+{
+	call->packed.len = 0;
+	call->output = NULL;
+	call->replayed = false;
+	oz_status_clear(&call->st);
+	oz_fail(&call->st, st->code, "%s", st->message);
 }
 
 void
@@ -130,7 +166,9 @@ rpc_idem_run(rpc_call *call, store_conn *db, service_ctx *cx)
 		return;
 	}
 	if (replay(call, db, key, hash)) {
-		store_tx_end(db, OZ_OK, &st);
+		if (store_tx_end(db, OZ_OK, &st) != OZ_OK) {
+			fail_outcome(call, &st);
+		}
 		return;
 	}
 	call->ran = true;
@@ -143,9 +181,7 @@ rpc_idem_run(rpc_call *call, store_conn *db, service_ctx *cx)
 			.message = call->st.message,
 			.create_us = store_now_us(),
 		};
-		rc = pack_output(call, &st);
-		rec.response = call->packed.data;
-		rec.response_len = call->packed.len;
+		rc = pack_outcome(call, &rec, &st);
 		if (rc == OZ_OK) {
 			rc = store_idem_put(db, key, &rec, &st);
 		}
@@ -153,10 +189,7 @@ rpc_idem_run(rpc_call *call, store_conn *db, service_ctx *cx)
 	if (store_tx_end(db, rc, &st) != OZ_OK || rc != OZ_OK) {
 		/* The outcome could not be kept, so the write is undone: a
 		 * retry must be able to run it. */
-		call->packed.len = 0;
-		call->output = NULL;
-		oz_status_clear(&call->st);
-		oz_fail(&call->st, st.code, "%s", st.message);
+		fail_outcome(call, &st);
 	}
 }
 

@@ -25,6 +25,6 @@
 void rpc_idem_run(rpc_call *call, store_conn *db, service_ctx *cx);
 
 /* Deletes outcomes older than the retention window. */
-oz_code rpc_idem_purge(store_conn *db, oz_status *st);
+oz_code rpc_idem_purge(store_conn *db, oz_status *st) OZ_MUST_USE;
 
 #endif /* OZ_RPC_IDEMPOTENCY_H */

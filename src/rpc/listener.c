@@ -7,19 +7,15 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <nng/nng.h>
 #include <nng/supplemental/tls/tls.h>
 
 #include "core/log.h"
-#include "oz/rpc/v1/rpc.pb-c.h"
 #include "rpc/call.h"
 #include "rpc/listener.h"
-
-#define PROBE_TIMEOUT_MS 1000
-#define PROBE_FAILURES   2
-#define PROBE_ID         "\x80\x00\x00\x01" /* req0 request id. */
 
 /* Reads a whole small file (a PEM) into a NUL-terminated heap string. */
 static char *
@@ -102,7 +98,7 @@ rpc_listener_open(rpc_listener *ln, nng_socket sock, const char *url,
 {
 	ln->url = url;
 	ln->open = false;
-	ln->failed_probes = 0;
+	atomic_store(&ln->id, 0);
 	ln->ipc_path[0] = '\0';
 	int rv = nng_listener_create(&ln->l, sock, url);
 	if (rv != 0) {
@@ -111,11 +107,16 @@ rpc_listener_open(rpc_listener *ln, nng_socket sock, const char *url,
 			"tls+tcp://, ws://, inproc://)",
 			url, nng_strerror(rv));
 	}
-	/* nng 1.5.2 defaults to no limit: set it on every listener. */
-	nng_listener_set_size(
+	/* nng 1.5.2 defaults to no limit: set it on every listener, or do
+	 * not listen. */
+	rv = nng_listener_set_size(
 		ln->l, NNG_OPT_RECVMAXSZ, cfg->max_message_bytes);
 	oz_code rc = OZ_OK;
-	if (strncmp(url, "tls+tcp://", 10) == 0) {
+	if (rv != 0) {
+		rc = oz_fail(st, OZ_INTERNAL,
+			"cannot set the message limit on %s: %s", url,
+			nng_strerror(rv));
+	} else if (strncmp(url, "tls+tcp://", 10) == 0) {
 		rc = set_tls(ln->l, cfg, st);
 	} else if (strncmp(url, "ipc://", 6) == 0) {
 		snprintf(ln->ipc_path, sizeof(ln->ipc_path), "%s", url + 6);
@@ -136,26 +137,35 @@ rpc_listener_open(rpc_listener *ln, nng_socket sock, const char *url,
 		return rc;
 	}
 	ln->open = true;
+	atomic_store(&ln->id, nng_listener_id(ln->l));
 	return OZ_OK;
 }
 
 void
 rpc_listener_close(rpc_listener *ln)
 {
+	atomic_store(&ln->id, 0);
 	if (ln->open) {
 		nng_listener_close(ln->l);
 		ln->open = false;
 	}
 }
 
-/* Reads exactly n bytes within the probe timeout. */
+/* How long a probe waits for the listener's SP header. Closing the
+ * probe's connection before it came would be the very disconnect during
+ * negotiation that triggers the defect, so this is generous: a stuck
+ * listener still sends its header at once, and only the wait for the
+ * pipe (RPC_PROBE_TIMEOUT_MS) decides. */
+#define HANDSHAKE_MS 2000
+
+/* Reads exactly n bytes, waiting at most ms for each part. */
 static bool
-read_full(int fd, unsigned char *buf, size_t n)
+read_full(int fd, unsigned char *buf, size_t n, int ms)
 {
 	size_t got = 0;
 	while (got < n) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
-		if (poll(&p, 1, PROBE_TIMEOUT_MS) <= 0) {
+		if (poll(&p, 1, ms) <= 0) {
 			return false;
 		}
 		ssize_t r = read(fd, buf + got, n - got);
@@ -182,67 +192,59 @@ write_full(int fd, const unsigned char *buf, size_t n)
 	return true;
 }
 
-/* Builds the probe: an ipc frame (type 1, 64-bit big-endian length) holding
- * a req0 request id and an oz.rpc.v1.Request for Health/Check marked with
- * RPC_PROBE_REQUEST_ID. Returns its length. */
-static size_t
-probe_frame(unsigned char *buf, size_t cap)
+/* Waits until ln has handed more than before pipes to the socket, at most
+ * RPC_PROBE_TIMEOUT_MS. */
+static bool
+wait_added(rpc_listener *ln, long before)
 {
-	Oz__Rpc__V1__Metadata md = OZ__RPC__V1__METADATA__INIT;
-	Oz__Rpc__V1__Metadata *mdp = &md;
-	Oz__Rpc__V1__Request req = OZ__RPC__V1__REQUEST__INIT;
-	md.key = "request-id";
-	md.value = RPC_PROBE_REQUEST_ID;
-	req.method = "/grpc.health.v1.Health/Check";
-	req.metadata = &mdp;
-	req.n_metadata = 1;
-	req.timeout_ms = PROBE_TIMEOUT_MS;
-	size_t n = oz__rpc__v1__request__get_packed_size(&req);
-	if (13 + n > cap) {
-		return 0;
+	struct timespec step = {0, 2 * 1000 * 1000};
+	for (int i = 0; i < RPC_PROBE_TIMEOUT_MS / 2; i++) {
+		if (atomic_load(&ln->added) != before) {
+			return true;
+		}
+		nanosleep(&step, NULL);
 	}
-	uint64_t len = 4 + n;
-	buf[0] = 1;
-	for (int i = 0; i < 8; i++) {
-		buf[1 + i] = (unsigned char) (len >> (56 - 8 * i));
-	}
-	/* Four bytes of a binary frame, not a string. */
-	// NOLINTNEXTLINE(bugprone-not-null-terminated-result)
-	memcpy(buf + 9, PROBE_ID, 4);
-	oz__rpc__v1__request__pack(&req, buf + 13);
-	return 13 + n;
+	return atomic_load(&ln->added) != before;
 }
 
 /* Talks to the ipc listener as a req0 client would: the 8-byte SP
- * handshake, then one Health/Check. True if a reply to it came back. The
- * handshake alone is not enough: after nng 1.5.2's defect the listener
- * still completes handshakes, but its connections never reach the socket. */
+ * handshake, then waits for the listener to hand the connection to the
+ * socket. The handshake alone is not enough: after nng 1.5.2's defect the
+ * listener may still complete handshakes, but its connections never reach
+ * the socket. The connection is closed only after the handshake, so the
+ * probe itself cannot cause the defect it looks for. */
 static bool
-probe_ipc(const char *path)
+probe_ipc(rpc_listener *ln)
 {
 	static const unsigned char hello[8] = {0, 'S', 'P', 0, 0, 0x30, 0, 0};
-	unsigned char frame[256];
-	size_t flen = probe_frame(frame, sizeof(frame));
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", ln->ipc_path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || flen == 0) {
-		if (fd >= 0) {
-			close(fd);
-		}
+	if (fd < 0) {
 		return true; /* Cannot judge; do not disturb the listener. */
 	}
+	long before = atomic_load(&ln->added);
 	bool ok = false;
-	unsigned char reply[13];
+	unsigned char reply[8];
 	if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0 &&
 		write_full(fd, hello, sizeof(hello)) &&
-		read_full(fd, reply, 8) && reply[1] == 'S' &&
-		reply[2] == 'P' && reply[5] == 0x31 &&
-		write_full(fd, frame, flen) && read_full(fd, reply, 13)) {
-		ok = reply[0] == 1 && memcmp(reply + 9, PROBE_ID, 4) == 0;
+		read_full(fd, reply, 8, HANDSHAKE_MS) && reply[1] == 'S' &&
+		reply[2] == 'P' && reply[5] == 0x31) {
+		ok = wait_added(ln, before);
 	}
 	close(fd);
 	return ok;
+}
+
+void
+rpc_listener_pipe_added(rpc_listener *lns, size_t n, nng_pipe p)
+{
+	int id = nng_listener_id(nng_pipe_listener(p));
+	for (size_t i = 0; i < n; i++) {
+		if (id > 0 && atomic_load(&lns[i].id) == id) {
+			atomic_fetch_add(&lns[i].added, 1);
+		}
+	}
 }
 
 bool
@@ -252,11 +254,7 @@ rpc_listener_guard(
 	if (!ln->open || ln->ipc_path[0] == '\0') {
 		return false;
 	}
-	if (probe_ipc(ln->ipc_path)) {
-		ln->failed_probes = 0;
-		return false;
-	}
-	if (++ln->failed_probes < PROBE_FAILURES) {
+	if (probe_ipc(ln)) {
 		return false;
 	}
 	log_warn("listener %s stopped accepting (nng 1.5.2 defect #1518); "
@@ -269,4 +267,38 @@ rpc_listener_guard(
 		return false;
 	}
 	return true;
+}
+
+bool
+rpc_listener_addr_is_local(const nng_sockaddr *sa)
+{
+	static const uint8_t v4mapped[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	static const uint8_t loop6[16] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+	switch (sa->s_family) {
+	case NNG_AF_IPC:
+	case NNG_AF_INPROC:
+		return true;
+	case NNG_AF_INET: /* sa_addr is in network byte order. */
+		return ((const uint8_t *) &sa->s_in.sa_addr)[0] == 127;
+	case NNG_AF_INET6:
+		return memcmp(sa->s_in6.sa_addr, loop6, 16) == 0 ||
+		       (memcmp(sa->s_in6.sa_addr, v4mapped, 12) == 0 &&
+			       sa->s_in6.sa_addr[12] == 127);
+	default:
+		return false;
+	}
+}
+
+bool
+rpc_listener_peer_is_local(nng_msg *msg)
+{
+	nng_sockaddr sa;
+	nng_pipe p = nng_msg_get_pipe(msg);
+	if (nng_pipe_id(p) < 0 ||
+		nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) != 0) {
+		return false;
+	}
+	return rpc_listener_addr_is_local(&sa);
 }

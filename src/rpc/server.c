@@ -32,8 +32,7 @@
 #include "rpc/stats.h"
 #include "rpc/writer.h"
 
-#define GUARD_INTERVAL_MS 1000
-#define WORKER_STACK      (256 * 1024)
+#define WORKER_STACK (256 * 1024)
 
 enum { W_RECV, W_WRITE, W_SEND };
 
@@ -76,6 +75,7 @@ struct rpc_server {
 	pthread_mutex_t conns_mu; /* Guards conns (taken at open only). */
 	struct read_conn *conns;  /* Every read connection, for stop. */
 	rpc_auth *auth;
+	rpc_auth *admin; /* --admin-token-file, or NULL. */
 	rpc_stats *stats;
 	int64_t start_us; /* Monotonic time of start, for uptime. */
 	bool memory;      /* :memory: -- every call goes through the writer. */
@@ -336,6 +336,12 @@ hand_to_thread(struct worker *w)
 	return handed;
 }
 
+static bool
+peer_is_local(void *msg)
+{
+	return rpc_listener_peer_is_local(msg);
+}
+
 static void
 received(struct worker *w, nng_msg *msg)
 {
@@ -343,8 +349,9 @@ received(struct worker *w, nng_msg *msg)
 	w->msg = msg;
 	atomic_fetch_add(&s->busy, 1);
 	w->admitted = atomic_fetch_add(&s->running, 1) < s->cfg.max_inflight;
+	rpc_peer peer = {.is_local = peer_is_local, .arg = msg};
 	rpc_call_begin(&w->call, &s->call_cfg, &w->arena, nng_msg_body(msg),
-		nng_msg_len(msg));
+		nng_msg_len(msg), &peer);
 	if (w->admitted && atomic_load(&s->serving)) {
 		if (needs_thread(&w->call)) {
 			if (hand_to_thread(w)) {
@@ -427,7 +434,7 @@ worker_main(void *arg)
 	return NULL;
 }
 
-/* Probes ipc listeners every second (see rpc/listener.h). */
+/* Probes ipc listeners every RPC_GUARD_INTERVAL_MS (see rpc/listener.h). */
 static void *
 guard_main(void *arg)
 {
@@ -437,7 +444,11 @@ guard_main(void *arg)
 	while (!atomic_load(&s->stopping)) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += GUARD_INTERVAL_MS / 1000;
+		ts.tv_nsec += RPC_GUARD_INTERVAL_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
 		pthread_cond_timedwait(&s->cv, &s->mu, &ts);
 		if (atomic_load(&s->stopping) || !atomic_load(&s->serving)) {
 			continue;
@@ -488,9 +499,23 @@ start_workers(rpc_server *s, oz_status *st)
 	return rc;
 }
 
+/* Counts the pipes each listener hands to the socket, for the guard. */
+static void
+pipe_added_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	rpc_server *s = arg;
+	(void) ev;
+	rpc_listener_pipe_added(s->listeners, s->cfg.n_listen, p);
+}
+
 static oz_code
 open_listeners(rpc_server *s, oz_status *st)
 {
+	int rv = nng_pipe_notify(
+		s->sock, NNG_PIPE_EV_ADD_POST, pipe_added_cb, s);
+	if (rv != 0) {
+		return nng_fail(st, "cannot watch the socket's pipes", rv);
+	}
 	for (size_t i = 0; i < s->cfg.n_listen; i++) {
 		oz_code rc = rpc_listener_open(&s->listeners[i], s->sock,
 			s->cfg.listen[i], &s->cfg, st);
@@ -569,7 +594,13 @@ rpc_server_start(rpc_server **out, const rpc_server_config *cfg, oz_status *st)
 			OZ_OK) {
 		goto fail;
 	}
+	if (cfg->admin_token_file != NULL &&
+		(rc = rpc_auth_load(cfg->admin_token_file, &s->admin, st)) !=
+			OZ_OK) {
+		goto fail;
+	}
 	s->call_cfg.auth = s->auth;
+	s->call_cfg.admin = s->admin;
 	s->call_cfg.server = s;
 	s->start_us = rpc_now_us();
 	if ((s->stats = rpc_stats_new()) == NULL) {
@@ -585,8 +616,11 @@ rpc_server_start(rpc_server **out, const rpc_server_config *cfg, oz_status *st)
 		rc = nng_fail(st, "cannot open rep0 socket", rv);
 		goto fail;
 	}
-	nng_socket_set_size(
-		s->sock, NNG_OPT_RECVMAXSZ, cfg->max_message_bytes);
+	if ((rv = nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ,
+		     cfg->max_message_bytes)) != 0) {
+		rc = nng_fail(st, "cannot set the message limit", rv);
+		goto fail;
+	}
 	if ((rc = start_workers(s, st)) != OZ_OK ||
 		(rc = open_console(s, st)) != OZ_OK ||
 		(rc = open_listeners(s, st)) != OZ_OK) {
@@ -715,6 +749,7 @@ rpc_server_stop(rpc_server *s)
 	pthread_mutex_destroy(&s->conns_mu);
 	rpc_writer_stop(s->writer);
 	rpc_auth_free(s->auth);
+	rpc_auth_free(s->admin);
 	rpc_stats_free(s->stats);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);

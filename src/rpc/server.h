@@ -30,7 +30,10 @@ typedef struct rpc_server_config {
 	int ipc_mode;                /* Permissions of ipc:// socket files. */
 	bool group_commit;           /* false: one COMMIT per write call. */
 	const char *auth_token_file; /* If set, calls need a token. */
-	int optimize_interval_ms;    /* PRAGMA optimize this often; 0 never. */
+	/* If set, RPC_ADMIN methods need one of its tokens; if not, they
+	 * are served to local peers only (rpc/auth.h). */
+	const char *admin_token_file;
+	int optimize_interval_ms; /* PRAGMA optimize this often; 0 never. */
 	const char *http_addr; /* HOST:PORT: the web console at http://ADDR/
 				  and ws://ADDR/rpc; NULL: off. */
 	const char *ws_origins[16]; /* Browser origins allowed on ws://
@@ -49,8 +52,8 @@ typedef struct rpc_server rpc_server;
 /* Opens the database connections and starts listening and serving. OUT:
  * *out, freed by rpc_server_stop. Returns OK, INVALID_ARGUMENT for a bad
  * URL or TLS file, UNAVAILABLE when an address cannot be bound. */
-oz_code rpc_server_start(
-	rpc_server **out, const rpc_server_config *cfg, oz_status *st);
+oz_code rpc_server_start(rpc_server **out, const rpc_server_config *cfg,
+	oz_status *st) OZ_MUST_USE;
 
 /* Starts draining: health reports NOT_SERVING and calls that arrive from
  * now on are answered UNAVAILABLE without running; calls already running

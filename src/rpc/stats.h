@@ -27,8 +27,8 @@ void rpc_stats_cache(rpc_stats *s, int64_t hits, int64_t misses);
 
 /* Fills the call parts of out (methods, calls_total, errors, cache) with
  * memory from a. Returns OK or RESOURCE_EXHAUSTED. */
-oz_code rpc_stats_fill(
-	rpc_stats *s, arena *a, Oz__V1__StatsResponse *out, oz_status *st);
+oz_code rpc_stats_fill(rpc_stats *s, arena *a, Oz__V1__StatsResponse *out,
+	oz_status *st) OZ_MUST_USE;
 
 /* The histogram's estimate of the p-th percentile (0 < p <= 100) of the
  * latencies recorded for m, in microseconds; 0 when none. For tests. */

@@ -65,7 +65,11 @@ run_batch(rpc_writer *w, rpc_write **batch, int n)
 				rpc_call_fail(batch[j]->call, OZ_UNAVAILABLE,
 					"write batch was rolled back; retry");
 			}
-			store_tx_end(w->db, OZ_ABORTED, &st);
+			if (store_tx_end(w->db, OZ_ABORTED, &st) !=
+				OZ_ABORTED) {
+				log_error("ending a rolled-back batch: %s",
+					st.message);
+			}
 			return;
 		}
 	}

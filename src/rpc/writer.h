@@ -23,7 +23,7 @@ typedef struct rpc_writer rpc_writer;
  * rpc_writer_stop. Returns OK or the store's open failure. */
 struct rpc_stats;
 oz_code rpc_writer_start(rpc_writer **out, const store_config *cfg, bool group,
-	int optimize_ms, struct rpc_stats *stats, oz_status *st);
+	int optimize_ms, struct rpc_stats *stats, oz_status *st) OZ_MUST_USE;
 
 /* One call queued for the writer. Its owner keeps it valid until done. */
 typedef struct rpc_write {

@@ -1,5 +1,6 @@
 /* service/admin.c -- AdminService operations that are the database's:
- * Optimize and Backup. Statistics are the server's (rpc/admin.c). */
+ * Optimize and Backup (a plain file name inside the backup directory,
+ * store_backup_named). Statistics are the server's (rpc/admin.c). */
 #include <time.h>
 
 #include "oz/v1/admin_service.pb-c.h"
@@ -31,18 +32,16 @@ service_admin_backup(service_ctx *cx, const ProtobufCMessage *in,
 {
 	const Oz__V1__BackupRequest *req = (const void *) in;
 	Oz__V1__BackupResponse *resp = (void *) out;
-	if (req->path[0] == '\0') {
-		oz_status_violation(st, "path", "must name a file");
-		return oz_fail(
-			st, OZ_INVALID_ARGUMENT, "invalid backup request");
-	}
 	store_backup_stats bs;
-	oz_code rc = store_backup_to(
-		cx->db, req->path, req->overwrite, NULL, NULL, &bs, st);
+	char path[STORE_PATH_MAX + STORE_BACKUP_NAME_MAX + 2];
+	oz_code rc = store_backup_named(cx->db, req->path, req->overwrite, &bs,
+		path, sizeof(path), st);
 	if (rc != OZ_OK) {
 		return rc;
 	}
-	resp->path = (char *) req->path;
+	if ((resp->path = arena_strdup(cx->arena, path)) == NULL) {
+		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
+	}
 	resp->size_bytes = bs.size_bytes;
 	resp->pages = bs.pages;
 	resp->duration_us = bs.duration_us;

@@ -2,6 +2,7 @@
  * server's serving flag alone; never touches the database. */
 #include <string.h>
 
+#include "core/utf8.h"
 #include "grpc/health/v1/health.pb-c.h"
 #include "oz/v1/admin_service.pb-c.h"
 #include "oz/v1/task_service.pb-c.h"
@@ -37,8 +38,9 @@ service_health_check(service_ctx *cx, const ProtobufCMessage *in,
 	const Grpc__Health__V1__HealthCheckRequest *req = (const void *) in;
 	Grpc__Health__V1__HealthCheckResponse *resp = (void *) out;
 	if (!known_service(req->service)) {
-		return oz_fail(st, OZ_NOT_FOUND, "unknown service %.200s",
-			req->service);
+		char q[200];
+		return oz_fail(st, OZ_NOT_FOUND, "unknown service %s",
+			utf8_quote(q, sizeof(q), req->service));
 	}
 	resp->status =
 		cx->serving

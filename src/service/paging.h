@@ -39,8 +39,8 @@
  * means PAGING_MAX_SIZE, negative is invalid) and skip (>= 0). OUT: *size,
  * the page size to use. Returns OK or INVALID_ARGUMENT "invalid request"
  * with a violation for "page_size" and/or "skip". */
-oz_code paging_size(
-	int32_t page_size, int32_t skip, int64_t *size, oz_status *st);
+oz_code paging_size(int32_t page_size, int32_t skip, int64_t *size,
+	oz_status *st) OZ_MUST_USE;
 
 /* Parses order_by: a comma list of column names of cols (n_cols entries,
  * cols[0] being "id"), each optionally followed by " desc" or " asc";
@@ -51,7 +51,7 @@ oz_code paging_size(
  * "unknown order_by field \"NAME\"" for a name not in cols, else "invalid
  * order_by" (empty item, bad direction, field named twice, too long). */
 oz_code paging_order_parse(const char *order_by, const store_column *cols,
-	int n_cols, store_order *out, oz_status *st);
+	int n_cols, store_order *out, oz_status *st) OZ_MUST_USE;
 
 /* Returns a hash of resource, filter (a canonical text of the request's
  * filter fields) and the normalized order o, which a token carries so it
@@ -65,7 +65,8 @@ uint64_t paging_hash(const char *resource, const char *filter,
  * INTERNAL for a key that cannot be encoded (a text past
  * PAGING_TEXT_MAX), or RESOURCE_EXHAUSTED. */
 oz_code paging_token_encode(uint64_t hash, int64_t total, const store_order *o,
-	const store_value *key, arena *a, char **token, oz_status *st);
+	const store_value *key, arena *a, char **token,
+	oz_status *st) OZ_MUST_USE;
 
 /* Returns raw[0..n) in base64url without padding (RFC 4648 §5), a
  * NUL-terminated string from a, or NULL when a runs out. The token's
@@ -80,7 +81,7 @@ char *paging_base64url(arena *a, const unsigned char *raw, size_t n);
  * request's filter and order_by" for a token of another list. */
 oz_code paging_token_decode(const char *token, uint64_t hash,
 	const store_order *o, const store_column *cols, arena *a,
-	store_value **key, int64_t *total, oz_status *st);
+	store_value **key, int64_t *total, oz_status *st) OZ_MUST_USE;
 
 /* What a list request says about paging, and what it lists. */
 typedef struct paging_request {
@@ -109,8 +110,8 @@ typedef struct paging_plan {
 /* Checks page_size and skip (paging_size), parses order_by and decodes
  * page_token, in this order, into *pl. Returns OK or the first failure
  * (INVALID_ARGUMENT as the functions above say). */
-oz_code paging_plan_init(
-	paging_plan *pl, const paging_request *req, arena *a, oz_status *st);
+oz_code paging_plan_init(paging_plan *pl, const paging_request *req, arena *a,
+	oz_status *st) OZ_MUST_USE;
 
 /* The total_size to send: pl->total (the count made for this request,
  * or carried by its token) capped at INT32_MAX. */
@@ -125,6 +126,7 @@ typedef void (*paging_key_fn)(const void *row, int col, store_value *v);
  * each; *token is left alone on the last page). Returns OK or
  * paging_token_encode's failure. */
 oz_code paging_plan_end(const paging_plan *pl, const void *rows, size_t elem,
-	size_t *n, paging_key_fn key, arena *a, char **token, oz_status *st);
+	size_t *n, paging_key_fn key, arena *a, char **token,
+	oz_status *st) OZ_MUST_USE;
 
 #endif /* OZ_SERVICE_PAGING_H */

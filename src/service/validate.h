@@ -40,7 +40,7 @@ bool validate_email(oz_status *st, const char *field, const char *s);
 
 /* Returns OK when ok (every check passed); else sets INVALID_ARGUMENT
  * VALIDATE_MESSAGE (the checks have added the violations). */
-oz_code validate_end(oz_status *st, bool ok);
+oz_code validate_end(oz_status *st, bool ok) OZ_MUST_USE;
 
 /* Writes into buf (size n >= 8) a copy of s fit for a status message:
  * printable ASCII kept, every other byte as '?', cut at 40 bytes with

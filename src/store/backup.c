@@ -9,6 +9,7 @@
  * index, costing more CPU on the server's connection). The copy keeps the
  * source's page size and WAL mark. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -54,6 +55,14 @@ check_dest(store_conn *src, const char *dest, bool overwrite, oz_status *st)
 	if (overwrite && stat(dest, &sb) == 0 && S_ISDIR(sb.st_mode)) {
 		return oz_fail(st, OZ_INVALID_ARGUMENT,
 			"backup path %s is a directory", dest);
+	}
+	/* overwrite replaces only a regular file: never a device node, a
+	 * FIFO or a symbolic link (the copy is renamed over the name, so
+	 * it would replace the link, not write through it). */
+	if (overwrite && lstat(dest, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		return oz_fail(st, OZ_FAILED_PRECONDITION,
+			"backup path %s exists and is not a regular file",
+			dest);
 	}
 	backup_dir_of(dest, dir, sizeof(dir));
 	if (stat(dir, &sb) != 0) {
@@ -114,7 +123,7 @@ start_snapshot(store_conn *src, bool *began, oz_status *st)
 	}
 	rc = store_exec(src, "SELECT count(*) FROM sqlite_master", st);
 	if (rc != OZ_OK && *began) {
-		store_tx_end(src, rc, st);
+		rc = store_tx_end(src, rc, st);
 		*began = false;
 	}
 	return rc;
@@ -156,6 +165,27 @@ publish(const char *tmp, const char *dest, bool overwrite, oz_status *st)
 	return OZ_OK;
 }
 
+/* Creates tmp as a new, empty regular file of ours: O_EXCL fails on any
+ * existing name, O_NOFOLLOW on a symbolic link, and fstat on the opened
+ * descriptor confirms what was created. SQLite then opens that file. */
+static oz_code
+create_tmp(const char *tmp, oz_status *st)
+{
+	int fd = open(tmp,
+		O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		return backup_errno(errno, "create", tmp, st);
+	}
+	struct stat sb;
+	bool regular = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
+	close(fd);
+	if (!regular) {
+		return oz_fail(st, OZ_FAILED_PRECONDITION,
+			"%s is not a regular file", tmp);
+	}
+	return OZ_OK;
+}
+
 /* Writes, checks and syncs the copy in tmp. */
 static oz_code
 write_copy(store_conn *src, const char *tmp, const char *dest,
@@ -164,7 +194,11 @@ write_copy(store_conn *src, const char *tmp, const char *dest,
 {
 	store_conn *dst = NULL;
 	bool began = false;
-	oz_code rc = backup_open_plain(tmp, true, &dst, st);
+	oz_code rc = create_tmp(tmp, st);
+	if (rc != OZ_OK) {
+		return rc;
+	}
+	rc = backup_open_plain(tmp, true, &dst, st);
 	if (rc != OZ_OK) {
 		return rc;
 	}
@@ -173,9 +207,14 @@ write_copy(store_conn *src, const char *tmp, const char *dest,
 	}
 	rc = copy_pages(src, dst, fn, arg, &stats->pages, st);
 	if (began) {
-		oz_status ignored;
-		/* A read transaction has nothing to commit or lose. */
-		store_tx_end(src, OZ_OK, &ignored);
+		/* A read transaction has nothing to commit or lose, but one
+		 * that cannot end is still open on src. */
+		oz_status end;
+		oz_code erc = store_tx_end(src, OZ_OK, &end);
+		if (rc == OZ_OK && erc != OZ_OK) {
+			rc = erc;
+			*st = end;
+		}
 	}
 	if (rc != OZ_OK) {
 		goto out;

@@ -47,14 +47,38 @@ typedef struct store_backup_stats {
  *
  * progress (may be NULL) is called after each step with arg. OUT: *out
  * (may be NULL). Returns OK; INVALID_ARGUMENT for an empty dest or one
- * naming src's own file; ALREADY_EXISTS "backup file X already exists"
- * when dest exists and overwrite is false; NOT_FOUND when dest's
- * directory does not exist; PERMISSION_DENIED when it cannot be written;
- * DATA_LOSS when the copy fails integrity_check; RESOURCE_EXHAUSTED for a
- * full disk; INTERNAL for other failures. */
+ * naming src's own file; FAILED_PRECONDITION when dest exists and is not
+ * a regular file (a symbolic link, a device...); ALREADY_EXISTS "backup file X
+ * already exists" when dest exists and overwrite is false; NOT_FOUND when
+ * dest's directory does not exist; PERMISSION_DENIED when it cannot be
+ * written; DATA_LOSS when the copy fails integrity_check; RESOURCE_EXHAUSTED
+ * for a full disk; INTERNAL for other failures. */
 oz_code store_backup_to(store_conn *src, const char *dest, bool overwrite,
 	store_backup_progress_fn progress, void *arg, store_backup_stats *out,
-	oz_status *st);
+	oz_status *st) OZ_MUST_USE;
+
+/* The longest backup file name store_backup_named takes. */
+#define STORE_BACKUP_NAME_MAX 255
+
+/* What a server writes a backup for a caller it does not trust with the
+ * file system: store_backup_to into the backup directory of src's
+ * configuration (cfg.backup_dir; when empty, "backups" beside the
+ * database file, created 0700 if missing), under name. name must be a
+ * plain file name: not empty, at most STORE_BACKUP_NAME_MAX bytes, no
+ * '/', not starting with '.' (so neither "." nor ".." nor a hidden
+ * file). It must not name the database, its -wal, -shm, -journal or
+ * .lock file (nor may its own -wal/-shm/-journal), and an existing file
+ * of that name must be a regular file (not a symbolic link, a device, a
+ * directory...); overwrite replaces only such a file. The copy is made
+ * beside it and renamed over it, so nothing is ever written through an
+ * existing name. OUT: *out (may be NULL); path (n bytes), the full path
+ * written. Returns store_backup_to's codes, and INVALID_ARGUMENT with a
+ * violation of field "path" for a bad name or one naming the database's
+ * files; FAILED_PRECONDITION (field "path") when the name exists and is
+ * not a regular file, or the backup directory is missing or not a
+ * directory; INVALID_ARGUMENT for an in-memory database. */
+oz_code store_backup_named(store_conn *src, const char *name, bool overwrite,
+	store_backup_stats *out, char *path, size_t n, oz_status *st);
 
 /* store_backup_to on a connection opened here to cfg's database (for
  * `ozctl backup --database`): the same result codes, plus UNAVAILABLE
@@ -63,7 +87,7 @@ oz_code store_backup_to(store_conn *src, const char *dest, bool overwrite,
  * (INVALID_ARGUMENT). */
 oz_code store_backup_file(const store_config *cfg, const char *dest,
 	bool overwrite, store_backup_progress_fn progress, void *arg,
-	store_backup_stats *out, oz_status *st);
+	store_backup_stats *out, oz_status *st) OZ_MUST_USE;
 
 /* What a restore did. */
 typedef struct store_restore_result {
@@ -107,7 +131,7 @@ typedef struct store_restore_result {
  * DATA_LOSS "X failed integrity_check: ..." ; RESOURCE_EXHAUSTED for a full
  * disk; INTERNAL for other I/O failures. */
 oz_code store_restore(const store_config *cfg, const char *src,
-	store_restore_result *out, oz_status *st);
+	store_restore_result *out, oz_status *st) OZ_MUST_USE;
 
 /* Runs VACUUM and then a TRUNCATE checkpoint on cfg's database, offline:
  * refused with FAILED_PRECONDITION (as store_restore, with the same
@@ -118,6 +142,6 @@ oz_code store_restore(const store_config *cfg, const char *src,
  * NOT_FOUND when the file does not exist, INVALID_ARGUMENT for an in-memory
  * cfg, UNAVAILABLE, RESOURCE_EXHAUSTED (disk full), INTERNAL. */
 oz_code store_vacuum(const store_config *cfg, int64_t *before, int64_t *after,
-	oz_status *st);
+	oz_status *st) OZ_MUST_USE;
 
 #endif /* OZ_STORE_BACKUP_H */

@@ -14,8 +14,8 @@
  * "cannot WHAT PATH: strerror": ENOENT/ENOTDIR -> NOT_FOUND,
  * EACCES/EPERM/EROFS -> PERMISSION_DENIED, ENOSPC/EDQUOT ->
  * RESOURCE_EXHAUSTED, else INTERNAL. Returns the code. */
-oz_code backup_errno(
-	int err, const char *what, const char *path, oz_status *st);
+oz_code backup_errno(int err, const char *what, const char *path,
+	oz_status *st) OZ_MUST_USE;
 
 /* Copies the directory part of path into dir ("." when none). */
 void backup_dir_of(const char *path, char *dir, size_t n);
@@ -39,14 +39,15 @@ void backup_unlink_all(const char *path);
 /* Opens path as a bare connection (no pragmas but busy_timeout, the file
  * is never created: SQLITE_OPEN_READWRITE only unless create). OUT: *out,
  * closed with store_close. Returns OK or UNAVAILABLE. */
-oz_code backup_open_plain(
-	const char *path, bool create, store_conn **out, oz_status *st);
+oz_code backup_open_plain(const char *path, bool create, store_conn **out,
+	oz_status *st) OZ_MUST_USE;
 
 /* Runs PRAGMA integrity_check on c. Returns OK when it says "ok";
  * DATA_LOSS "NAME failed integrity_check: FIRST PROBLEM" otherwise (also
  * for SQLITE_CORRUPT); FAILED_PRECONDITION "NAME is not an SQLite
  * database" for SQLITE_NOTADB; else store_error's code. */
-oz_code backup_integrity_check(store_conn *c, const char *name, oz_status *st);
+oz_code backup_integrity_check(
+	store_conn *c, const char *name, oz_status *st) OZ_MUST_USE;
 
 /* Microseconds of a monotonic clock, for durations. */
 int64_t backup_mono_us(void);

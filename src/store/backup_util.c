@@ -98,8 +98,9 @@ backup_open_plain(
 	}
 	store_config_init(&c->cfg);
 	snprintf(c->cfg.path, sizeof(c->cfg.path), "%s", path);
+	/* A file made here is never opened through a symbolic link. */
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
-		    (create ? SQLITE_OPEN_CREATE : 0);
+		    (create ? SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW : 0);
 	int rc = sqlite3_open_v2(path, &c->db, flags, NULL);
 	if (rc != SQLITE_OK) {
 		oz_fail(st, OZ_UNAVAILABLE, "cannot open database %s: %s",

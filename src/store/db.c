@@ -171,6 +171,16 @@ store_set_commit_hook(store_commit_hook_fn fn, void *arg)
 	atomic_store(&commit_fn, fn);
 }
 
+static _Atomic(store_tx_hook_fn) tx_fn;
+static void *_Atomic tx_arg;
+
+void
+store_set_tx_hook(store_tx_hook_fn fn, void *arg)
+{
+	atomic_store(&tx_arg, arg);
+	atomic_store(&tx_fn, fn);
+}
+
 static int
 commit_hook(void *unused)
 {
@@ -266,6 +276,14 @@ store_close(store_conn *c)
 oz_code
 store_stmt(store_conn *c, const char *sql, sqlite3_stmt **out, oz_status *st)
 {
+	/* The transaction is gone (SQLite rolled it back after an I/O error
+	 * or a full disk, or store_tx_end did after a failed ROLLBACK TO or
+	 * RELEASE): nothing may run in its place in autocommit mode, where
+	 * it would commit at once. */
+	if (c->tx_depth > 0 && sqlite3_get_autocommit(c->db)) {
+		return oz_fail(st, OZ_UNAVAILABLE,
+			"the transaction was rolled back; retry");
+	}
 	for (int i = 0; i < c->n_stmts; i++) {
 		if (strcmp(c->stmts[i].sql, sql) == 0) {
 			*out = c->stmts[i].stmt;
@@ -321,6 +339,10 @@ store_column_text(sqlite3_stmt *stmt, int i, arena *a)
 static oz_code
 tx_exec(store_conn *c, const char *sql, oz_status *st)
 {
+	store_tx_hook_fn fault = atomic_load(&tx_fn);
+	if (fault != NULL && fault(atomic_load(&tx_arg), sql) != 0) {
+		return oz_fail(st, OZ_INTERNAL, "%s failed (test fault)", sql);
+	}
 	sqlite3_stmt *stmt = NULL;
 	oz_code rc = store_stmt(c, sql, &stmt, st);
 	if (rc != OZ_OK) {
@@ -383,16 +405,29 @@ store_tx_end(store_conn *c, oz_code rc, oz_status *st)
 		}
 		return crc;
 	}
+	/* When the savepoint cannot be undone (or, after its writes
+	 * succeeded, released), the writes of a call that is answered with
+	 * a failure would stay in the enclosing transaction and commit with
+	 * it: the whole transaction is rolled back instead, so
+	 * store_tx_intact turns false and the group-commit writer fails the
+	 * batch. */
+	oz_status why;
+	oz_code xrc = OZ_OK;
 	if (rc != OZ_OK) {
-		oz_status ignored;
 		snprintf(sql, sizeof(sql), "ROLLBACK TO sp%d", depth);
-		tx_exec(c, sql, &ignored);
-		snprintf(sql, sizeof(sql), "RELEASE sp%d", depth);
-		tx_exec(c, sql, &ignored);
-		return rc;
+		xrc = tx_exec(c, sql, &why);
 	}
-	snprintf(sql, sizeof(sql), "RELEASE sp%d", depth);
-	return tx_exec(c, sql, st);
+	if (xrc == OZ_OK) {
+		snprintf(sql, sizeof(sql), "RELEASE sp%d", depth);
+		xrc = tx_exec(c, sql, &why);
+	}
+	if (xrc != OZ_OK) {
+		rollback(c);
+		if (rc == OZ_OK) {
+			*st = why;
+		}
+	}
+	return rc != OZ_OK ? rc : xrc;
 }
 
 int

@@ -29,14 +29,14 @@ struct store_conn {
 /* Returns the cached prepared statement for sql, preparing it on first
  * use. The statement is reset and its bindings cleared: bind, step, then
  * call store_stmt_done. OUT: *out, owned by the cache. */
-oz_code store_stmt(
-	store_conn *c, const char *sql, sqlite3_stmt **out, oz_status *st);
+oz_code store_stmt(store_conn *c, const char *sql, sqlite3_stmt **out,
+	oz_status *st) OZ_MUST_USE;
 
 /* Resets a statement from store_stmt so it can be used again. */
 void store_stmt_done(sqlite3_stmt *stmt);
 
 /* Runs one or more SQL statements without results. */
-oz_code store_exec(store_conn *c, const char *sql, oz_status *st);
+oz_code store_exec(store_conn *c, const char *sql, oz_status *st) OZ_MUST_USE;
 
 /* Maps a failed SQLite result to an oz status, the only place that does:
  * unique constraint -> ALREADY_EXISTS, foreign key -> FAILED_PRECONDITION,
@@ -45,7 +45,7 @@ oz_code store_exec(store_conn *c, const char *sql, oz_status *st);
  * anything else -> INTERNAL with sqlite3_errmsg() logged, not sent. The
  * message is generic; callers that know better (e.g. "Email already
  * registered") overwrite it. */
-oz_code store_error(store_conn *c, int rc, oz_status *st);
+oz_code store_error(store_conn *c, int rc, oz_status *st) OZ_MUST_USE;
 
 /* Copies text column i of the current row of stmt into a (NULL gives "").
  * Returns NULL only when the arena is out of memory. */

@@ -1,4 +1,5 @@
-/* store/idem_store.c -- SQL for oz_idempotency. */
+/* store/idem_store.c -- SQL for oz_idempotency. A bind that fails fails
+ * the call: a parameter left NULL would look up or store another row. */
 #include <string.h>
 
 #include "store/db.h"
@@ -23,9 +24,13 @@ store_idem_get(store_conn *c, const char *key, int64_t not_before_us,
 	if (rc != OZ_OK) {
 		return rc;
 	}
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, not_before_us);
-	int src = sqlite3_step(s);
+	int src = sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	if (src == SQLITE_OK) {
+		src = sqlite3_bind_int64(s, 2, not_before_us);
+	}
+	if (src == SQLITE_OK) {
+		src = sqlite3_step(s);
+	}
 	if (src == SQLITE_ROW) {
 		out->method = store_column_text(s, 0, a);
 		out->request_hash = sqlite3_column_int64(s, 1);
@@ -52,6 +57,32 @@ store_idem_get(store_conn *c, const char *key, int64_t not_before_us,
 	return rc;
 }
 
+/* Binds the row of sql_put; returns the first failure (SQLite's code). */
+static int
+bind_outcome(sqlite3_stmt *s, const char *key, const store_idem *rec)
+{
+	int src = sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	if (src == SQLITE_OK) {
+		src = sqlite3_bind_text(s, 2, rec->method, -1, SQLITE_STATIC);
+	}
+	if (src == SQLITE_OK) {
+		src = sqlite3_bind_int64(s, 3, rec->request_hash);
+	}
+	if (src == SQLITE_OK) {
+		src = sqlite3_bind_int(s, 4, rec->code);
+	}
+	if (src == SQLITE_OK) {
+		src = sqlite3_bind_text(s, 5, rec->message, -1, SQLITE_STATIC);
+	}
+	if (src == SQLITE_OK) {
+		src = sqlite3_bind_blob(s, 6,
+			rec->response_len > 0 ? rec->response : "",
+			(int) rec->response_len, SQLITE_STATIC);
+	}
+	return src == SQLITE_OK ? sqlite3_bind_int64(s, 7, rec->create_us)
+				: src;
+}
+
 oz_code
 store_idem_put(
 	store_conn *c, const char *key, const store_idem *rec, oz_status *st)
@@ -61,15 +92,10 @@ store_idem_put(
 	if (rc != OZ_OK) {
 		return rc;
 	}
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, rec->method, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, rec->request_hash);
-	sqlite3_bind_int(s, 4, rec->code);
-	sqlite3_bind_text(s, 5, rec->message, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 6, rec->response_len > 0 ? rec->response : "",
-		(int) rec->response_len, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 7, rec->create_us);
-	int src = sqlite3_step(s);
+	int src = bind_outcome(s, key, rec);
+	if (src == SQLITE_OK) {
+		src = sqlite3_step(s);
+	}
 	rc = src == SQLITE_DONE
 		     ? OZ_OK
 		     : store_error(c, sqlite3_extended_errcode(c->db), st);
@@ -86,8 +112,10 @@ store_idem_purge(
 	if (rc != OZ_OK) {
 		return rc;
 	}
-	sqlite3_bind_int64(s, 1, before_us);
-	int src = sqlite3_step(s);
+	int src = sqlite3_bind_int64(s, 1, before_us);
+	if (src == SQLITE_OK) {
+		src = sqlite3_step(s);
+	}
 	rc = src == SQLITE_DONE
 		     ? OZ_OK
 		     : store_error(c, sqlite3_extended_errcode(c->db), st);

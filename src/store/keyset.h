@@ -26,12 +26,12 @@
  * and applies limit and offset. Returns OK, or INTERNAL when the order is
  * malformed or the SQL does not fit (a bug, not a user error). */
 oz_code keyset_sql(char *buf, size_t cap, const keyset_table *t,
-	const char *filter, const store_page *p, oz_status *st);
+	const char *filter, const store_page *p, oz_status *st) OZ_MUST_USE;
 
 /* Binds p's cursor values, limit and offset to stmt (prepared from
  * keyset_sql for the same p). Returns OK or the store_error code. */
-oz_code keyset_bind(
-	store_conn *c, sqlite3_stmt *stmt, const store_page *p, oz_status *st);
+oz_code keyset_bind(store_conn *c, sqlite3_stmt *stmt, const store_page *p,
+	oz_status *st) OZ_MUST_USE;
 
 /* Binds a query's own parameters (a filter, a key); returns SQLite's rc. */
 typedef int (*keyset_bind_fn)(sqlite3_stmt *stmt, const void *arg);
@@ -49,16 +49,16 @@ typedef oz_code (*keyset_read_fn)(
 oz_code keyset_rows(store_conn *c, const char *sql, keyset_bind_fn bind,
 	const void *arg, const store_page *p, size_t max, size_t elem,
 	keyset_read_fn read, arena *a, void **rows, size_t *n_rows,
-	oz_status *st);
+	oz_status *st) OZ_MUST_USE;
 
 /* Runs a query answering one integer (a count, EXISTS). OUT: *n. */
 oz_code keyset_int(store_conn *c, const char *sql, keyset_bind_fn bind,
-	const void *arg, int64_t *n, oz_status *st);
+	const void *arg, int64_t *n, oz_status *st) OZ_MUST_USE;
 
 /* Runs a statement without rows. OUT: *changes, the rows it changed
  * (may be NULL). Returns OK or the store_error code. */
 oz_code keyset_exec(store_conn *c, const char *sql, keyset_bind_fn bind,
-	const void *arg, int64_t *changes, oz_status *st);
+	const void *arg, int64_t *changes, oz_status *st) OZ_MUST_USE;
 
 /* Runs page p of table t (keyset_sql with filter), binding the filter with
  * bind(arg). OUT: *rows (from a) and *n_rows <= p->limit. Returns OK,
@@ -67,6 +67,6 @@ oz_code keyset_exec(store_conn *c, const char *sql, keyset_bind_fn bind,
 oz_code keyset_list(store_conn *c, const keyset_table *t, const char *filter,
 	keyset_bind_fn bind, const void *arg, const store_page *p, size_t elem,
 	keyset_read_fn read, arena *a, void **rows, size_t *n_rows,
-	oz_status *st);
+	oz_status *st) OZ_MUST_USE;
 
 #endif /* OZ_STORE_KEYSET_H */

@@ -67,7 +67,7 @@ typedef struct store_page {
 /* Runs EXPLAIN QUERY PLAN for sql on c. OUT: *plan, the plan's detail
  * lines joined with '\n' (from a). Returns OK, INTERNAL for SQL that does
  * not prepare, RESOURCE_EXHAUSTED when a runs out. For tests. */
-oz_code store_explain(
-	store_conn *c, const char *sql, arena *a, char **plan, oz_status *st);
+oz_code store_explain(store_conn *c, const char *sql, arena *a, char **plan,
+	oz_status *st) OZ_MUST_USE;
 
 #endif /* OZ_STORE_LIST_H */

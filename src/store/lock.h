@@ -28,7 +28,7 @@ typedef struct store_lock store_lock;
  * not exist; PERMISSION_DENIED or INTERNAL when the lock file cannot be
  * opened. */
 oz_code store_lock_acquire(const store_config *cfg, const char *what,
-	store_lock **out, oz_status *st);
+	store_lock **out, oz_status *st) OZ_MUST_USE;
 
 /* Releases and frees the lock. NULL is a no-op. */
 void store_lock_release(store_lock *l);

@@ -152,11 +152,13 @@ record(store_conn *c, const char *rev, bool applied, oz_status *st)
 	if (rc != OZ_OK) {
 		return rc;
 	}
-	sqlite3_bind_text(s, 1, rev, -1, SQLITE_TRANSIENT);
-	if (applied) {
-		sqlite3_bind_int64(s, 2, store_now_us());
+	int src = sqlite3_bind_text(s, 1, rev, -1, SQLITE_TRANSIENT);
+	if (src == SQLITE_OK && applied) {
+		src = sqlite3_bind_int64(s, 2, store_now_us());
 	}
-	int src = sqlite3_step(s);
+	if (src == SQLITE_OK) {
+		src = sqlite3_step(s);
+	}
 	store_stmt_done(s);
 	return src == SQLITE_DONE ? OZ_OK : store_error(c, src, st);
 }

@@ -61,32 +61,33 @@
  * failed: SQLITE MESSAGE", or FAILED_PRECONDITION when it leaves foreign
  * key violations; the migrations before it stay applied. */
 oz_code store_migrate_upgrade(
-	store_conn *c, const char *target, oz_status *st);
+	store_conn *c, const char *target, oz_status *st) OZ_MUST_USE;
 oz_code store_migrate_upgrade_set(store_conn *c, const struct embed_file *set,
-	size_t n, const char *target, oz_status *st);
+	size_t n, const char *target, oz_status *st) OZ_MUST_USE;
 
 /* Downgrades to target: "-N" (undo N revisions, N >= 1), "base" (undo
  * all), or a revision id (undo those after it; it stays applied). Returns
  * as store_migrate_upgrade, with INVALID_ARGUMENT for a target above the
  * current revision or "-N" below base. */
 oz_code store_migrate_downgrade(
-	store_conn *c, const char *target, oz_status *st);
+	store_conn *c, const char *target, oz_status *st) OZ_MUST_USE;
 oz_code store_migrate_downgrade_set(store_conn *c,
 	const struct embed_file *set, size_t n, const char *target,
-	oz_status *st);
+	oz_status *st) OZ_MUST_USE;
 
 /* OUT: *n_pending, the number of revisions of the set not applied (0 = at
  * head). A new empty database has all of them pending. Reads only. */
-oz_code store_migrate_pending(store_conn *c, int *n_pending, oz_status *st);
+oz_code store_migrate_pending(
+	store_conn *c, int *n_pending, oz_status *st) OZ_MUST_USE;
 oz_code store_migrate_pending_set(store_conn *c, const struct embed_file *set,
-	size_t n, int *n_pending, oz_status *st);
+	size_t n, int *n_pending, oz_status *st) OZ_MUST_USE;
 
 /* OUT: rev (size n >= STORE_REV_MAX), the highest revision recorded in the
  * database ("0002"), or "base" when none is. It reports what the database
  * says even when this build does not know that revision, so an operator
  * can see why the other functions refuse. Reads only. */
 oz_code store_migrate_current(
-	store_conn *c, char *rev, size_t n, oz_status *st);
+	store_conn *c, char *rev, size_t n, oz_status *st) OZ_MUST_USE;
 
 /* One revision as store_migrate_history reports it. */
 typedef struct store_migrate_rev {
@@ -104,10 +105,10 @@ typedef struct store_migrate_rev {
  * set does not know (known = false). Returns OK or RESOURCE_EXHAUSTED
  * when a runs out; it does not refuse a database newer than the build. */
 oz_code store_migrate_history(store_conn *c, arena *a, store_migrate_rev **out,
-	size_t *n_out, oz_status *st);
+	size_t *n_out, oz_status *st) OZ_MUST_USE;
 oz_code store_migrate_history_set(store_conn *c, const struct embed_file *set,
 	size_t n, arena *a, store_migrate_rev **out, size_t *n_out,
-	oz_status *st);
+	oz_status *st) OZ_MUST_USE;
 
 /* Records the database as being at target ("head", "base" or a revision)
  * without running any SQL: afterwards exactly the revisions up to target
@@ -115,9 +116,10 @@ oz_code store_migrate_history_set(store_conn *c, const struct embed_file *set,
  * other means. Unlike the others it accepts any recorded state, even one
  * newer than the build. Returns OK or INVALID_ARGUMENT for an unknown
  * target. */
-oz_code store_migrate_stamp(store_conn *c, const char *target, oz_status *st);
+oz_code store_migrate_stamp(
+	store_conn *c, const char *target, oz_status *st) OZ_MUST_USE;
 oz_code store_migrate_stamp_set(store_conn *c, const struct embed_file *set,
-	size_t n, const char *target, oz_status *st);
+	size_t n, const char *target, oz_status *st) OZ_MUST_USE;
 
 /* Checks for drift: applies the set up to the current revision to a fresh
  * in-memory database and compares the normalized schema (type, name,
@@ -125,9 +127,9 @@ oz_code store_migrate_stamp_set(store_conn *c, const struct embed_file *set,
  * oz_migrations and sqlite_stat*) of both. Returns OK when they match,
  * FAILED_PRECONDITION "schema drift at revision R: N difference(s); first:
  * ..." when they differ. */
-oz_code store_migrate_check(store_conn *c, oz_status *st);
-oz_code store_migrate_check_set(
-	store_conn *c, const struct embed_file *set, size_t n, oz_status *st);
+oz_code store_migrate_check(store_conn *c, oz_status *st) OZ_MUST_USE;
+oz_code store_migrate_check_set(store_conn *c, const struct embed_file *set,
+	size_t n, oz_status *st) OZ_MUST_USE;
 
 /* Writes the next migration file into dir: one past the highest NNNN_*.sql
  * there (0001 in an empty dir), named NNNN_slug.sql where slug is message
@@ -139,6 +141,6 @@ oz_code store_migrate_check_set(
  * 9999; ALREADY_EXISTS when the file appeared meanwhile; INTERNAL when the
  * file cannot be written. Needs no database. */
 oz_code store_migrate_revision(const char *dir, const char *message,
-	char *path, size_t n, oz_status *st);
+	char *path, size_t n, oz_status *st) OZ_MUST_USE;
 
 #endif /* OZ_STORE_MIGRATE_H */

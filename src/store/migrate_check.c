@@ -66,7 +66,10 @@ schema_read(store_conn *c, arena *a, struct schema_row **rows, size_t *n,
 		"(SELECT count(*) FROM sqlite_master) FROM sqlite_master "
 		"WHERE name <> 'oz_migrations' "
 		"AND name NOT GLOB 'sqlite_autoindex_oz_migrations_*' "
-		"AND name NOT GLOB 'sqlite_stat*' ORDER BY type, name",
+		"AND name NOT GLOB 'sqlite_stat*' "
+		/* SQLite's own, made by AUTOINCREMENT (0004) and never
+		 * dropped: its presence is not schema drift. */
+		"AND name <> 'sqlite_sequence' ORDER BY type, name",
 		&s, st);
 	if (rc != OZ_OK) {
 		return rc;

@@ -37,7 +37,7 @@ struct migset {
  * naming the bad file, or RESOURCE_EXHAUSTED; on failure *ms owns
  * nothing. */
 oz_code migrate_set_parse(const struct embed_file *set, size_t n,
-	struct migset *ms, oz_status *st);
+	struct migset *ms, oz_status *st) OZ_MUST_USE;
 
 /* Frees what migrate_set_parse allocated. */
 void migrate_set_free(struct migset *ms);
@@ -49,17 +49,17 @@ const char *migrate_rev_at(const struct migset *ms, size_t k);
 const struct mig *migrate_set_find(const struct migset *ms, const char *rev);
 
 /* FAILED_PRECONDITION when c has a transaction open, else OK. */
-oz_code migrate_not_in_tx(store_conn *c, oz_status *st);
+oz_code migrate_not_in_tx(store_conn *c, oz_status *st) OZ_MUST_USE;
 
 /* OUT: *cur, how many migrations of ms the database has applied. Fails
  * (FAILED_PRECONDITION) when the recorded revisions are newer than ms,
  * unknown to it, or not a prefix of it. */
-oz_code migrate_load_state(
-	store_conn *c, const struct migset *ms, size_t *cur, oz_status *st);
+oz_code migrate_load_state(store_conn *c, const struct migset *ms, size_t *cur,
+	oz_status *st) OZ_MUST_USE;
 
 /* Applies or undoes migrations, one transaction each, until exactly the
  * first target of ms are applied. */
-oz_code migrate_to(
-	store_conn *c, const struct migset *ms, size_t target, oz_status *st);
+oz_code migrate_to(store_conn *c, const struct migset *ms, size_t target,
+	oz_status *st) OZ_MUST_USE;
 
 #endif /* OZ_STORE_MIGRATE_IMPL_H */

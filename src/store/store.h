@@ -30,6 +30,9 @@ typedef struct store_config {
 	char path[STORE_PATH_MAX]; /* File path, or ":memory:". */
 	int busy_timeout_ms;       /* Default 30000. */
 	store_sync synchronous;    /* Default STORE_SYNC_FULL. */
+	/* Where AdminService/Backup may write (store_backup_named); empty:
+	 * "backups" beside the database file. */
+	char backup_dir[STORE_PATH_MAX];
 } store_config;
 
 /* Sets the defaults: the path of STORE_DEFAULT_URL, 30 s, FULL. */
@@ -38,7 +41,8 @@ void store_config_init(store_config *cfg);
 /* Parses a database URL into cfg->path. Accepted: sqlite:///relative.db,
  * sqlite:////absolute/path.db and sqlite:///:memory:. Anything else is
  * INVALID_ARGUMENT with a message naming the URL and what is accepted. */
-oz_code store_url_parse(const char *url, store_config *cfg, oz_status *st);
+oz_code store_url_parse(
+	const char *url, store_config *cfg, oz_status *st) OZ_MUST_USE;
 
 /* Parses "off", "normal", "full" or "extra" (any case). 0 or -1. */
 int store_sync_parse(const char *s, store_sync *out);
@@ -58,7 +62,8 @@ typedef struct store_conn store_conn;
  * journal_mode=WAL (files), foreign_keys=ON, busy_timeout and synchronous.
  * OUT: *out, owned by the caller, freed with store_close. Returns OK,
  * UNAVAILABLE (cannot open), or INTERNAL. */
-oz_code store_open(store_conn **out, const store_config *cfg, oz_status *st);
+oz_code store_open(
+	store_conn **out, const store_config *cfg, oz_status *st) OZ_MUST_USE;
 
 /* Finalizes every cached statement and closes. NULL is a no-op. */
 void store_close(store_conn *c);
@@ -73,12 +78,17 @@ typedef enum store_tx_kind {
  * as the group-commit writer owns the outer one), a SAVEPOINT nested in it.
  * Every service operation runs between begin and end. Returns OK,
  * UNAVAILABLE when the database stays locked past busy_timeout, INTERNAL. */
-oz_code store_tx_begin(store_conn *c, store_tx_kind kind, oz_status *st);
+oz_code store_tx_begin(
+	store_conn *c, store_tx_kind kind, oz_status *st) OZ_MUST_USE;
 
 /* Ends what the matching begin started: commits (or releases the
  * savepoint) when rc is OK, else rolls it back. Returns rc when rc is not
- * OK; otherwise the result of the commit (OK, UNAVAILABLE, INTERNAL, ...). */
-oz_code store_tx_end(store_conn *c, oz_code rc, oz_status *st);
+ * OK; otherwise the result of the commit (OK, UNAVAILABLE, INTERNAL, ...).
+ * A savepoint that cannot be rolled back to or released rolls the whole
+ * transaction back (store_tx_intact turns false; statements on c fail
+ * UNAVAILABLE until the outermost end), so a failed call's writes never
+ * commit with the others. */
+oz_code store_tx_end(store_conn *c, oz_code rc, oz_status *st) OZ_MUST_USE;
 
 /* Number of transactions/savepoints open on c (0 = autocommit). */
 int store_tx_depth(const store_conn *c);
@@ -89,10 +99,10 @@ int store_tx_depth(const store_conn *c);
 bool store_tx_intact(const store_conn *c);
 
 /* Runs PRAGMA optimize. */
-oz_code store_optimize(store_conn *c, oz_status *st);
+oz_code store_optimize(store_conn *c, oz_status *st) OZ_MUST_USE;
 
 /* Checkpoints the WAL into the database file (TRUNCATE). */
-oz_code store_checkpoint(store_conn *c, oz_status *st);
+oz_code store_checkpoint(store_conn *c, oz_status *st) OZ_MUST_USE;
 
 /* Takes checkpoints off c's commits: SQLite no longer checkpoints when one
  * of them leaves the WAL over 1000 pages (wal_autocheckpoint); the caller
@@ -105,7 +115,7 @@ int store_wal_pages(const store_conn *c);
 
 /* Copies into the database file every WAL page no reader still needs,
  * waiting for no one (SQLITE_CHECKPOINT_PASSIVE). */
-oz_code store_checkpoint_passive(store_conn *c, oz_status *st);
+oz_code store_checkpoint_passive(store_conn *c, oz_status *st) OZ_MUST_USE;
 
 /* Test-only fault injection (in the manner of SQLite's sqlite3FaultSim):
  * while set, fn(arg) runs just before every COMMIT of a write transaction
@@ -115,6 +125,14 @@ oz_code store_checkpoint_passive(store_conn *c, oz_status *st);
  * tests prove that a failed group commit acknowledges nothing. */
 typedef int (*store_commit_hook_fn)(void *arg);
 void store_set_commit_hook(store_commit_hook_fn fn, void *arg);
+
+/* Test-only as well: while set, fn(arg, sql) runs before every
+ * transaction-control statement (BEGIN, SAVEPOINT, RELEASE, ROLLBACK TO,
+ * COMMIT, ROLLBACK) on any connection; a non-zero return makes that
+ * statement fail unrun (INTERNAL), as an I/O error might. NULL removes
+ * it. */
+typedef int (*store_tx_hook_fn)(void *arg, const char *sql);
+void store_set_tx_hook(store_tx_hook_fn fn, void *arg);
 
 /* Reads c's page cache hits and misses since the last call (the counters
  * are reset), for statistics. */

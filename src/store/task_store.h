@@ -57,33 +57,36 @@ typedef struct store_task_filter {
 /* Inserts t (title, description, user_id, status, create_us are read).
  * OUT: t->id; t->update_us = t->create_us and t->version = 1. Returns OK
  * or NOT_FOUND "User not found" when user_id names no user. */
-oz_code store_task_insert(store_conn *c, store_task *t, oz_status *st);
+oz_code store_task_insert(
+	store_conn *c, store_task *t, oz_status *st) OZ_MUST_USE;
 
 /* OUT: *out, the task with this id. Returns OK or NOT_FOUND "Task not
  * found". */
-oz_code store_task_get(
-	store_conn *c, int64_t id, arena *a, store_task *out, oz_status *st);
+oz_code store_task_get(store_conn *c, int64_t id, arena *a, store_task *out,
+	oz_status *st) OZ_MUST_USE;
 
 /* Writes title, description, status, update_us and version of t into the
  * row t->id (the caller computes the new version and time). Returns OK or
  * NOT_FOUND "Task not found". */
-oz_code store_task_update(store_conn *c, const store_task *t, oz_status *st);
+oz_code store_task_update(
+	store_conn *c, const store_task *t, oz_status *st) OZ_MUST_USE;
 
 /* Deletes the task. Returns OK or NOT_FOUND "Task not found". */
-oz_code store_task_delete(store_conn *c, int64_t id, oz_status *st);
+oz_code store_task_delete(
+	store_conn *c, int64_t id, oz_status *st) OZ_MUST_USE;
 
 /* Deletes every task of user_id. OUT: *n, how many (may be NULL). */
 oz_code store_task_delete_by_user(
-	store_conn *c, int64_t user_id, int64_t *n, oz_status *st);
+	store_conn *c, int64_t user_id, int64_t *n, oz_status *st) OZ_MUST_USE;
 
 /* OUT: *rows (an array from a, NULL when empty) and *n_rows: every task
  * of user_id in id order, in one query. */
 oz_code store_task_list_by_user(store_conn *c, int64_t user_id, arena *a,
-	store_task **rows, size_t *n_rows, oz_status *st);
+	store_task **rows, size_t *n_rows, oz_status *st) OZ_MUST_USE;
 
 /* OUT: *n, the number of tasks matching f. */
-oz_code store_task_count(
-	store_conn *c, const store_task_filter *f, int64_t *n, oz_status *st);
+oz_code store_task_count(store_conn *c, const store_task_filter *f, int64_t *n,
+	oz_status *st) OZ_MUST_USE;
 
 /* OUT: *rows (an array from a) and *n_rows <= p->limit: the tasks matching
  * f on page p (see store/list.h). Returns OK, INVALID_ARGUMENT for a limit
@@ -91,7 +94,7 @@ oz_code store_task_count(
  * malformed order or cursor. */
 oz_code store_task_list(store_conn *c, const store_task_filter *f,
 	const store_page *p, arena *a, store_task **rows, size_t *n_rows,
-	oz_status *st);
+	oz_status *st) OZ_MUST_USE;
 
 /* OUT: *v, the value of sortable column col of t (strings not copied). */
 void store_task_key(const store_task *t, int col, store_value *v);
@@ -100,7 +103,7 @@ void store_task_key(const store_task *t, int col, store_value *v);
  * buf, and returns the fixed SQL of every other task query (NULL-ended
  * array; static). */
 oz_code store_task_list_sql(const store_task_filter *f, const store_page *p,
-	char *buf, size_t cap, oz_status *st);
+	char *buf, size_t cap, oz_status *st) OZ_MUST_USE;
 const char *const *store_task_statements(void);
 
 #endif /* OZ_STORE_TASK_STORE_H */

@@ -55,30 +55,33 @@ typedef struct store_user_filter {
  * u->update_us = u->create_us and u->version = 1. Returns OK, or
  * ALREADY_EXISTS "Email already registered" / "Username already taken"
  * (the email is reported when both are taken). */
-oz_code store_user_insert(store_conn *c, store_user *u, oz_status *st);
+oz_code store_user_insert(
+	store_conn *c, store_user *u, oz_status *st) OZ_MUST_USE;
 
 /* OUT: *out, the user with this id. Returns OK or NOT_FOUND "User not
  * found". */
-oz_code store_user_get(
-	store_conn *c, int64_t id, arena *a, store_user *out, oz_status *st);
+oz_code store_user_get(store_conn *c, int64_t id, arena *a, store_user *out,
+	oz_status *st) OZ_MUST_USE;
 
 /* OUT: *out, the user whose email equals email ignoring ASCII case.
  * Returns OK or NOT_FOUND "User not found". */
 oz_code store_user_get_by_email(store_conn *c, const char *email, arena *a,
-	store_user *out, oz_status *st);
+	store_user *out, oz_status *st) OZ_MUST_USE;
 
 /* Writes username, email, is_active, update_us and version of u into the
  * row u->id (the caller computes the new version and time). Returns OK,
  * NOT_FOUND "User not found", or ALREADY_EXISTS as store_user_insert. */
-oz_code store_user_update(store_conn *c, const store_user *u, oz_status *st);
+oz_code store_user_update(
+	store_conn *c, const store_user *u, oz_status *st) OZ_MUST_USE;
 
 /* Deletes the user. Returns OK, NOT_FOUND "User not found", or
  * FAILED_PRECONDITION while tasks still reference the user. */
-oz_code store_user_delete(store_conn *c, int64_t id, oz_status *st);
+oz_code store_user_delete(
+	store_conn *c, int64_t id, oz_status *st) OZ_MUST_USE;
 
 /* OUT: *n, the number of users matching f. */
-oz_code store_user_count(
-	store_conn *c, const store_user_filter *f, int64_t *n, oz_status *st);
+oz_code store_user_count(store_conn *c, const store_user_filter *f, int64_t *n,
+	oz_status *st) OZ_MUST_USE;
 
 /* OUT: *rows (an array from a) and *n_rows <= p->limit: the users matching
  * f on page p (see store/list.h). Returns OK, INVALID_ARGUMENT for a limit
@@ -86,7 +89,7 @@ oz_code store_user_count(
  * malformed order or cursor. */
 oz_code store_user_list(store_conn *c, const store_user_filter *f,
 	const store_page *p, arena *a, store_user **rows, size_t *n_rows,
-	oz_status *st);
+	oz_status *st) OZ_MUST_USE;
 
 /* OUT: *v, the value of sortable column col of u (strings not copied). */
 void store_user_key(const store_user *u, int col, store_value *v);
@@ -95,7 +98,7 @@ void store_user_key(const store_user *u, int col, store_value *v);
  * buf, and returns the fixed SQL of every other user query (NULL-ended
  * array; static). */
 oz_code store_user_list_sql(const store_user_filter *f, const store_page *p,
-	char *buf, size_t cap, oz_status *st);
+	char *buf, size_t cap, oz_status *st) OZ_MUST_USE;
 const char *const *store_user_statements(void);
 
 #endif /* OZ_STORE_USER_STORE_H */

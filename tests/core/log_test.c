@@ -1,5 +1,6 @@
 /* tests/core/log_test.c -- log lines: level names, the level filter, and
- * the line format (UTC time, level, text, one newline, long text cut).
+ * the line format (UTC time, level, text, one newline, long text cut),
+ * and escaping: caller text cannot add a line or a terminal escape.
  * Redirects stderr into a temporary file while it logs. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -115,6 +116,25 @@ long_line_is_cut_with_newline(void **state)
 	free(out);
 }
 
+static void
+log_forged(void)
+{
+	log_info("rpc method=%s request-id=%s", "/a\xff",
+		"x\n2026-01-01T00:00:00.000000Z ERROR forged\x1b[2J");
+}
+
+static void
+caller_text_cannot_forge_a_line_or_an_escape(void **state)
+{
+	char *out = capture(log_forged);
+	assert_int_equal(count_newlines(out), 1);
+	assert_null(strchr(out, '\x1b'));
+	assert_non_null(strstr(out, " INFO rpc method=/a\\xFF request-id="
+				    "x\\x0A2026-01-01T00:00:00.000000Z "
+				    "ERROR forged\\x1B[2J\n"));
+	free(out);
+}
+
 int
 main(void)
 {
@@ -122,6 +142,7 @@ main(void)
 		cmocka_unit_test(level_names_parse),
 		cmocka_unit_test(filter_and_format),
 		cmocka_unit_test(long_line_is_cut_with_newline),
+		cmocka_unit_test(caller_text_cannot_forge_a_line_or_an_escape),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -82,10 +82,10 @@ wait_acked() {
 
 wait_acked 20
 b1=$(acked)
-ok backup "$TMP/server.db" --json
+ok backup server.db --json
 a1=$(acked)
 jqt '(.pages | tonumber) > 64 and (.sizeBytes | tonumber) > 0'
-jqt ".path == \"$TMP/server.db\""
+jqt ".path == \"$TMP/backups/server.db\""
 [ ! -s "$TMP/err" ] || fail "server backup wrote to stderr"
 
 wait_acked $((a1 + 10))
@@ -97,15 +97,17 @@ a2=$(acked)
 grep -q "^backup written to $TMP/direct.db: [0-9]* pages" "$TMP/out" ||
 	fail "backup output: $(cat "$TMP/out")"
 
-# Refusals while the server runs, relative path on the server.
-status 4 backup "$TMP/server.db"
-err "ozctl: ALREADY_EXISTS: backup file $TMP/server.db already exists"
+# Refusals while the server runs; the server writes only plain names
+# into its backup directory (backups/ beside the database).
+status 4 backup server.db
+err "ozctl: ALREADY_EXISTS: backup file $TMP/backups/server.db already exists"
 status 4 backup --database "sqlite:///$TMP/app.db" "$TMP/direct.db"
 err "ALREADY_EXISTS"
-status 3 backup "$TMP/no/such/dir/x.db"
+status 5 backup "$TMP/no/such/dir/x.db"
+err "  path: "
 ok backup relative.db -q
-out_is relative.db
-[ -f "$TMP/relative.db" ] || fail "relative path not under ozd's directory"
+out_is "$TMP/backups/relative.db"
+[ -f "$TMP/backups/relative.db" ] || fail "backup not in backups/"
 
 # Writes go on after the backups; then stop the writer and the server.
 wait_acked $((a2 + 10))
@@ -148,7 +150,7 @@ check_prefix() {
 		2>"$TMP/err" || fail "migrate check on $f"
 	echo "$NAME: $f: $k writer rows (acknowledged $2 before, $3 after)"
 }
-check_prefix "$TMP/server.db" "$b1" "$a1"
+check_prefix "$TMP/backups/server.db" "$b1" "$a1"
 check_prefix "$TMP/direct.db" "$b2" "$a2"
 
 # --overwrite replaces; a terminal gets a progress bar on stderr.

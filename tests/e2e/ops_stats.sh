@@ -41,8 +41,8 @@ status 3 tasks get 1
 ok health
 ok optimize
 grep -q '^optimized in [0-9.]* ms$' "$TMP/out" || fail "optimize: $(cat "$TMP/out")"
-ok backup "$TMP/b.db"
-status 4 backup "$TMP/b.db"
+ok backup b.db
+status 4 backup b.db
 
 M=/oz.v1.UserService
 # calls METHOD: the calls of METHOD in the last --json output (0 if absent).
@@ -124,9 +124,10 @@ start_ozd "$TMP/app.db" --auth-token-file "$TMP/tokens"
 export OZ_URL="$URL"
 status 7 stats
 status 7 optimize
-status 7 backup "$TMP/c.db"
-[ ! -e "$TMP/c.db" ] || fail "backup ran without the token"
+status 7 backup c.db
+[ ! -e "$TMP/backups/c.db" ] || fail "backup ran without the token"
 ok stats --token s3cret --json
-ok backup "$TMP/c.db" --token s3cret
+ok backup c.db --token s3cret
+[ -s "$TMP/backups/c.db" ] || fail "no backup in backups/"
 stop_ozd
 echo "$NAME: ok"

@@ -4,7 +4,8 @@
  * - a failed COMMIT fails every call of its batch and acknowledges none
  *   (the COMMIT is made to fail through store_set_commit_hook);
  * - savepoint isolation: a call that wrote and then failed leaves nothing
- *   behind, while the calls batched with it keep their writes;
+ *   behind, while the calls batched with it keep their writes; when its
+ *   ROLLBACK TO fails (store_set_tx_hook), its whole batch fails;
  * - read-your-writes: once a client has its OK, any read sees the write;
  * - the WAL stays short although the writer leaves checkpoints to another
  *   thread (a WAL only starts over when a write begins fully copied).
@@ -111,9 +112,14 @@ test_handler(service_ctx *cx, const ProtobufCMessage *in,
 	return rc;
 }
 
-static const rpc_method test_method = {"/test/Write",
-	&oz__v1__create_user_request__descriptor, &oz__v1__user__descriptor,
-	test_handler, RPC_WRITE, false};
+static const rpc_method test_method = {
+	.name = "/test/Write",
+	.input = &oz__v1__create_user_request__descriptor,
+	.output = &oz__v1__user__descriptor,
+	.handler = test_handler,
+	.kind = RPC_WRITE,
+	.idempotent = false,
+};
 
 struct fixture {
 	test_tmpdb db;
@@ -329,6 +335,70 @@ failing_call_is_rolled_back_to_its_savepoint_only(void **state)
 	print_message("%d call pairs shared a batch\n", shared / 2);
 }
 
+/* The test fault of store_set_tx_hook: the first ROLLBACK TO once armed
+ * fails; fault_batch records the batch it hit. */
+static atomic_bool fault_armed;
+static atomic_long fault_batch;
+
+static int
+fail_rollback_to(void *arg, const char *sql)
+{
+	(void) arg;
+	if (strncmp(sql, "ROLLBACK TO", 11) == 0 &&
+		atomic_exchange(&fault_armed, false)) {
+		/* The failed batch never reaches COMMIT: count it here, so
+		 * the batches after it have other numbers. */
+		atomic_store(&fault_batch, atomic_fetch_add(&g.commits, 1));
+		return 1;
+	}
+	return 0;
+}
+
+/* A failing call whose ROLLBACK TO fails could leave its writes in the
+ * batch, to be committed with it although the call was answered with a
+ * failure: instead the whole batch fails and none of it is committed. */
+static void
+failed_rollback_to_fails_the_whole_batch(void **state)
+{
+	struct fixture *f = *state;
+	static struct caller gate, cs[N_CALLS];
+	char name[32], second[64];
+	caller_init(&gate, f, 0, "gate");
+	for (int i = 0; i < N_CALLS; i++) {
+		snprintf(name, sizeof(name), i % 3 == 1 ? "fail-%d" : "u%d",
+			i + 1);
+		caller_init(&cs[i], f, i + 1, name);
+	}
+	atomic_store(&fault_batch, -1);
+	atomic_store(&fault_armed, true);
+	store_set_tx_hook(fail_rollback_to, NULL);
+	run_behind_gate(f, &gate, cs, N_CALLS);
+	store_set_tx_hook(NULL, NULL);
+	assert_false(atomic_load(&fault_armed));
+	int in_failed = 0;
+	for (int i = 0; i < N_CALLS; i++) {
+		struct rec *r = &g.recs[cs[i].idx];
+		snprintf(second, sizeof(second), "%s-second", cs[i].name);
+		assert_false(user_exists(f, second));
+		/* In the failed batch: ran in it, or queued after the call
+		 * that failed and never run. */
+		if (!cs[i].call.ran || r->batch == atomic_load(&fault_batch)) {
+			in_failed++;
+			assert_int_not_equal(cs[i].call.st.code, OZ_OK);
+			assert_false(user_exists(f, cs[i].name));
+		} else if (i % 3 == 1) {
+			assert_int_equal(cs[i].call.st.code, OZ_ABORTED);
+			assert_false(user_exists(f, cs[i].name));
+		} else {
+			assert_int_equal(cs[i].call.st.code, OZ_OK);
+			assert_true(user_exists(f, cs[i].name));
+		}
+	}
+	assert_true(in_failed >= 1);
+	print_message(
+		"the failed batch held %d of %d calls\n", in_failed, N_CALLS);
+}
+
 /* One of the writers that keep the group-commit writer busy. */
 static void *
 busy_writer(void *arg)
@@ -449,6 +519,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			failing_call_is_rolled_back_to_its_savepoint_only,
 			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			failed_rollback_to_fails_the_whole_batch, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(
 			wal_stays_short_with_checkpoints_off_the_writer, setup,
 			teardown),

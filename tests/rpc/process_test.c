@@ -147,6 +147,15 @@ wait_ready(struct proc *p)
 		if (health(p->tcp) == OZ_OK) {
 			return;
 		}
+		/* An ozd that exited (e.g. a random port already taken) never
+		 * answers: fail now instead of after 500 call timeouts. */
+		int status;
+		if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
+			p->pid = 0;
+			fail_msg("ozd exited with status %d before it was "
+				 "ready (see %s)",
+				status, p->log);
+		}
 		sleep_ms(20);
 	}
 	fail_msg("ozd did not become ready (see %s)", p->log);
@@ -297,6 +306,57 @@ ipc_handshake_disconnect_does_not_stop_the_listener(void **state)
 	assert_true(create_user(p->ipc, "afterprobe", &st) > 0);
 }
 
+/* Redials with a fresh socket that waits at most ms for the answer;
+ * returns the number of dials it took to get one, or -1 after max. */
+static int
+redials_until_answered(const char *url, int ms, int max)
+{
+	for (int i = 1; i <= max; i++) {
+		nng_socket s;
+		if (n_kept == 64 || wire_open(&s, url) != 0) {
+			return -1;
+		}
+		kept[n_kept++] = s;
+		nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, ms);
+		Grpc__Health__V1__HealthCheckRequest in =
+			GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
+		ProtobufCMessage *out = NULL;
+		oz_status st;
+		nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, ms);
+		wire_call(s, "/grpc.health.v1.Health/Check", &in.base,
+			&grpc__health__v1__health_check_response__descriptor,
+			&out, 0, &st);
+		if (out != NULL) {
+			protobuf_c_message_free_unpacked(out, NULL);
+		}
+		if (st.code == OZ_OK) {
+			return i;
+		}
+	}
+	return -1;
+}
+
+/* Issue 13 #7: after a bare connect() + close() the ipc listener must
+ * answer again within a few redials of 100 ms each (it took 4 s). */
+static void
+ipc_listener_answers_within_five_redials_after_a_bare_connect(void **state)
+{
+	struct proc *p = *state;
+	p->pid = spawn(p, NULL);
+	wait_ready(p);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", p->ipc + 6);
+	for (int round = 0; round < 3; round++) {
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		assert_int_equal(
+			connect(fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
+		close(fd);
+		int n = redials_until_answered(p->ipc, 100, 5);
+		print_message("round %d: answered on dial %d\n", round, n);
+		assert_true(n >= 1);
+	}
+}
+
 static void
 sigterm_drains_and_exits_zero(void **state)
 {
@@ -366,6 +426,9 @@ main(void)
 			setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			ipc_handshake_disconnect_does_not_stop_the_listener,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			ipc_listener_answers_within_five_redials_after_a_bare_connect,
 			setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			sigterm_drains_and_exits_zero, setup, teardown),

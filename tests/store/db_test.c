@@ -317,6 +317,53 @@ outer_rollback_discards_everything(void **state)
 	assert_int_equal(test_db_int(c, "SELECT count(*) FROM p"), 0);
 }
 
+/* The test fault of store_set_tx_hook: fails statements starting with
+ * the text in arg, once each time it is armed. */
+static int
+fail_tx_statement(void *arg, const char *sql)
+{
+	const char **prefix = arg;
+	if (*prefix != NULL && strncmp(sql, *prefix, strlen(*prefix)) == 0) {
+		*prefix = NULL;
+		return 1;
+	}
+	return 0;
+}
+
+/* A savepoint that cannot be undone after its call failed (or released
+ * after it succeeded) must not leave that call's writes in the enclosing
+ * transaction: the whole of it goes, and ending it fails. */
+static void
+savepoint_that_cannot_end_rolls_back_everything(void **state)
+{
+	store_conn *c = *state;
+	oz_status st;
+	static const char *const stmts[] = {"ROLLBACK TO", "RELEASE"};
+	for (int i = 0; i < 2; i++) {
+		const char *armed = stmts[i];
+		assert_int_equal(
+			store_tx_begin(c, STORE_TX_WRITE, &st), OZ_OK);
+		test_db_exec(c, "INSERT INTO p VALUES (1, 'batched')");
+		assert_int_equal(
+			store_tx_begin(c, STORE_TX_WRITE, &st), OZ_OK);
+		test_db_exec(c, "INSERT INTO p VALUES (2, 'failed call')");
+		store_set_tx_hook(fail_tx_statement, &armed);
+		oz_code rc = store_tx_end(
+			c, i == 0 ? OZ_INVALID_ARGUMENT : OZ_OK, &st);
+		store_set_tx_hook(NULL, NULL);
+		assert_null(armed); /* The fault was hit. */
+		assert_int_not_equal(rc, OZ_OK);
+		assert_false(store_tx_intact(c));
+		/* Nothing may run in its place, in autocommit mode. */
+		sqlite3_stmt *s;
+		assert_int_equal(
+			store_stmt(c, "SELECT 1", &s, &st), OZ_UNAVAILABLE);
+		assert_int_not_equal(store_tx_end(c, OZ_OK, &st), OZ_OK);
+		assert_int_equal(store_tx_depth(c), 0);
+		assert_int_equal(test_db_int(c, "SELECT count(*) FROM p"), 0);
+	}
+}
+
 static void
 tx_end_without_begin_is_internal(void **state)
 {
@@ -574,6 +621,7 @@ main(void)
 		T(savepoint_rollback_keeps_outer_work),
 		T(outer_rollback_discards_everything),
 		T(tx_end_without_begin_is_internal),
+		T(savepoint_that_cannot_end_rolls_back_everything),
 		T(constraint_errors_map_to_codes),
 		T(read_only_is_failed_precondition),
 		T(result_codes_map_to_codes),

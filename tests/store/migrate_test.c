@@ -20,7 +20,7 @@
 #include "support/db.h"
 
 #define N_REAL    ((int) embed_n_migrations)
-#define HEAD      "0003"
+#define HEAD      "0004"
 #define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
 #define FILE_OF(name, text)                                                   \
 	{                                                                     \
@@ -179,8 +179,8 @@ new_database_has_all_pending(void **state)
 {
 	store_conn *c = *state;
 	assert_true(N_REAL >= 2);
-	assert_string_equal(
-		embed_migrations[N_REAL - 1].name, "0003_idempotency.sql");
+	assert_string_equal(embed_migrations[N_REAL - 1].name,
+		"0004_autoincrement_ids.sql");
 	assert_pending(c, N_REAL);
 	assert_current(c, "base");
 	/* Reading the state creates nothing. */
@@ -212,8 +212,14 @@ downgrade_base_removes_all(void **state)
 	downgrade_ok(c, "base");
 	assert_current(c, "base");
 	assert_pending(c, N_REAL);
+	/* SQLite never drops sqlite_sequence once an AUTOINCREMENT table
+	 * made it (0004); it is left empty. */
 	char *schema = test_db_schema(c);
-	assert_string_equal(schema, "");
+	assert_string_equal(schema,
+		"table|sqlite_sequence|sqlite_sequence|CREATE TABLE "
+		"sqlite_sequence(name,seq)\n");
+	assert_int_equal(
+		test_db_int(c, "SELECT count(*) FROM sqlite_sequence"), 0);
 	free(schema);
 	assert_int_equal(test_db_int(c, "PRAGMA foreign_keys"), 1);
 }
@@ -535,6 +541,78 @@ refuses_inside_transaction(void **state)
 	assert_int_equal(store_tx_end(c, OZ_OK, &st), OZ_OK);
 }
 
+/* --- 0004: ids are never reused (issue 13 #6) -------------------- */
+
+/* The rows of users and tasks as one line each, for comparing. */
+static void
+rows(store_conn *c, char *out, size_t n)
+{
+	sqlite3_stmt *s = NULL;
+	assert_int_equal(
+		sqlite3_prepare_v2(c->db,
+			"SELECT (SELECT group_concat(x, ',') FROM "
+			"(SELECT id || ':' || username || ':' || "
+			"update_time || ':' || version AS x FROM users "
+			"ORDER BY id)) || ' / ' || (SELECT "
+			"group_concat(x, ',') FROM (SELECT id || ':' "
+			"|| user_id || ':' || title || ':' || status "
+			"AS x FROM tasks ORDER BY id))",
+			-1, &s, NULL),
+		SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	snprintf(out, n, "%s", (const char *) sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+}
+
+static void
+autoincrement_migration_keeps_ids_and_never_reuses_them(void **state)
+{
+	store_conn *c = *state;
+	oz_status st;
+	char before[512], after[512];
+	upgrade_ok(c, "0003");
+	test_db_exec(c,
+		"INSERT INTO users (id, username, email, create_time) VALUES "
+		"(1, 'a', 'a@x', 1), (2, 'b', 'b@x', 2), (5, 'e', 'e@x', 5);"
+		"INSERT INTO tasks (id, title, user_id, create_time, status) "
+		"VALUES (3, 't3', 2, 3, 2), (9, 't9', 5, 9, 3)");
+	rows(c, before, sizeof(before));
+	upgrade_ok(c, "head");
+	rows(c, after, sizeof(after));
+	assert_string_equal(before, after);
+	assert_int_equal(store_migrate_check(c, &st), OZ_OK);
+	assert_int_equal(
+		test_db_int(c, "SELECT count(*) FROM pragma_foreign_key_list("
+			       "'tasks') WHERE \"table\" = 'users'"),
+		1);
+	assert_int_equal(test_db_int(c, "SELECT count(*) FROM sqlite_master "
+					"WHERE type = 'index' AND tbl_name IN "
+					"('users', 'tasks')"),
+		10);
+	/* Delete the newest user and task; the next ones get new ids. */
+	test_db_exec(c, "DELETE FROM tasks WHERE id = 9;"
+			"DELETE FROM users WHERE id = 5");
+	test_db_exec(c, "INSERT INTO users (username, email, create_time) "
+			"VALUES ('f', 'f@x', 6);"
+			"INSERT INTO tasks (title, user_id, create_time) "
+			"VALUES ('t', 1, 6)");
+	assert_int_equal(test_db_int(c, "SELECT max(id) FROM users"), 6);
+	assert_int_equal(test_db_int(c, "SELECT max(id) FROM tasks"), 10);
+	/* Down and up again keep every id; the sequence restarts at the
+	 * largest id left. */
+	downgrade_ok(c, "-1");
+	assert_current(c, "0003");
+	assert_int_equal(store_migrate_check(c, &st), OZ_OK);
+	rows(c, before, sizeof(before));
+	upgrade_ok(c, "+1");
+	rows(c, after, sizeof(after));
+	assert_string_equal(before, after);
+	assert_int_equal(test_db_int(c, "SELECT seq FROM sqlite_sequence "
+					"WHERE name = 'users'"),
+		6);
+	assert_int_equal(test_db_int(c, "PRAGMA foreign_keys"), 1);
+}
+
 /* --- Targets ----------------------------------------------------- */
 
 static void
@@ -548,10 +626,12 @@ relative_targets_move_by_n(void **state)
 	assert_current(c, "0002");
 	upgrade_ok(c, "+1");
 	assert_current(c, "0003");
+	upgrade_ok(c, "+1");
+	assert_current(c, "0004");
 	assert_fails(store_migrate_upgrade(c, "+1", &st), &st,
 		OZ_INVALID_ARGUMENT,
-		"cannot upgrade 1 revision(s) from 0003: only 0 more known");
-	downgrade_ok(c, "-2");
+		"cannot upgrade 1 revision(s) from 0004: only 0 more known");
+	downgrade_ok(c, "-3");
 	assert_current(c, "0001");
 	assert_fails(store_migrate_downgrade(c, "-2", &st), &st,
 		OZ_INVALID_ARGUMENT,
@@ -602,10 +682,10 @@ bad_targets_are_invalid_argument(void **state)
 	} cases[] = {
 		{up, "0009",
 			"unknown revision \"0009\": this build knows "
-			"0001..0003"},
+			"0001..0004"},
 		{down, "abc",
 			"unknown revision \"abc\": this build knows "
-			"0001..0003"},
+			"0001..0004"},
 		{up, "+0", "bad target \"+0\": expected +N with N >= 1"},
 		{up, "+12345",
 			"bad target \"+12345\": expected +N with N >= 1"},
@@ -642,7 +722,7 @@ newer_database_is_refused(void **state)
 	upgrade_ok(c, "head");
 	test_db_exec(c, "INSERT INTO oz_migrations VALUES ('0009', 1)");
 	static const char msg[] = "database is at revision 0009, newer than "
-				  "this build's head 0003";
+				  "this build's head 0004";
 	assert_fails(store_migrate_upgrade(c, "head", &st), &st,
 		OZ_FAILED_PRECONDITION, msg);
 	assert_fails(store_migrate_downgrade(c, "base", &st), &st,
@@ -692,7 +772,7 @@ stamp_records_without_running(void **state)
 	assert_pending(c, N_REAL);
 	assert_fails(store_migrate_stamp(c, "0042", &st), &st,
 		OZ_INVALID_ARGUMENT,
-		"unknown revision \"0042\": this build knows 0001..0003");
+		"unknown revision \"0042\": this build knows 0001..0004");
 	/* Stamping repairs what upgrade refuses: a newer revision. */
 	test_db_exec(c, "INSERT INTO oz_migrations VALUES ('0009', 1)");
 	assert_int_equal(store_migrate_stamp(c, "head", &st), OZ_OK);
@@ -749,7 +829,7 @@ history_lists_every_revision(void **state)
 	upgrade_ok(c, "0001");
 	int64_t after = store_now_us();
 	assert_int_equal(store_migrate_history(c, &a, &h, &n, &st), OZ_OK);
-	assert_int_equal(n, 3);
+	assert_int_equal(n, 4);
 	assert_string_equal(h[0].rev, "0001");
 	assert_string_equal(h[0].file, "0001_initial.sql");
 	assert_string_equal(h[0].message,
@@ -769,16 +849,19 @@ history_lists_every_revision(void **state)
 	test_db_exec(c, "INSERT INTO oz_migrations VALUES ('0007', 77)");
 	arena_reset(&a);
 	assert_int_equal(store_migrate_history(c, &a, &h, &n, &st), OZ_OK);
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 5);
 	assert_true(h[1].applied);
 	assert_string_equal(h[2].rev, "0003");
 	assert_string_equal(h[2].file, "0003_idempotency.sql");
 	assert_true(h[2].applied);
-	assert_string_equal(h[3].rev, "0007");
-	assert_false(h[3].known);
+	assert_string_equal(h[3].rev, "0004");
+	assert_string_equal(h[3].file, "0004_autoincrement_ids.sql");
 	assert_true(h[3].applied);
-	assert_int_equal(h[3].applied_at, 77);
-	assert_string_equal(h[3].file, "");
+	assert_string_equal(h[4].rev, "0007");
+	assert_false(h[4].known);
+	assert_true(h[4].applied);
+	assert_int_equal(h[4].applied_at, 77);
+	assert_string_equal(h[4].file, "");
 	arena_fini(&a);
 }
 
@@ -824,7 +907,7 @@ check_detects_extra_index(void **state)
 	upgrade_ok(c, "head");
 	test_db_exec(c, "CREATE INDEX tasks_extra ON tasks (description)");
 	assert_fails(store_migrate_check(c, &st), &st, OZ_FAILED_PRECONDITION,
-		"schema drift at revision 0003: 1 difference(s); first: the "
+		"schema drift at revision 0004: 1 difference(s); first: the "
 		"database has an extra index tasks_extra ON tasks");
 	test_db_exec(c, "DROP INDEX tasks_extra");
 	assert_int_equal(store_migrate_check(c, &st), OZ_OK);
@@ -839,11 +922,11 @@ check_detects_missing_and_changed(void **state)
 	test_db_exec(c, "DROP INDEX tasks_title;"
 			"ALTER TABLE users ADD COLUMN nickname TEXT");
 	assert_fails(store_migrate_check(c, &st), &st, OZ_FAILED_PRECONDITION,
-		"schema drift at revision 0003: 2 difference(s); first: the "
+		"schema drift at revision 0004: 2 difference(s); first: the "
 		"database lacks index tasks_title ON tasks");
 	test_db_exec(c, "CREATE INDEX tasks_title ON tasks (title, id)");
 	assert_fails(store_migrate_check(c, &st), &st, OZ_FAILED_PRECONDITION,
-		"schema drift at revision 0003: 1 difference(s); first: the "
+		"schema drift at revision 0004: 1 difference(s); first: the "
 		"database has a different table users ON users");
 }
 
@@ -861,7 +944,7 @@ check_ignores_layout_and_identifier_quotes(void **state)
 	test_db_exec(c, "DROP INDEX tasks_title;"
 			"CREATE INDEX tasks_title ON tasks (title)");
 	assert_fails(store_migrate_check(c, &st), &st, OZ_FAILED_PRECONDITION,
-		"schema drift at revision 0003: 1 difference(s); first: the "
+		"schema drift at revision 0004: 1 difference(s); first: the "
 		"database has a different index tasks_title ON tasks");
 }
 
@@ -1155,6 +1238,7 @@ main(void)
 		T(history_lists_every_revision),
 		T(history_of_new_database_has_nothing_applied),
 		T(check_passes_on_migrated_schema),
+		T(autoincrement_migration_keeps_ids_and_never_reuses_them),
 		T(check_detects_extra_index),
 		T(check_detects_missing_and_changed),
 		T(check_ignores_layout_and_identifier_quotes),

@@ -477,7 +477,10 @@ class Admin(_Service):
     SERVICE = "oz.v1.AdminService"
 
     def backup(self, path, overwrite=False, timeout=None):
-        """Online backup to path on the server's machine; a BackupResponse.
+        """Online backup into the server's backup directory; a BackupResponse.
+
+        path is a plain file name there (no '/', not starting with '.');
+        the response's path is the full path written.
         An existing path is ALREADY_EXISTS unless overwrite."""
         return self._call("Backup", pb.admin.BackupRequest(
             path=path, overwrite=overwrite), pb.admin.BackupResponse,

@@ -34,15 +34,20 @@ def test_optimize(fresh_server):
 
 def test_backup_is_a_consistent_database(fresh_server):
     srv = fresh_server
-    path = os.path.join(srv.dir, "backup.db")
     with srv.client(timeout=30) as oz:
         oz.users.create(username="b", email="b@example.com")
-        r = oz.admin.backup(path)
+        # A plain name: the server writes it into its backup directory.
+        r = oz.admin.backup("backup.db")
+        path = r.path
+        assert os.path.basename(os.path.dirname(path)) == "backups"
         assert r.size_bytes > 0 and os.path.getsize(path) == r.size_bytes
         with pytest.raises(OzError) as ei:
-            oz.admin.backup(path)
+            oz.admin.backup("backup.db")
         assert ei.value.code == Code.ALREADY_EXISTS
-        assert oz.admin.backup(path, overwrite=True).pages == r.pages
+        assert oz.admin.backup("backup.db", overwrite=True).pages == r.pages
+        with pytest.raises(OzError) as ei:
+            oz.admin.backup(os.path.join(srv.dir, "elsewhere.db"))
+        assert ei.value.code == Code.INVALID_ARGUMENT
     db = sqlite3.connect(path)
     try:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
