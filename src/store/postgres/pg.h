@@ -46,7 +46,7 @@ void pg_url_describe(const char *url, char *out, size_t cap);
  * effective configuration with the password masked. OUT: *out, freed
  * with pg_close. Returns OK, INVALID_ARGUMENT for a URL libpq cannot
  * parse, UNAVAILABLE when no server answers (libpq's reason logged). */
-oz_code pg_open(pg_conn **out, const char *url, oz_status *st);
+oz_code pg_open(pg_conn **out, const char *url, oz_status *st) OZ_MUST_USE;
 
 /* Closes c. NULL is a no-op. */
 void pg_close(pg_conn *c);
@@ -56,24 +56,24 @@ bool pg_connected(const pg_conn *c);
 
 /* Reconnects c (same URL) after a loss, forgetting its prepared
  * statements and any open transaction. Returns OK or UNAVAILABLE. */
-oz_code pg_reconnect(pg_conn *c, oz_status *st);
+oz_code pg_reconnect(pg_conn *c, oz_status *st) OZ_MUST_USE;
 
 /* The server's backend process id, for tests that terminate it. */
 int pg_backend_pid(const pg_conn *c);
 
 /* Runs one or more SQL statements without parameters or results, as
  * they are (DDL, migration scripts, test set-up). */
-oz_code pg_exec_script(pg_conn *c, const char *sql, oz_status *st);
+oz_code pg_exec_script(pg_conn *c, const char *sql, oz_status *st) OZ_MUST_USE;
 
 /* Starts a transaction (READ: REPEATABLE READ READ ONLY, a consistent
  * snapshot; WRITE: SERIALIZABLE, so read-modify-write cycles such as the
  * etag version never lose an update), or a SAVEPOINT when one is open. */
-oz_code pg_tx_begin(pg_conn *c, store_tx_kind kind, oz_status *st);
+oz_code pg_tx_begin(pg_conn *c, store_tx_kind kind, oz_status *st) OZ_MUST_USE;
 
 /* Ends what the matching begin started: COMMIT (RELEASE) when rc is OK,
  * else ROLLBACK (ROLLBACK TO). Returns rc when not OK, else the result of
  * the commit, which is when a serialization failure may surface. */
-oz_code pg_tx_end(pg_conn *c, oz_code rc, oz_status *st);
+oz_code pg_tx_end(pg_conn *c, oz_code rc, oz_status *st) OZ_MUST_USE;
 
 /* Transactions and savepoints open on c. */
 int pg_tx_depth(const pg_conn *c);
@@ -89,8 +89,8 @@ int pg_tx_depth(const pg_conn *c);
  * only through c. Inside an outer transaction it runs once, in a
  * savepoint, and an ABORTED is the outer transaction's to retry. */
 typedef oz_code (*pg_tx_fn)(pg_conn *c, void *arg, oz_status *st);
-oz_code pg_tx_run(
-	pg_conn *c, store_tx_kind kind, pg_tx_fn fn, void *arg, oz_status *st);
+oz_code pg_tx_run(pg_conn *c, store_tx_kind kind, pg_tx_fn fn, void *arg,
+	oz_status *st) OZ_MUST_USE;
 
 /* Applies the pending PostgreSQL migrations (migrations/postgres/) up to
  * target ("head" or a revision id such as "0002"), one transaction each,
@@ -99,59 +99,62 @@ oz_code pg_tx_run(
  * OUT: *applied (may be NULL). Returns OK, INVALID_ARGUMENT for an
  * unknown target, FAILED_PRECONDITION when the database has revisions
  * newer than this build's head, or the failing migration's code. */
-oz_code pg_migrate_upgrade(
-	pg_conn *c, const char *target, int *applied, oz_status *st);
+oz_code pg_migrate_upgrade(pg_conn *c, const char *target, int *applied,
+	oz_status *st) OZ_MUST_USE;
 
 /* Undoes applied migrations down to target ("base" or a revision id),
  * newest first, one transaction each, under the same lock. OUT: *undone
  * (may be NULL). */
-oz_code pg_migrate_downgrade(
-	pg_conn *c, const char *target, int *undone, oz_status *st);
+oz_code pg_migrate_downgrade(pg_conn *c, const char *target, int *undone,
+	oz_status *st) OZ_MUST_USE;
 
 /* Runs sql and writes column 0 of every row, each followed by '\n',
  * into out (size cap; cut short when it does not fit). For tests. */
-oz_code pg_query_lines(
-	pg_conn *c, const char *sql, char *out, size_t cap, oz_status *st);
+oz_code pg_query_lines(pg_conn *c, const char *sql, char *out, size_t cap,
+	oz_status *st) OZ_MUST_USE;
 
 /* OUT: rev (size cap), the newest applied revision, "base" when none. */
-oz_code pg_migrate_current(pg_conn *c, char *rev, size_t cap, oz_status *st);
+oz_code pg_migrate_current(
+	pg_conn *c, char *rev, size_t cap, oz_status *st) OZ_MUST_USE;
 
 /* The users table: the same contract as store_user_* (user_store.h). */
-oz_code pg_user_insert(pg_conn *c, store_user *u, oz_status *st);
-oz_code pg_user_get(
-	pg_conn *c, int64_t id, arena *a, store_user *out, oz_status *st);
+oz_code pg_user_insert(pg_conn *c, store_user *u, oz_status *st) OZ_MUST_USE;
+oz_code pg_user_get(pg_conn *c, int64_t id, arena *a, store_user *out,
+	oz_status *st) OZ_MUST_USE;
 oz_code pg_user_get_by_email(pg_conn *c, const char *email, arena *a,
-	store_user *out, oz_status *st);
-oz_code pg_user_update(pg_conn *c, const store_user *u, oz_status *st);
-oz_code pg_user_delete(pg_conn *c, int64_t id, oz_status *st);
-oz_code pg_user_count(
-	pg_conn *c, const store_user_filter *f, int64_t *n, oz_status *st);
+	store_user *out, oz_status *st) OZ_MUST_USE;
+oz_code pg_user_update(
+	pg_conn *c, const store_user *u, oz_status *st) OZ_MUST_USE;
+oz_code pg_user_delete(pg_conn *c, int64_t id, oz_status *st) OZ_MUST_USE;
+oz_code pg_user_count(pg_conn *c, const store_user_filter *f, int64_t *n,
+	oz_status *st) OZ_MUST_USE;
 oz_code pg_user_list(pg_conn *c, const store_user_filter *f,
 	const store_page *p, arena *a, store_user **rows, size_t *n_rows,
-	oz_status *st);
+	oz_status *st) OZ_MUST_USE;
 
 /* The tasks table: the same contract as store_task_* (task_store.h). */
-oz_code pg_task_insert(pg_conn *c, store_task *t, oz_status *st);
-oz_code pg_task_get(
-	pg_conn *c, int64_t id, arena *a, store_task *out, oz_status *st);
-oz_code pg_task_update(pg_conn *c, const store_task *t, oz_status *st);
-oz_code pg_task_delete(pg_conn *c, int64_t id, oz_status *st);
+oz_code pg_task_insert(pg_conn *c, store_task *t, oz_status *st) OZ_MUST_USE;
+oz_code pg_task_get(pg_conn *c, int64_t id, arena *a, store_task *out,
+	oz_status *st) OZ_MUST_USE;
+oz_code pg_task_update(
+	pg_conn *c, const store_task *t, oz_status *st) OZ_MUST_USE;
+oz_code pg_task_delete(pg_conn *c, int64_t id, oz_status *st) OZ_MUST_USE;
 oz_code pg_task_delete_by_user(
-	pg_conn *c, int64_t user_id, int64_t *n, oz_status *st);
+	pg_conn *c, int64_t user_id, int64_t *n, oz_status *st) OZ_MUST_USE;
 oz_code pg_task_list_by_user(pg_conn *c, int64_t user_id, arena *a,
-	store_task **rows, size_t *n_rows, oz_status *st);
-oz_code pg_task_count(
-	pg_conn *c, const store_task_filter *f, int64_t *n, oz_status *st);
+	store_task **rows, size_t *n_rows, oz_status *st) OZ_MUST_USE;
+oz_code pg_task_count(pg_conn *c, const store_task_filter *f, int64_t *n,
+	oz_status *st) OZ_MUST_USE;
 oz_code pg_task_list(pg_conn *c, const store_task_filter *f,
 	const store_page *p, arena *a, store_task **rows, size_t *n_rows,
-	oz_status *st);
+	oz_status *st) OZ_MUST_USE;
 
 /* oz_idempotency: the same contract as store_idem_* (idem_store.h). */
 oz_code pg_idem_get(pg_conn *c, const char *key, int64_t not_before_us,
-	store_idem *out, arena *a, oz_status *st);
-oz_code pg_idem_put(
-	pg_conn *c, const char *key, const store_idem *rec, oz_status *st);
-oz_code pg_idem_purge(
-	pg_conn *c, int64_t before_us, int *n_deleted, oz_status *st);
+	store_idem *out, arena *a, oz_status *st) OZ_MUST_USE;
+oz_code pg_idem_put(pg_conn *c, const char *key, const store_idem *rec,
+	oz_status *st) OZ_MUST_USE;
+oz_code pg_idem_purge(pg_conn *c, int64_t before_us, int *n_deleted,
+	oz_status *st) OZ_MUST_USE;
 
 #endif /* OZ_STORE_POSTGRES_PG_H */

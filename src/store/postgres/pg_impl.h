@@ -59,15 +59,15 @@ void pg_param_bytes(pg_params *p, int i, const void *b, size_t n);
  * by its text. OUT: *res, the result (caller PQclears it) when res is
  * not NULL; else the result is dropped. Returns OK or pg_error's code. */
 oz_code pg_query(pg_conn *c, const char *sql, const pg_params *p,
-	PGresult **res, oz_status *st);
+	PGresult **res, oz_status *st) OZ_MUST_USE;
 
 /* Runs sql and answers column 0 of its only row as an integer. */
 oz_code pg_query_int(pg_conn *c, const char *sql, const pg_params *p,
-	int64_t *n, oz_status *st);
+	int64_t *n, oz_status *st) OZ_MUST_USE;
 
 /* Runs sql. OUT: *changes, the rows it changed (may be NULL). */
 oz_code pg_query_exec(pg_conn *c, const char *sql, const pg_params *p,
-	int64_t *changes, oz_status *st);
+	int64_t *changes, oz_status *st) OZ_MUST_USE;
 
 /* Copies row r of res into *row (strings into a). */
 typedef oz_code (*pg_read_fn)(
@@ -77,7 +77,7 @@ typedef oz_code (*pg_read_fn)(
  * records. OUT: *rows (from a, NULL when none) and *n_rows. */
 oz_code pg_query_rows(pg_conn *c, const char *sql, const pg_params *p,
 	size_t elem, pg_read_fn read, arena *a, void **rows, size_t *n_rows,
-	oz_status *st);
+	oz_status *st) OZ_MUST_USE;
 
 /* Runs page p of table t: rows matching filter (whose parameters are
  * already in pp), with the cursor, limit and offset bound into pp (the
@@ -87,7 +87,8 @@ oz_code pg_query_rows(pg_conn *c, const char *sql, const pg_params *p,
  * below 0, INTERNAL for a malformed order, or the query's failure. */
 oz_code pg_list_rows(pg_conn *c, const keyset_table *t, const char *filter,
 	pg_params *pp, const store_page *p, int fold_col, size_t elem,
-	pg_read_fn read, arena *a, void **rows, size_t *n_rows, oz_status *st);
+	pg_read_fn read, arena *a, void **rows, size_t *n_rows,
+	oz_status *st) OZ_MUST_USE;
 
 /* Column readers for text-format results. */
 int64_t pg_get_int(const PGresult *res, int r, int col);
@@ -98,7 +99,7 @@ const char *pg_get_text(const PGresult *res, int r, int col, arena *a);
 /* Maps a failed result (res may be NULL: the connection broke before
  * one came) to an oz status; the only place that does. The message is
  * generic; callers that know better overwrite it. */
-oz_code pg_error(pg_conn *c, const PGresult *res, oz_status *st);
+oz_code pg_error(pg_conn *c, const PGresult *res, oz_status *st) OZ_MUST_USE;
 
 /* Maps a SQLSTATE (5 characters, or NULL when there is none) to an oz
  * code and a generic message. For pg_error and its tests. */

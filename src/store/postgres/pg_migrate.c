@@ -143,9 +143,11 @@ move(pg_conn *c, const char *target, bool up, int *moved, oz_status *st)
 			n++;
 		}
 	}
-	if (pg_connected(c)) {
-		oz_status ignored;
-		(void) pg_exec_script(c, MIGRATE_UNLOCK, &ignored);
+	/* A lost connection has released the lock already. */
+	oz_status ignored;
+	if (pg_connected(c) &&
+		pg_exec_script(c, MIGRATE_UNLOCK, &ignored) != OZ_OK) {
+		log_warn("postgres: cannot release the migration lock");
 	}
 	migrate_set_free(&ms);
 	if (moved != NULL) {
