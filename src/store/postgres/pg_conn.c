@@ -104,7 +104,7 @@ connect_url(pg_conn *c, oz_status *st)
 }
 
 oz_code
-pg_open(pg_conn **out, const char *url, oz_status *st)
+pg_conn_alloc(pg_conn **out, const char *url, oz_status *st)
 {
 	char *err = NULL;
 	PQconninfoOption *opts = PQconninfoParse(url, &err);
@@ -122,7 +122,20 @@ pg_open(pg_conn **out, const char *url, oz_status *st)
 		free(c);
 		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
 	}
-	oz_code rc = connect_url(c, st);
+	*out = c;
+	return OZ_OK;
+}
+
+oz_code
+pg_open(pg_conn **out, const char *url, oz_status *st)
+{
+	pg_conn *c = NULL;
+	oz_code rc = pg_conn_alloc(&c, url, st);
+	*out = NULL;
+	if (rc != OZ_OK) {
+		return rc;
+	}
+	rc = connect_url(c, st);
 	if (rc != OZ_OK) {
 		pg_close(c);
 		return rc;

@@ -105,6 +105,12 @@ oz_code pg_error(pg_conn *c, const PGresult *res, oz_status *st) OZ_MUST_USE;
  * code and a generic message. For pg_error and its tests. */
 oz_code pg_sqlstate_code(const char *sqlstate, const char **message);
 
+/* Checks url with libpq and makes a connection handle that is not
+ * connected yet (pg_reconnect connects it). OUT: *out, freed with
+ * pg_close. Returns OK, INVALID_ARGUMENT, RESOURCE_EXHAUSTED. */
+oz_code pg_conn_alloc(
+	pg_conn **out, const char *url, oz_status *st) OZ_MUST_USE;
+
 /* Forgets every cached prepared statement (after a reconnect). */
 void pg_stmts_clear(pg_conn *c);
 
