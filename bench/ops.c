@@ -79,6 +79,10 @@ kind_of(const bench_config *cfg, bench_rng *r)
 		return OP_UPDATE_TASK;
 	case BENCH_LIST_DEEP:
 		return OP_LIST_DEEP;
+	case BENCH_CREATE_TASK:
+		return OP_CREATE_TASK;
+	case BENCH_BATCH_TASKS:
+		return OP_BATCH_TASKS;
 	default: {
 		uint64_t d = bench_rng_next(r) % 10;
 		return d < 8    ? OP_GET_USER
@@ -86,6 +90,31 @@ kind_of(const bench_config *cfg, bench_rng *r)
 				: OP_CREATE_USER;
 	}
 	}
+}
+
+/* A CreateTask of op->name for user op->id into t. */
+static void
+create_task(bench_op *op, Oz__V1__CreateTaskRequest *t)
+{
+	oz__v1__create_task_request__init(t);
+	t->user_id = op->id;
+	t->title = op->name;
+}
+
+/* An Execute of BENCH_BATCH_OPS CreateTasks, all like create_task's. */
+static void
+batch_tasks(bench_op *op)
+{
+	oz__v1__execute_request__init(&op->in.batch);
+	for (int i = 0; i < BENCH_BATCH_OPS; i++) {
+		create_task(op, &op->creates[i]);
+		oz__v1__operation__init(&op->ops[i]);
+		op->ops[i].op_case = OZ__V1__OPERATION__OP_CREATE_TASK;
+		op->ops[i].create_task = &op->creates[i];
+		op->op_ptrs[i] = &op->ops[i];
+	}
+	op->in.batch.operations = op->op_ptrs;
+	op->in.batch.n_operations = BENCH_BATCH_OPS;
 }
 
 void
@@ -124,6 +153,17 @@ bench_op_next(bench_op *op, const bench_config *cfg, bench_rng *r,
 		op->in.create.username = op->name;
 		op->in.create.email = op->email;
 		break;
+	case OP_CREATE_TASK:
+	case OP_BATCH_TASKS:
+		op->id = pick(r, cfg->users);
+		snprintf(op->name, sizeof(op->name), "c%08x %d %llu", run_tag,
+			slot, (unsigned long long) seq);
+		if (op->kind == OP_CREATE_TASK) {
+			create_task(op, &op->in.create_task);
+		} else {
+			batch_tasks(op);
+		}
+		break;
 	default:
 		oz__v1__update_task_request__init(&op->in.update);
 		oz__v1__task__init(&op->task);
@@ -148,6 +188,8 @@ static const char *const methods[OP_NKINDS] = {
 	"/oz.v1.UserService/CreateUser",
 	"/oz.v1.TaskService/UpdateTask",
 	"/oz.v1.TaskService/ListTasks",
+	"/oz.v1.TaskService/CreateTask",
+	"/oz.v1.BatchService/Execute",
 };
 
 const char *
@@ -170,7 +212,10 @@ bench_op_output(const bench_op *op)
 	case OP_LIST_DEEP:
 		return &oz__v1__list_tasks_response__descriptor;
 	case OP_UPDATE_TASK:
+	case OP_CREATE_TASK:
 		return &oz__v1__task__descriptor;
+	case OP_BATCH_TASKS:
+		return &oz__v1__execute_response__descriptor;
 	default:
 		return &oz__v1__user__descriptor;
 	}
@@ -191,6 +236,33 @@ check_list(const bench_op *op, const bench_config *cfg,
 		if (res->tasks[i]->user_id != op->id ||
 			(i > 0 &&
 				res->tasks[i]->id <= res->tasks[i - 1]->id)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* A created task: new, of the user and title asked for. */
+static bool
+check_created(
+	const bench_op *op, const bench_config *cfg, const Oz__V1__Task *t)
+{
+	return t != NULL && t->id > cfg->tasks && t->user_id == op->id &&
+	       strcmp(t->title, op->name) == 0;
+}
+
+/* Every result of the batch is such a task, with ids one after another. */
+static bool
+check_batch(const bench_op *op, const bench_config *cfg,
+	const Oz__V1__ExecuteResponse *res)
+{
+	if (res->n_results != BENCH_BATCH_OPS) {
+		return false;
+	}
+	for (size_t i = 0; i < res->n_results; i++) {
+		if (!check_created(op, cfg, res->results[i]->task) ||
+			(i > 0 && res->results[i]->task->id !=
+					  res->results[i - 1]->task->id + 1)) {
 			return false;
 		}
 	}
@@ -231,6 +303,10 @@ bench_op_check(const bench_op *op, const bench_config *cfg,
 		return check_list(op, cfg, (const void *) out);
 	case OP_LIST_DEEP:
 		return check_deep(op, cfg, (const void *) out);
+	case OP_CREATE_TASK:
+		return check_created(op, cfg, (const void *) out);
+	case OP_BATCH_TASKS:
+		return check_batch(op, cfg, (const void *) out);
 	case OP_CREATE_USER: {
 		const Oz__V1__User *u = (const void *) out;
 		return u->id > cfg->users &&

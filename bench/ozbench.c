@@ -29,7 +29,9 @@ static const char usage[] =
 	"                         update_task, mixed (80% GetUser, 10%\n"
 	"                         ListTasks of 20, 10% CreateUser) or\n"
 	"                         list_tasks_deep (the page of all tasks 90%\n"
-	"                         in, by its page token; servers only).\n"
+	"                         in, by its page token; servers only),\n"
+	"                         create_task or batch_create_tasks (one\n"
+	"                         Execute of 100 CreateTasks; servers only).\n"
 	"                         Default get_user\n"
 	"  --seed-users N         the database holds users 1..N (default\n"
 	"                         10000); with --database-url, missing ones\n"
@@ -231,8 +233,11 @@ parse(bench_config *cfg, bool *seed_only, const char **report, int argc,
 	if (cfg->tasks > 0 && cfg->users <= 0) {
 		return bad("--seed-tasks without --seed-users", "");
 	}
-	if (cfg->workload == BENCH_LIST_DEEP && cfg->mode != BENCH_RPC) {
-		return bad("--workload list_tasks_deep with a ceiling", "");
+	if ((cfg->workload == BENCH_LIST_DEEP ||
+		    cfg->workload == BENCH_CREATE_TASK ||
+		    cfg->workload == BENCH_BATCH_TASKS) &&
+		cfg->mode != BENCH_RPC) {
+		return bad("--workload with a ceiling", "servers only");
 	}
 	return -1;
 }

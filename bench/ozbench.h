@@ -14,6 +14,7 @@
 
 #include "hist.h"
 #include "oz/status.h"
+#include "oz/v1/batch_service.pb-c.h"
 #include "oz/v1/task_service.pb-c.h"
 #include "oz/v1/user_service.pb-c.h"
 
@@ -24,6 +25,8 @@ typedef enum bench_workload {
 	BENCH_UPDATE_TASK,
 	BENCH_MIXED,     /* 80% GetUser, 10% ListTasks, 10% CreateUser. */
 	BENCH_LIST_DEEP, /* The next page of all tasks, 90 % of the way in. */
+	BENCH_CREATE_TASK, /* One CreateTask per call. */
+	BENCH_BATCH_TASKS, /* One Execute of BENCH_BATCH_OPS CreateTasks. */
 	BENCH_NWORKLOADS,
 } bench_workload;
 
@@ -63,10 +66,14 @@ typedef enum bench_op_kind {
 	OP_CREATE_USER,
 	OP_UPDATE_TASK,
 	OP_LIST_DEEP,
+	OP_CREATE_TASK,
+	OP_BATCH_TASKS,
 	OP_NKINDS,
 } bench_op_kind;
 
 #define BENCH_NAME_MAX 96
+/* Creates per Execute in the batch_create_tasks workload. */
+#define BENCH_BATCH_OPS 100
 
 /* One operation with its input message. Lives in a load slot and is
  * refilled for every call; the input points into it, so it must not move
@@ -81,7 +88,13 @@ typedef struct bench_op {
 		Oz__V1__ListTasksRequest list;
 		Oz__V1__CreateUserRequest create;
 		Oz__V1__UpdateTaskRequest update;
+		Oz__V1__CreateTaskRequest create_task;
+		Oz__V1__ExecuteRequest batch;
 	} in;
+	/* batch_create_tasks: the operations of the Execute. */
+	Oz__V1__Operation ops[BENCH_BATCH_OPS];
+	Oz__V1__Operation *op_ptrs[BENCH_BATCH_OPS];
+	Oz__V1__CreateTaskRequest creates[BENCH_BATCH_OPS];
 	Google__Protobuf__Int64Value user_id;
 	Oz__V1__Task task;
 	Google__Protobuf__FieldMask mask;

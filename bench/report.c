@@ -11,8 +11,8 @@
 #include "ozbench.h"
 
 static const char *const workload_names[BENCH_NWORKLOADS] = {"get_user",
-	"create_user", "list_tasks", "update_task", "mixed",
-	"list_tasks_deep"};
+	"create_user", "list_tasks", "update_task", "mixed", "list_tasks_deep",
+	"create_task", "batch_create_tasks"};
 static const char *const mode_names[] = {
 	"rpc", "ceiling-transport", "ceiling-store"};
 

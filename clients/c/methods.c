@@ -14,6 +14,7 @@
 static const ProtobufCServiceDescriptor *const services[] = {
 	&oz__v1__user_service__descriptor,
 	&oz__v1__task_service__descriptor,
+	&oz__v1__batch_service__descriptor,
 	&oz__v1__admin_service__descriptor,
 	&grpc__health__v1__health__descriptor,
 	&oz__rpc__v1__reflection__descriptor,
@@ -28,15 +29,17 @@ static size_t n_table;
 static pthread_once_t table_once = PTHREAD_ONCE_INIT;
 
 /* Reads are safe to repeat, and so are the two services that only report
- * and AdminService/Stats. Backup (it creates a file) and Optimize are not.
- * tests/client/client_test.c checks this against ozd's reflection. */
+ * and AdminService/Stats and Query (read-only SQL). Backup (it creates a file)
+ * and Optimize are not. tests/client/client_test.c checks this against ozd's
+ * reflection. */
 static bool
 is_idempotent(const ProtobufCServiceDescriptor *s, const char *method)
 {
 	return strncmp(method, "Get", 3) == 0 ||
 	       strncmp(method, "List", 4) == 0 ||
 	       (s == &oz__v1__admin_service__descriptor &&
-		       strcmp(method, "Stats") == 0) ||
+		       (strcmp(method, "Stats") == 0 ||
+			       strcmp(method, "Query") == 0)) ||
 	       s == &grpc__health__v1__health__descriptor ||
 	       s == &oz__rpc__v1__reflection__descriptor;
 }
@@ -119,12 +122,16 @@ TYPED(oz_task_list, Oz__V1__ListTasksRequest, Oz__V1__ListTasksResponse,
 	oz__v1__list_tasks_response__descriptor)
 TYPED(oz_task_update, Oz__V1__UpdateTaskRequest, Oz__V1__Task,
 	"/oz.v1.TaskService/UpdateTask", oz__v1__task__descriptor)
+TYPED(oz_batch_execute, Oz__V1__ExecuteRequest, Oz__V1__ExecuteResponse,
+	"/oz.v1.BatchService/Execute", oz__v1__execute_response__descriptor)
 TYPED(oz_admin_backup, Oz__V1__BackupRequest, Oz__V1__BackupResponse,
 	"/oz.v1.AdminService/Backup", oz__v1__backup_response__descriptor)
 TYPED(oz_admin_optimize, Oz__V1__OptimizeRequest, Oz__V1__OptimizeResponse,
 	"/oz.v1.AdminService/Optimize", oz__v1__optimize_response__descriptor)
 TYPED(oz_admin_stats, Oz__V1__StatsRequest, Oz__V1__StatsResponse,
 	"/oz.v1.AdminService/Stats", oz__v1__stats_response__descriptor)
+TYPED(oz_admin_query, Oz__V1__QueryRequest, Oz__V1__QueryResponse,
+	"/oz.v1.AdminService/Query", oz__v1__query_response__descriptor)
 TYPED(oz_health_check, Grpc__Health__V1__HealthCheckRequest,
 	Grpc__Health__V1__HealthCheckResponse, "/grpc.health.v1.Health/Check",
 	grpc__health__v1__health_check_response__descriptor)

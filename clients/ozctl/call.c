@@ -6,10 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ozctl.h"
+#include "batch.h"
 
-#define N(a)      (sizeof(a) / sizeof((a)[0]))
-#define MAX_STDIN (16u * 1024u * 1024u)
+#define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Accepts "/pkg.Service/Method", "pkg.Service/Method" and
  * "pkg.Service.Method" (as grpcurl does). */
@@ -31,33 +30,6 @@ find_method(const char *name)
 		return NULL;
 	}
 	return oz_method_find(full);
-}
-
-/* Reads all of stdin. NULL when too big or unreadable. */
-static char *
-read_stdin(size_t *len)
-{
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap);
-	while (buf != NULL) {
-		size_t got = fread(buf + n, 1, cap - n, stdin);
-		n += got;
-		if (got == 0) {
-			break;
-		}
-		if (n == cap) {
-			char *more =
-				cap < MAX_STDIN ? realloc(buf, cap * 2) : NULL;
-			if (more == NULL) {
-				free(buf);
-				return NULL;
-			}
-			buf = more;
-			cap *= 2;
-		}
-	}
-	*len = n;
-	return buf;
 }
 
 int
@@ -100,7 +72,7 @@ ozctl_call(ozctl *ctl, int argc, char **argv)
 			pos[0]);
 	}
 	if (n_pos == 2 && strcmp(pos[1], "-") == 0) {
-		if ((text = read_stdin(&len)) == NULL) {
+		if ((text = ozctl_read_all(stdin, &len)) == NULL) {
 			fprintf(stderr, "ozctl: cannot read stdin\n");
 			return OZCTL_EXIT_OTHER;
 		}

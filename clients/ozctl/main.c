@@ -68,6 +68,11 @@ static const struct verb verbs[] = {
 	{"health", ozctl_health, "ask whether the server is serving"},
 	{"methods", ozctl_methods, "list the server's methods (reflection)"},
 	{"call", ozctl_call, "call any method with a JSON request"},
+	{"batch", ozctl_batch, "apply a file of writes all together or not"},
+	{"import", ozctl_import,
+		"create users or tasks from JSON Lines or CSV"},
+	{"export", ozctl_export, "write users or tasks as JSON Lines or CSV"},
+	{"sql", ozctl_sql, "run one read-only SQL statement (admin token)"},
 	{"migrate", ozctl_migrate,
 		"upgrade, downgrade or inspect the database schema"},
 	{"backup", ozctl_backup, "copy the live database to a file"},
@@ -80,7 +85,7 @@ static const struct verb verbs[] = {
 static void
 print_help(void)
 {
-	char list[1024];
+	char list[2048];
 	size_t len = 0;
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
 		len += (size_t) snprintf(list + len, sizeof(list) - len,

@@ -163,6 +163,10 @@ int ozctl_optimize(ozctl *ctl, int argc, char **argv); /* admin.c */
 int ozctl_stats(ozctl *ctl, int argc, char **argv);    /* stats.c */
 int ozctl_restore(ozctl *ctl, int argc, char **argv);  /* dbfile.c */
 int ozctl_vacuum(ozctl *ctl, int argc, char **argv);   /* dbfile.c */
+int ozctl_batch(ozctl *ctl, int argc, char **argv);    /* batch.c */
+int ozctl_import(ozctl *ctl, int argc, char **argv);   /* import.c */
+int ozctl_export(ozctl *ctl, int argc, char **argv);   /* export.c */
+int ozctl_sql(ozctl *ctl, int argc, char **argv);      /* sql.c */
 
 /* Task status names as on the command line: "pending", "in_progress",
  * "done". Parse returns false for another word. */

@@ -40,6 +40,7 @@
 #include "grpc/health/v1/health.pb-c.h"
 #include "oz/rpc/v1/rpc.pb-c.h"
 #include "oz/v1/admin_service.pb-c.h"
+#include "oz/v1/batch_service.pb-c.h"
 #include "oz/v1/task_service.pb-c.h"
 #include "oz/v1/user_service.pb-c.h"
 
@@ -182,8 +183,16 @@ oz_code oz_task_update(oz_client *client, const Oz__V1__UpdateTaskRequest *req,
 oz_code oz_task_delete(oz_client *client, const Oz__V1__DeleteTaskRequest *req,
 	oz_status *st);
 
-/* oz.v1.AdminService: Stats is retried like a read; Backup and Optimize
- * are never repeated once sent. */
+/* oz.v1.BatchService/Execute: up to 1000 writes in one transaction, all
+ * applied or none (the status then names the failing operation in its
+ * violations, e.g. "operations[7].create_user.email"). Without a
+ * request_id one is generated, so a retry after a broken connection
+ * cannot apply the batch twice. */
+oz_code oz_batch_execute(oz_client *client, const Oz__V1__ExecuteRequest *req,
+	Oz__V1__ExecuteResponse **out, oz_status *st);
+
+/* oz.v1.AdminService: Stats and Query are retried like reads; Backup and
+ * Optimize are never repeated once sent. */
 oz_code oz_admin_backup(oz_client *client, const Oz__V1__BackupRequest *req,
 	Oz__V1__BackupResponse **out, oz_status *st);
 oz_code oz_admin_optimize(oz_client *client,
@@ -191,6 +200,10 @@ oz_code oz_admin_optimize(oz_client *client,
 	oz_status *st);
 oz_code oz_admin_stats(oz_client *client, const Oz__V1__StatsRequest *req,
 	Oz__V1__StatsResponse **out, oz_status *st);
+/* One read-only SQL statement (needs the admin token as auth_token);
+ * retried like a read. */
+oz_code oz_admin_query(oz_client *client, const Oz__V1__QueryRequest *req,
+	Oz__V1__QueryResponse **out, oz_status *st);
 
 /* grpc.health.v1.Health/Check */
 oz_code oz_health_check(oz_client *client,

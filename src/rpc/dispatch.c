@@ -5,6 +5,7 @@
 #include "grpc/health/v1/health.pb-c.h"
 #include "oz/rpc/v1/rpc.pb-c.h"
 #include "oz/v1/admin_service.pb-c.h"
+#include "oz/v1/batch_service.pb-c.h"
 #include "oz/v1/task_service.pb-c.h"
 #include "oz/v1/user_service.pb-c.h"
 #include "rpc/dispatch.h"
@@ -106,6 +107,14 @@ static const rpc_method methods[] = {
 		.idempotent = false,
 	},
 	{
+		.name = "/oz.v1.BatchService/Execute",
+		.input = &oz__v1__execute_request__descriptor,
+		.output = &oz__v1__execute_response__descriptor,
+		.handler = service_batch_execute,
+		.kind = RPC_WRITE,
+		.idempotent = false,
+	},
+	{
 		.name = ADMIN("Backup"),
 		.input = &oz__v1__backup_request__descriptor,
 		.output = &oz__v1__backup_response__descriptor,
@@ -132,6 +141,17 @@ static const rpc_method methods[] = {
 		.idempotent = true,
 	},
 	{
+		/* Runs on the admin worker thread (it may run for its whole
+		 * time limit), on a connection of its own. */
+		.name = ADMIN("Query"),
+		.input = &oz__v1__query_request__descriptor,
+		.output = &oz__v1__query_response__descriptor,
+		.handler = service_admin_query,
+		.kind = RPC_READ,
+		.idempotent = true,
+		.access = RPC_ADMIN_TOKEN,
+	},
+	{
 		.name = RPC_HEALTH_METHOD,
 		.input = &grpc__health__v1__health_check_request__descriptor,
 		.output = &grpc__health__v1__health_check_response__descriptor,
@@ -152,6 +172,7 @@ static const rpc_method methods[] = {
 static const ProtobufCServiceDescriptor *const services[] = {
 	&oz__v1__user_service__descriptor,
 	&oz__v1__task_service__descriptor,
+	&oz__v1__batch_service__descriptor,
 	&oz__v1__admin_service__descriptor,
 	&grpc__health__v1__health__descriptor,
 	&oz__rpc__v1__reflection__descriptor,

@@ -185,6 +185,9 @@ rpc_idem_run(rpc_call *call, store_conn *db, service_ctx *cx)
 		if (rc == OZ_OK) {
 			rc = store_idem_put(db, key, &rec, &st);
 		}
+		if (!rpc_call_ok(call)) {
+			call->packed.len = 0; /* Only the stored copy. */
+		}
 	}
 	if (store_tx_end(db, rc, &st) != OZ_OK || rc != OZ_OK) {
 		/* The outcome could not be kept, so the write is undone: a

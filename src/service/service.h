@@ -64,12 +64,25 @@ oz_code service_task_update(service_ctx *cx, const ProtobufCMessage *in,
 oz_code service_task_delete(service_ctx *cx, const ProtobufCMessage *in,
 	ProtobufCMessage *out, oz_status *st);
 
+/* oz.v1.BatchService/Execute: 1 to SERVICE_BATCH_MAX user and task writes
+ * in one transaction on cx->db (the writer's), in order, through the
+ * handlers above; all applied or none (service/batch.c). */
+#define SERVICE_BATCH_MAX 1000
+oz_code service_batch_execute(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, oz_status *st);
+
 /* oz.v1.AdminService: Optimize runs PRAGMA optimize on cx->db (the
  * writer's connection); Backup copies the database behind cx->db (a read
  * connection) to the requested file. */
 oz_code service_admin_optimize(service_ctx *cx, const ProtobufCMessage *in,
 	ProtobufCMessage *out, oz_status *st);
 oz_code service_admin_backup(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, oz_status *st);
+
+/* oz.v1.AdminService/Query: one read-only statement on a connection of its
+ * own to the database behind cx->db, bounded in rows and time; logged
+ * without its parameters (service/query.c, store/query.c). */
+oz_code service_admin_query(service_ctx *cx, const ProtobufCMessage *in,
 	ProtobufCMessage *out, oz_status *st);
 
 /* grpc.health.v1.Health: SERVING, NOT_SERVING while draining; NOT_FOUND

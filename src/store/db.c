@@ -361,6 +361,10 @@ store_tx_begin(store_conn *c, store_tx_kind kind, oz_status *st)
 {
 	char sql[32];
 	const char *q;
+	if (c->flat_depth > 0 && c->tx_depth >= c->flat_depth) {
+		c->tx_depth++; /* Flattened into the enclosing savepoint. */
+		return OZ_OK;
+	}
 	if (c->tx_depth == 0) {
 		q = kind == STORE_TX_WRITE ? "BEGIN IMMEDIATE" : "BEGIN";
 	} else {
@@ -394,6 +398,9 @@ store_tx_end(store_conn *c, oz_code rc, oz_status *st)
 					     "no transaction to end");
 	}
 	int depth = --c->tx_depth;
+	if (c->flat_depth > 0 && depth >= c->flat_depth) {
+		return rc; /* The enclosing savepoint decides. */
+	}
 	if (depth == 0) {
 		if (rc != OZ_OK) {
 			rollback(c);
@@ -428,6 +435,12 @@ store_tx_end(store_conn *c, oz_code rc, oz_status *st)
 		}
 	}
 	return rc != OZ_OK ? rc : xrc;
+}
+
+void
+store_tx_flatten(store_conn *c, bool on)
+{
+	c->flat_depth = on ? c->tx_depth : 0;
 }
 
 int

@@ -21,7 +21,8 @@ struct store_conn {
 	sqlite3 *db;
 	store_config cfg;
 	int tx_depth;
-	int wal_pages; /* Set by its commits (manual checkpoints). */
+	int flat_depth; /* > 0: depths from here on take no savepoint. */
+	int wal_pages;  /* Set by its commits (manual checkpoints). */
 	int n_stmts;
 	struct store_stmt_entry stmts[STORE_STMT_CACHE];
 };

@@ -90,6 +90,14 @@ oz_code store_tx_begin(
  * commit with the others. */
 oz_code store_tx_end(store_conn *c, oz_code rc, oz_status *st) OZ_MUST_USE;
 
+/* With on, the transactions begun on c from now on (until called with
+ * off) open no SAVEPOINT of their own: they only count, their end with a
+ * failure rolls back nothing itself, and the enclosing transaction (the
+ * one open now, which must exist) decides for all of them. For a caller
+ * that undoes everything on the first failure anyway (a batch): each
+ * SAVEPOINT would cost a copy of every page it first touches. */
+void store_tx_flatten(store_conn *c, bool on);
+
 /* Number of transactions/savepoints open on c (0 = autocommit). */
 int store_tx_depth(const store_conn *c);
 

@@ -45,8 +45,8 @@ proto_services_are_all_listed(void **state)
 {
 	(void) state;
 	const char *expected[] = {"oz.v1.UserService", "oz.v1.TaskService",
-		"oz.v1.AdminService", "grpc.health.v1.Health",
-		"oz.rpc.v1.Reflection"};
+		"oz.v1.BatchService", "oz.v1.AdminService",
+		"grpc.health.v1.Health", "oz.rpc.v1.Reflection"};
 	const ProtobufCServiceDescriptor *const *svcs = dispatch_services();
 	for (size_t e = 0; e < sizeof(expected) / sizeof(expected[0]); e++) {
 		int found = 0;

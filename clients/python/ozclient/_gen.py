@@ -114,7 +114,7 @@ def generate():
 
 def load():
     """Returns a namespace of the generated modules: rpc, resources, users,
-    tasks, health and (when proto/ has it) admin by name, every module in
+    tasks, health and (when proto/ has them) admin and batch by name, every module in
     `modules`, and services() listing every service descriptor."""
     generate()
     pkg = __name__.rsplit(".", 1)[0] + "._pb."
@@ -135,6 +135,7 @@ def load():
         tasks = named("oz.v1.task_service_pb2")
         health = named("grpc.health.v1.health_pb2")
         admin = named("oz.v1.admin_service_pb2")
+        batch = named("oz.v1.batch_service_pb2")
 
         @staticmethod
         def services():

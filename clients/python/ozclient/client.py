@@ -33,7 +33,8 @@ _RETRY_CODES = (Code.UNAVAILABLE, Code.RESOURCE_EXHAUSTED)
 
 # Read-only methods whose names do not say so.
 # Backup only reads the database but creates a file: not safe to repeat.
-_READ_ONLY = frozenset(["/oz.v1.AdminService/Stats"])
+_READ_ONLY = frozenset(["/oz.v1.AdminService/Stats",
+                        "/oz.v1.AdminService/Query"])
 
 
 def is_read_only(method):
@@ -145,6 +146,7 @@ class Client:
         self.health = Health(self)
         self.reflection = Reflection(self)
         self.admin = Admin(self)
+        self.batches = Batches(self)
         self._attempts_lock = threading.Lock()
         self.attempts = 0  # requests put on the wire (tests read it)
 
@@ -493,6 +495,139 @@ class Admin(_Service):
     def stats(self, timeout=None):
         return self._call("Stats", pb.admin.StatsRequest(),
                           pb.admin.StatsResponse, timeout)
+
+    def query(self, sql, params=(), max_rows=0, limit_ms=0, timeout=None):
+        """Runs one read-only SQL statement (the client's token must be
+        the server's admin token). params bind ?1, ?2, ... (None, int,
+        float, str or bytes). Returns (columns, rows, truncated): column
+        names, and rows as tuples of Python values."""
+        req = pb.admin.QueryRequest(sql=sql, max_rows=max_rows,
+                                    timeout_ms=limit_ms)
+        for p in params:
+            v = req.params.add()
+            if p is None:
+                v.null = True
+            elif isinstance(p, bool) or isinstance(p, int):
+                v.integer = int(p)
+            elif isinstance(p, float):
+                v.real = p
+            elif isinstance(p, bytes):
+                v.blob = p
+            else:
+                v.text = str(p)
+        if timeout is None:
+            timeout = max(self._c.timeout, (limit_ms or 5000) / 1000 + 5)
+        resp = self._call("Query", req, pb.admin.QueryResponse, timeout)
+        rows = [tuple(None if v.WhichOneof("value") in (None, "null")
+                      else getattr(v, v.WhichOneof("value"))
+                      for v in row.values) for row in resp.rows]
+        return [c.name for c in resp.columns], rows, resp.truncated
+
+
+class Ref(int):
+    """The place of a create operation in a Batch: pass it where an id is
+    expected to use the id that operation creates."""
+
+
+class Batch:
+    """Operations collected for one oz.v1.BatchService/Execute: all are
+    applied, in order, or none. Each create returns a Ref usable as the
+    user (or task) id of later operations of the same batch.
+
+        b = oz.batches.new()
+        ann = b.create_user("ann", "ann@example.com")
+        b.create_task(ann, "first")
+        user, task = b.execute()
+    """
+
+    def __init__(self, batches):
+        self._batches = batches
+        self.request = pb.batch.ExecuteRequest()
+
+    def _add(self, arm, ref_field=None, ref=None, **fields):
+        op = self.request.operations.add()
+        getattr(op, arm).CopyFrom(fields.pop("_msg"))
+        if isinstance(ref, Ref):
+            getattr(op, ref_field).value = int(ref)
+        return Ref(len(self.request.operations) - 1)
+
+    @staticmethod
+    def _id(value):
+        return 0 if isinstance(value, Ref) else int(value)
+
+    def create_user(self, username, email):
+        return self._add("create_user", _msg=pb.users.CreateUserRequest(
+            username=username, email=email))
+
+    def update_user(self, user, username=None, email=None, is_active=None,
+                    etag=""):
+        req = pb.users.UpdateUserRequest()
+        req.user.id = self._id(user)
+        req.user.etag = etag or ""
+        _set_masked(req.user, req.update_mask, username=username,
+                    email=email, is_active=is_active)
+        return self._add("update_user", "user_id_ref", user, _msg=req)
+
+    def delete_user(self, user, force=False, etag=""):
+        return self._add("delete_user", "user_id_ref", user,
+                         _msg=pb.users.DeleteUserRequest(
+                             id=self._id(user), force=force,
+                             etag=etag or ""))
+
+    def create_task(self, user, title, description="", status=None):
+        return self._add("create_task", "user_id_ref", user,
+                         _msg=pb.tasks.CreateTaskRequest(
+                             user_id=self._id(user), title=title,
+                             description=description,
+                             status=task_status(status)))
+
+    def update_task(self, task, title=None, description=None, status=None,
+                    etag=""):
+        req = pb.tasks.UpdateTaskRequest()
+        req.task.id = self._id(task)
+        req.task.etag = etag or ""
+        if status is not None:
+            status = task_status(status)
+        _set_masked(req.task, req.update_mask, title=title,
+                    description=description, status=status)
+        return self._add("update_task", "task_id_ref", task, _msg=req)
+
+    def delete_task(self, task, etag=""):
+        return self._add("delete_task", "task_id_ref", task,
+                         _msg=pb.tasks.DeleteTaskRequest(
+                             id=self._id(task), etag=etag or ""))
+
+    def __len__(self):
+        return len(self.request.operations)
+
+    def execute(self, request_id=None, timeout=None):
+        """Runs the batch; returns one result per operation, in order: a
+        User, a Task, or None for a delete. Raises OzError naming the
+        failing operation in its details (nothing is applied then)."""
+        resp = self._batches.execute(self.request, request_id, timeout)
+        return [getattr(r, r.WhichOneof("result"))
+                if r.WhichOneof("result") != "deleted" else None
+                for r in resp.results]
+
+
+class Batches(_Service):
+    """oz.v1.BatchService."""
+
+    SERVICE = "oz.v1.BatchService"
+
+    def new(self):
+        """An empty Batch to fill and execute()."""
+        return Batch(self)
+
+    def execute(self, request, request_id=None, timeout=None):
+        """Sends an ExecuteRequest (its operations, at most 1000) and
+        returns the ExecuteResponse. One request_id (generated when none
+        is given or set) covers the whole batch: a repeat returns the first
+        outcome."""
+        req = pb.batch.ExecuteRequest()
+        req.CopyFrom(request)
+        req.request_id = request_id or req.request_id or _new_key()
+        return self._call("Execute", req, pb.batch.ExecuteResponse, timeout)
 
 
 def connect(url=DEFAULT_URL, timeout=5.0, **options):
