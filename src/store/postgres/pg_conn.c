@@ -92,8 +92,9 @@ connect_url(pg_conn *c, oz_status *st)
 	if (PQstatus(c->pg) != CONNECTION_OK) {
 		char where[1024];
 		pg_url_describe(c->url, where, sizeof(where));
-		log_error("postgres: cannot connect (%s): %s", where,
-			PQerrorMessage(c->pg));
+		const char *why = PQerrorMessage(c->pg);
+		log_error("postgres: cannot connect (%s): %.*s", where,
+			pg_msg_len(why), why);
 		return oz_fail(st, OZ_UNAVAILABLE,
 			"cannot connect to the "
 			"database");

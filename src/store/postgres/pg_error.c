@@ -53,6 +53,16 @@ pg_sqlstate_code(const char *sqlstate, const char **message)
 	return OZ_INTERNAL;
 }
 
+int
+pg_msg_len(const char *msg)
+{
+	size_t n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' ')) {
+		n--;
+	}
+	return (int) n;
+}
+
 oz_code
 pg_error(pg_conn *c, const PGresult *res, oz_status *st)
 {
@@ -69,15 +79,16 @@ pg_error(pg_conn *c, const PGresult *res, oz_status *st)
 	/* A lost connection is UNAVAILABLE whatever the last result said
 	 * (57P01 from pg_terminate_backend, or no result at all). */
 	if (PQstatus(c->pg) == CONNECTION_BAD) {
-		log_warn("postgres: connection lost: %s", text);
+		log_warn("postgres: connection lost: %.*s", pg_msg_len(text),
+			text);
 		return oz_fail(st, OZ_UNAVAILABLE, "database connection lost");
 	}
 	oz_code code = pg_sqlstate_code(state, &message);
 	if (code == OZ_INTERNAL) {
-		log_error("postgres error %s: %s", state != NULL ? state : "-",
-			text);
+		log_error("postgres error %s: %.*s",
+			state != NULL ? state : "-", pg_msg_len(text), text);
 	} else {
-		log_debug("postgres %s: %s", state, text);
+		log_debug("postgres %s: %.*s", state, pg_msg_len(text), text);
 	}
 	return oz_fail(st, code, "%s", message);
 }

@@ -111,6 +111,10 @@ oz_code pg_sqlstate_code(const char *sqlstate, const char **message);
 oz_code pg_conn_alloc(
 	pg_conn **out, const char *url, oz_status *st) OZ_MUST_USE;
 
+/* The length of libpq message msg without its trailing newlines, for
+ * log lines ("%.*s"). */
+int pg_msg_len(const char *msg);
+
 /* Forgets every cached prepared statement (after a reconnect). */
 void pg_stmts_clear(pg_conn *c);
 
