@@ -751,6 +751,43 @@ statement_timeout_is_deadline_exceeded(void **state)
 }
 
 static void
+statement_held_by_a_lock_is_cancelled_at_its_deadline(void **state)
+{
+	pgfx *fx = *state;
+	pg_conn *other = NULL;
+	store_user u;
+	char sql[160];
+	int64_t id = add_user(fx, "ann", "ann@x.org", OZ_OK);
+	assert_int_equal(pg_open(&other, url, &fx->st), OZ_OK);
+	/* fx->c holds the row's lock in an open transaction. */
+	assert_int_equal(pg_tx_begin(fx->c, STORE_TX_WRITE, &fx->st), OZ_OK);
+	assert_int_equal(pg_user_get(fx->c, id, &fx->a, &u, &fx->st), OZ_OK);
+	u.version = 2;
+	assert_int_equal(pg_user_update(fx->c, &u, &fx->st), OZ_OK);
+	pg_set_timeout(other, 100);
+	assert_int_equal(pg_tx_begin(other, STORE_TX_WRITE, &fx->st), OZ_OK);
+	u.version = 3;
+	oz_code rc = pg_user_update(other, &u, &fx->st);
+	assert_int_equal(rc, OZ_DEADLINE_EXCEEDED);
+	assert_int_equal(pg_tx_end(other, rc, &fx->st), OZ_DEADLINE_EXCEEDED);
+	/* Cancelled on the server, not left waiting there: seen from a
+	 * third connection while fx->c still holds the lock. */
+	pg_conn *watch = NULL;
+	char out[64];
+	assert_int_equal(pg_open(&watch, url, &fx->st), OZ_OK);
+	snprintf(sql, sizeof(sql),
+		"SELECT count(*) FROM pg_stat_activity WHERE pid = %d AND "
+		"(state = 'active' OR wait_event_type = 'Lock')",
+		pg_backend_pid(other));
+	assert_int_equal(
+		pg_query_lines(watch, sql, out, sizeof(out), &fx->st), OZ_OK);
+	assert_string_equal(out, "0\n");
+	pg_close(watch);
+	assert_int_equal(pg_tx_end(fx->c, OZ_OK, &fx->st), OZ_OK);
+	pg_close(other);
+}
+
+static void
 killed_connection_is_unavailable_then_reconnects(void **state)
 {
 	pgfx *fx = *state;
@@ -834,6 +871,7 @@ main(void)
 		T(serialization_failures_are_retried_then_aborted),
 		T(concurrent_update_of_one_row_is_a_conflict),
 		T(statement_timeout_is_deadline_exceeded),
+		T(statement_held_by_a_lock_is_cancelled_at_its_deadline),
 		T(killed_connection_is_unavailable_then_reconnects),
 		T(write_in_read_transaction_is_unavailable),
 		T(failed_savepoint_keeps_the_outer_writes),

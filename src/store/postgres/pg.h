@@ -75,6 +75,12 @@ oz_code pg_tx_begin(pg_conn *c, store_tx_kind kind, oz_status *st) OZ_MUST_USE;
  * the commit, which is when a serialization failure may surface. */
 oz_code pg_tx_end(pg_conn *c, oz_code rc, oz_status *st) OZ_MUST_USE;
 
+/* Bounds every statement of the transactions begun on c from now on to
+ * timeout_ms (0: no bound; a call sets its remaining deadline): the
+ * server cancels a statement still running then, lock waits included,
+ * and it fails DEADLINE_EXCEEDED. */
+void pg_set_timeout(pg_conn *c, int timeout_ms);
+
 /* Transactions and savepoints open on c. */
 int pg_tx_depth(const pg_conn *c);
 

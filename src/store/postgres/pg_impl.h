@@ -31,6 +31,7 @@ struct pg_conn {
 	PGconn *pg;
 	char *url; /* Owned copy, for pg_reconnect. */
 	int tx_depth;
+	int timeout_ms; /* pg_set_timeout; 0: none. */
 	int n_stmts;
 	unsigned next_stmt;
 	struct pg_stmt_entry stmts[PG_STMT_CACHE];

@@ -29,15 +29,21 @@ control(pg_conn *c, const char *sql, char *tag, size_t cap, oz_status *st)
 oz_code
 pg_tx_begin(pg_conn *c, store_tx_kind kind, oz_status *st)
 {
-	char sql[64];
+	char sql[128];
+	const char *begin = kind == STORE_TX_WRITE
+				    ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+				    : "BEGIN ISOLATION LEVEL REPEATABLE READ "
+				      "READ ONLY";
 	if (c->tx_depth > 0) {
 		snprintf(sql, sizeof(sql), "SAVEPOINT oz_sp%d", c->tx_depth);
+	} else if (c->timeout_ms > 0) {
+		/* The same round trip: the server cancels any statement of
+		 * this transaction still running at the deadline (57014). */
+		snprintf(sql, sizeof(sql),
+			"%s; SET LOCAL statement_timeout = %d", begin,
+			c->timeout_ms);
 	} else {
-		snprintf(sql, sizeof(sql), "%s",
-			kind == STORE_TX_WRITE
-				? "BEGIN ISOLATION LEVEL SERIALIZABLE"
-				: "BEGIN ISOLATION LEVEL REPEATABLE READ "
-				  "READ ONLY");
+		snprintf(sql, sizeof(sql), "%s", begin);
 	}
 	oz_code rc = control(c, sql, NULL, 0, st);
 	if (rc == OZ_OK) {
@@ -97,6 +103,12 @@ pg_tx_end(pg_conn *c, oz_code rc, oz_status *st)
 	}
 	*st = keep;
 	return rc;
+}
+
+void
+pg_set_timeout(pg_conn *c, int timeout_ms)
+{
+	c->timeout_ms = timeout_ms > 0 ? timeout_ms : 0;
 }
 
 int
