@@ -3,6 +3,7 @@
 # throwaway cluster: starts one with scripts/pg.sh in a temporary
 # directory, runs each TEST_BINARY with OZ_TEST_POSTGRES_URL pointing at
 # it, then stops the cluster and removes the directory, also on failure.
+# Then runs tests/postgres/*.sh (each makes its own cluster).
 #
 # Usage: sh scripts/test-postgres.sh TEST_BINARY...
 set -eu
@@ -20,5 +21,9 @@ fail=0
 for t in "$@"; do
 	echo "=== $t"
 	"$t" || fail=1
+done
+for t in tests/postgres/*.sh; do
+	echo "=== $t"
+	sh "$t" || fail=1
 done
 exit $fail
