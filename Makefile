@@ -3,6 +3,7 @@
 #   make                 build everything (installs missing Debian packages)
 #   make test            build, then run every test
 #   make run             build, then start ozd on DATABASE_URL (default app.db)
+#   make readme-check    follow README.md on a fresh clone, compare outputs
 #   make SANITIZE=address,undefined test    the same under sanitizers
 #   make install PREFIX=/usr DESTDIR=/tmp/stage
 #
@@ -92,11 +93,17 @@ OZD := $(BUILD)/ozd
 OZCTL := $(BUILD)/ozctl
 OZBENCH := $(BUILD)/ozbench
 BINS := $(OZD) $(if $(OZCTL_SRC),$(OZCTL)) $(if $(BENCH_SRC),$(OZBENCH))
+# The C examples, built against the build's own client library (the
+# README's session and `make run` use them; installed copies are built
+# with pkg-config instead, see tests/e2e/client_example.sh).
+EXAMPLE_SRC := $(wildcard clients/c/examples/*.c)
+EXAMPLES := $(patsubst clients/c/examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC))
 
 .PHONY: all test run install uninstall clean format format-check lint help \
-	test-concurrency test-valgrind \
+	test-concurrency test-valgrind readme-check \
 	check-cflags bench bench-scale test-browser test-postgres
-all: $(BINS) $(if $(CLIENT_SRC),$(LIBCLIENT_A) $(LIBCLIENT_SO)) $(TEST_BINS)
+all: $(BINS) $(if $(CLIENT_SRC),$(LIBCLIENT_A) $(LIBCLIENT_SO)) $(EXAMPLES) \
+	$(TEST_BINS)
 
 $(BUILD)/obj/%.o: %.c $(BUILD)/gen/.stamp
 	@mkdir -p $(dir $@)
@@ -151,7 +158,17 @@ $(OZCTL): $(call obj,$(OZCTL_SRC) $(CLIENT_SRC)) $(LIBOZ) $(LIBPROTO)
 $(OZBENCH): $(call obj,$(BENCH_SRC) $(CLIENT_SRC)) $(LIBOZ) $(LIBPROTO)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-# Each tests/**/NAME_test.c is one cmocka program.
+# An example includes <oz/client.h> and the generated headers as an
+# installed program would (-I$(BUILD)/gen stands in for oz/pb).
+$(BUILD)/examples/%: $(BUILD)/obj/clients/c/examples/%.o $(LIBCLIENT_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# Each tests/**/NAME_test.c is one cmocka program. Its object is kept
+# (.SECONDARY): were it deleted as an intermediate, the next `make` would
+# rebuild it and relink every test.
+.SECONDARY: $(patsubst tests/%.c,$(BUILD)/obj/tests/%.o,$(TEST_SRC)) \
+	$(call obj,$(TEST_SUPPORT_SRC) $(EXAMPLE_SRC))
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(call obj,$(TEST_SUPPORT_SRC) \
 		$(CLIENT_SRC)) $(LIBOZ) $(LIBPROTO)
 	@mkdir -p $(dir $@)
@@ -201,7 +218,15 @@ VALGRIND = valgrind -q --error-exitcode=1 --leak-check=full \
 test-valgrind: $(VALGRIND_TESTS)
 	@set -e; for t in $^; do echo "=== valgrind $$t"; $(VALGRIND) $$t; done
 
-run: $(OZD)
+# The README followed literally on a fresh clone: its Quick start, then
+# every ```console block, each output compared (tests/readme/).
+readme-check:
+	/usr/bin/python3 tests/readme/readme_check.py
+
+# Everything the README's session uses: ozd, ozctl, the C client library
+# and the C examples (not the tests, so the server starts fast on a fresh
+# clone).
+run: $(OZD) $(OZCTL) $(LIBCLIENT_A) $(LIBCLIENT_SO) $(EXAMPLES)
 	./$(OZD) --migrate --http $(OZ_HTTP_ADDR)
 
 # --- Fuzzing (fuzz/*_fuzz.c, libFuzzer) ---------------------------------------
@@ -248,6 +273,15 @@ fuzz: fuzz-build
 	done
 
 # --- Installing --------------------------------------------------------------
+# Library directories the dynamic loader searches (ld.so.conf on Debian):
+# installing there runs ldconfig (not when staging into DESTDIR), and
+# oz-client.pc adds no rpath. Any other LIBDIR gets -Wl,-rpath in the
+# .pc's Libs, so a program built with `pkg-config --libs oz-client` finds
+# liboz-client.so.0 without LD_LIBRARY_PATH.
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+SYSTEM_LIBDIRS := /lib /usr/lib /usr/local/lib $(if $(MULTIARCH), \
+	/lib/$(MULTIARCH) /usr/lib/$(MULTIARCH) /usr/local/lib/$(MULTIARCH))
+PC_RPATH := $(if $(filter $(SYSTEM_LIBDIRS),$(LIBDIR)),,-Wl$(comma)-rpath$(comma)$${libdir})
 install: $(BINS) $(if $(CLIENT_SRC),$(LIBCLIENT_A) $(LIBCLIENT_SO))
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig \
 		$(DESTDIR)$(INCLUDEDIR)/oz $(DESTDIR)$(MANDIR)/man1
@@ -263,9 +297,12 @@ install: $(BINS) $(if $(CLIENT_SRC),$(LIBCLIENT_A) $(LIBCLIENT_SO))
 		$(DESTDIR)$(INCLUDEDIR)/oz/pb/{} \;
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+		-e 's|@RPATH@|$(PC_RPATH)|g' \
 		clients/c/oz-client.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/oz-client.pc
 	if [ -f docs/ozctl.1 ]; then \
 		install -m 644 docs/ozctl.1 $(DESTDIR)$(MANDIR)/man1/; fi
+	$(if $(and $(if $(DESTDIR),,1),$(filter $(SYSTEM_LIBDIRS),$(LIBDIR))), \
+		if [ "$$(id -u)" = 0 ]; then ldconfig; fi)
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,ozd ozctl ozbench)
@@ -291,6 +328,6 @@ lint: $(BUILD)/gen/.stamp
 		-Iinclude -Isrc -I$(BUILD)/gen -i clients/js src clients bench fuzz
 
 help:
-	@sed -n '2,10p' Makefile
+	@sed -n '2,11p' Makefile
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

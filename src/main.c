@@ -418,12 +418,18 @@ parse_args(struct options *o, int argc, char **argv)
 		fprintf(stderr, "ozd: %s\n", st.message);
 		return 2;
 	}
+	/* sqlite:///:memory: is one database for the life of the process,
+	 * the same for the migration step and every connection after it. */
+	store_config_share_memory(&o->srv.store);
 	return -1;
 }
 
-/* Brings a new database to head; refuses an old one unless --migrate. */
+/* Brings a new database to head; refuses an old one unless --migrate.
+ * OUT: *keep, for an in-memory database, the connection that made it: it
+ * must stay open while the server runs, or the database would vanish
+ * (closed with store_close after the server stops). */
 static int
-check_schema(const struct options *o)
+check_schema(const struct options *o, store_conn **keep)
 {
 	store_conn *c = NULL;
 	oz_status st;
@@ -459,6 +465,10 @@ check_schema(const struct options *o)
 			o->srv.store.path, rev);
 	}
 	rc = 0;
+	if (store_config_is_memory(&o->srv.store)) {
+		*keep = c;
+		c = NULL;
+	}
 out:
 	store_close(c);
 	return rc;
@@ -519,13 +529,15 @@ main(int argc, char **argv)
 		log_error("%s", st.message);
 		return 1;
 	}
-	if (check_schema(&o) != 0) {
+	store_conn *memory = NULL;
+	if (check_schema(&o, &memory) != 0) {
 		store_lock_release(lock);
 		return 1;
 	}
 	rpc_server *srv;
 	if (rpc_server_start(&srv, &o.srv, &st) != OZ_OK) {
 		log_error("cannot start: %s", st.message);
+		store_close(memory);
 		store_lock_release(lock);
 		return 1;
 	}
@@ -546,6 +558,7 @@ main(int argc, char **argv)
 	}
 	long calls = rpc_server_calls(srv);
 	rpc_server_stop(srv);
+	store_close(memory);
 	store_lock_release(lock);
 	log_info("stopped after %ld calls", calls);
 	return 0;

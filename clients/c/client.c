@@ -5,8 +5,16 @@
  * it would repeat writes behind the caller's back. Retries happen here,
  * only when repeating cannot change the outcome (see oz/client.h and
  * may_retry). Back-off sleeps use their own aio, never one used for I/O
- * (nng 1.5.2 defect). A call made while no connection is up waits for one
- * until its deadline (the dialer reconnects in the background). */
+ * (nng 1.5.2 defect).
+ *
+ * Dialing: a local URL (url.h) is dialed synchronously, at open and again
+ * by each call until a dial is not refused, so "nothing is listening" is
+ * known at once rather than at the deadline (like gRPC's fail-fast calls).
+ * Once a dial was not refused, and from the start for remote URLs, the
+ * dialer runs in the background: it redials a lost connection by itself
+ * and a call made while no connection is up waits for one until its
+ * deadline. */
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +26,7 @@
 #include <nng/supplemental/util/platform.h>
 
 #include "oz/client.h"
+#include "url.h"
 #include "wire.h"
 
 #define BACKOFF_BASE_MS     25
@@ -27,6 +36,10 @@
 struct oz_client {
 	nng_socket sock;
 	nng_dialer dialer;
+	nng_mtx *dial_mu;
+	/* The dialer runs in the background: set once, under dial_mu; read
+	 * without it on each call's fast path. */
+	atomic_bool dialing;
 	char *url;
 	char *token;
 	int deadline_ms;
@@ -85,6 +98,48 @@ setup_tls(oz_client *c, const oz_client_options *o, oz_status *st)
 }
 
 static oz_code
+start_dialer(oz_client *c, int flags, oz_status *st)
+{
+	int rv = nng_dialer_start(c->dialer, flags);
+	if (rv != 0) {
+		return oz_fail(st, OZ_INVALID_ARGUMENT,
+			"cannot dial \"%s\": %s", c->url, nng_strerror(rv));
+	}
+	atomic_store(&c->dialing, true);
+	return OZ_OK;
+}
+
+/* Makes sure the dialer runs: unless it does already, dials synchronously
+ * (nng resets a dialer whose synchronous start failed, so it can be started
+ * again). Refused (or, for ipc, no socket file): UNAVAILABLE at once, and
+ * the next call dials again. Any other outcome, a connection or another
+ * failure (a TLS handshake), leaves the dialer running in the background. */
+static oz_code
+dial(oz_client *c, oz_status *st)
+{
+	oz_code rc = OZ_OK;
+	if (atomic_load(&c->dialing)) {
+		return OZ_OK;
+	}
+	nng_mtx_lock(c->dial_mu);
+	if (!atomic_load(&c->dialing)) {
+		int rv = nng_dialer_start(c->dialer, 0);
+		if (rv == NNG_ECONNREFUSED || rv == NNG_ENOENT) {
+			rc = oz_fail(st, OZ_UNAVAILABLE,
+				"nothing is listening on %s \xe2\x80\x94 is "
+				"ozd running?",
+				c->url);
+		} else if (rv == 0) {
+			atomic_store(&c->dialing, true);
+		} else {
+			rc = start_dialer(c, NNG_FLAG_NONBLOCK, st);
+		}
+	}
+	nng_mtx_unlock(c->dial_mu);
+	return rc;
+}
+
+static oz_code
 open_socket(oz_client *c, const oz_client_options *o, oz_status *st)
 {
 	int rv;
@@ -113,12 +168,22 @@ open_socket(oz_client *c, const oz_client_options *o, oz_status *st)
 			return rc;
 		}
 	}
-	/* Non-blocking: a server that is not up yet is found later. */
-	if ((rv = nng_dialer_start(c->dialer, NNG_FLAG_NONBLOCK)) != 0) {
-		return oz_fail(st, OZ_INVALID_ARGUMENT,
-			"cannot dial \"%s\": %s", c->url, nng_strerror(rv));
+	if ((rv = nng_mtx_alloc(&c->dial_mu)) != 0) {
+		return client_nng_fail(rv, false, c->url, st);
 	}
-	return OZ_OK;
+	if (!client_url_is_local(c->url)) {
+		return start_dialer(c, NNG_FLAG_NONBLOCK, st);
+	}
+	/* A refused first dial is not an error here: each call dials again
+	 * and reports it. */
+	oz_code rc = dial(c, st);
+	if (rc == OZ_UNAVAILABLE) {
+		if (st != NULL) {
+			oz_status_clear(st);
+		}
+		rc = OZ_OK;
+	}
+	return rc;
 }
 
 oz_code
@@ -153,6 +218,10 @@ oz_client_open(oz_client **out, const char *url,
 		oz_client_close(c);
 		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
 	}
+	if ((rc = client_url_check(c->url, st)) != OZ_OK) {
+		oz_client_close(c);
+		return rc;
+	}
 	if ((rc = open_socket(c, o, st)) != OZ_OK) {
 		oz_client_close(c);
 		return rc;
@@ -169,6 +238,9 @@ oz_client_close(oz_client *c)
 	}
 	if (nng_socket_id(c->sock) > 0) {
 		nng_close(c->sock);
+	}
+	if (c->dial_mu != NULL) {
+		nng_mtx_free(c->dial_mu);
 	}
 	free(c->url);
 	free(c->token);
@@ -329,7 +401,8 @@ oz_client_call_with(oz_client *c, const char *method,
 		*out = NULL;
 	}
 	if ((rc = check_call(c, method, in, out_desc, out, &info, st)) !=
-		OZ_OK) {
+			OZ_OK ||
+		(rc = dial(c, st)) != OZ_OK) {
 		return rc;
 	}
 	deadline = now_ms() + (opts != NULL && opts->deadline_ms > 0

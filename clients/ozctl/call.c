@@ -82,6 +82,12 @@ ozctl_call(ozctl *ctl, int argc, char **argv)
 		const char *j = n_pos == 2 ? pos[1] : "{}";
 		rc = oz_json_to_message(j, strlen(j), m->input, &in, &st);
 	}
+	if (rc == OZ_INVALID_ARGUMENT) {
+		/* The request text is part of the command line (the message
+		 * names the field). */
+		return ozctl_usage_error(usage, "bad JSON request for %s: %s",
+			m->full_name, st.message);
+	}
 	if (rc != OZ_OK) {
 		return ozctl_fail(&st);
 	}

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../c/url.h"
 #include "ozctl.h"
 
 static const char main_usage[] = "ozctl [GLOBAL OPTIONS] VERB [ARGS]";
@@ -21,7 +22,11 @@ static const char main_help[] =
 	"\n"
 	"global options (accepted before or after the verb):\n"
 	"  --url URL        server URL (env OZ_URL; default "
-	"tcp://127.0.0.1:7878)\n"
+	"tcp://127.0.0.1:7878):\n"
+	"                   tcp://HOST:PORT, tls+tcp://HOST:PORT, "
+	"ipc:///PATH,\n"
+	"                   ws://HOST:PORT/PATH, wss://HOST:PORT/PATH or "
+	"inproc://NAME\n"
 	"  --timeout MS     deadline of each call in milliseconds, retries "
 	"included\n"
 	"                   (default 5000)\n"
@@ -36,7 +41,8 @@ static const char main_help[] =
 	"                   that require one (env OZ_TLS_CERT)\n"
 	"  --json           machine-readable JSON output (proto3 JSON "
 	"mapping)\n"
-	"  -q, --quiet      print only ids\n"
+	"  -q, --quiet      print only ids (a next-page token goes to "
+	"stderr)\n"
 	"  -h, --help       help of ozctl or of a verb\n"
 	"  --version        print the version\n"
 	"\n"
@@ -44,7 +50,8 @@ static const char main_help[] =
 	"  0  success\n"
 	"  1  other error (INTERNAL, UNKNOWN, UNIMPLEMENTED, DATA_LOSS, "
 	"CANCELLED)\n"
-	"  2  usage error (bad command line)\n"
+	"  2  usage error (bad command line, malformed URL, bad JSON "
+	"request)\n"
 	"  3  NOT_FOUND\n"
 	"  4  ALREADY_EXISTS, FAILED_PRECONDITION, ABORTED\n"
 	"  5  INVALID_ARGUMENT, OUT_OF_RANGE\n"
@@ -109,6 +116,15 @@ ozctl_client(ozctl *ctl, int *exit_code)
 	oz_status st;
 	if (ctl->client != NULL) {
 		return ctl->client;
+	}
+	/* A malformed URL is a mistake on the command line (or in OZ_URL),
+	 * not an answer of the server. */
+	if (client_url_check(
+		    ctl->url != NULL ? ctl->url : OZ_CLIENT_DEFAULT_URL,
+		    &st) != OZ_OK) {
+		*exit_code = ozctl_usage_error(
+			main_usage, "%s (--url or OZ_URL)", st.message);
+		return NULL;
 	}
 	memset(&o, 0, sizeof(o));
 	o.deadline_ms = ctl->timeout_ms;

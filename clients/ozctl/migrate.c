@@ -6,6 +6,7 @@
  * sqlite:///./app.db, the same rules as ozd. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -23,10 +24,13 @@
 	"environment or\n"                                                    \
 	"                       ./.env, else sqlite:///./app.db)\n"
 
-/* Opens the database named by --database-url or DATABASE_URL. */
+/* Opens the database named by --database-url or DATABASE_URL. Unless
+ * create is true, a database file that does not exist is NOT_FOUND and is
+ * not created (reading the revision of nothing must leave nothing behind). */
 static int
-open_db(const ozctl_opt *url_opt, store_conn **db)
+open_db(const ozctl_opt *url_opt, bool create, store_conn **db)
 {
+	struct stat sb;
 	store_config cfg;
 	oz_status st;
 	char url[STORE_PATH_MAX + 16];
@@ -38,8 +42,18 @@ open_db(const ozctl_opt *url_opt, store_conn **db)
 	} else {
 		env_get("DATABASE_URL", url, sizeof(url), STORE_DEFAULT_URL);
 	}
-	if (store_url_parse(url, &cfg, &st) != OZ_OK ||
-		store_open(db, &cfg, &st) != OZ_OK) {
+	if (store_url_parse(url, &cfg, &st) != OZ_OK) {
+		return ozctl_fail(&st);
+	}
+	if (!create && !store_config_is_memory(&cfg) &&
+		stat(cfg.path, &sb) != 0) {
+		oz_fail(&st, OZ_NOT_FOUND,
+			"there is no database at %s (`ozctl migrate upgrade "
+			"head` or starting ozd creates it)",
+			cfg.path);
+		return ozctl_fail(&st);
+	}
+	if (store_open(db, &cfg, &st) != OZ_OK) {
 		return ozctl_fail(&st);
 	}
 	return OZCTL_EXIT_OK;
@@ -96,7 +110,7 @@ run_target(ozctl *ctl, int argc, char **argv, const char *usage,
 	if (n_pos == 0 && def == NULL) {
 		return ozctl_usage_error(usage, "TARGET is required");
 	}
-	if ((rc = open_db(&o[0], &db)) != 0) {
+	if ((rc = open_db(&o[0], fn != store_migrate_downgrade, &db)) != 0) {
 		return rc;
 	}
 	oz_status_clear(&st);
@@ -162,7 +176,7 @@ migrate_current(ozctl *ctl, int argc, char **argv)
 		    &rc)) {
 		return rc;
 	}
-	if ((rc = open_db(&o[0], &db)) != 0) {
+	if ((rc = open_db(&o[0], false, &db)) != 0) {
 		return rc;
 	}
 	rc = print_current(ctl, db);
@@ -247,7 +261,7 @@ migrate_history(ozctl *ctl, int argc, char **argv)
 		    &rc)) {
 		return rc;
 	}
-	if ((rc = open_db(&o[0], &db)) != 0) {
+	if ((rc = open_db(&o[0], false, &db)) != 0) {
 		return rc;
 	}
 	arena_init(&a, 0, 0);
@@ -281,7 +295,7 @@ migrate_check(ozctl *ctl, int argc, char **argv)
 		    &rc)) {
 		return rc;
 	}
-	if ((rc = open_db(&o[0], &db)) != 0) {
+	if ((rc = open_db(&o[0], false, &db)) != 0) {
 		return rc;
 	}
 	oz_status_clear(&st);

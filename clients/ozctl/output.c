@@ -2,8 +2,12 @@
  * error lines on stderr and the exit status of each error class.
  *
  * Formatting only; no calls to the server here. */
+#define _XOPEN_SOURCE 700 /* wcwidth */
+#include <locale.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "../c/json_types.h"
 #include "ozctl.h"
@@ -73,6 +77,83 @@ ozctl_time(const Google__Protobuf__Timestamp *t, char *buf, size_t n)
 
 #define TABLE_COLS 8
 
+/* Decodes the UTF-8 sequence at s: its length (1 to 4) and *cp, or 0 when
+ * the bytes are not UTF-8 (overlong forms and surrogates included). */
+static int
+utf8_next(const unsigned char *s, uint32_t *cp)
+{
+	static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+	int n = s[0] < 0x80         ? 1
+		: (s[0] >> 5) == 6  ? 2
+		: (s[0] >> 4) == 14 ? 3
+		: (s[0] >> 3) == 30 ? 4
+				    : 0;
+	uint32_t c = n == 1 ? s[0] : s[0] & (0x7f >> n);
+	for (int i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80) {
+			return 0;
+		}
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (n == 0 || c < min[n] || c > 0x10ffff ||
+		(c >= 0xd800 && c <= 0xdfff)) {
+		return 0;
+	}
+	*cp = c;
+	return n;
+}
+
+/* Appends the escape of a character that must not reach the terminal as
+ * it is; returns the bytes written (at most 6 plus NUL). */
+static size_t
+escape_one(uint32_t c, char *out)
+{
+	switch (c) {
+	case '\n':
+		return (size_t) sprintf(out, "\\n");
+	case '\r':
+		return (size_t) sprintf(out, "\\r");
+	case '\t':
+		return (size_t) sprintf(out, "\\t");
+	case '\\':
+		return (size_t) sprintf(out, "\\\\");
+	default:
+		return (size_t) sprintf(
+			out, c < 0x100 ? "\\x%02x" : "\\u%04x", (unsigned) c);
+	}
+}
+
+/* A copy of s fit for one table cell (heap; NULL when out of memory):
+ * newlines, tabs, other control characters (C0, DEL, C1), backslashes and
+ * bytes that are not UTF-8 are written C-style (\n, \t, \\, \x1b, \u0085), so
+ * a title with a line break stays on its row. */
+static char *
+escape_cell(const char *s)
+{
+	const unsigned char *p = (const unsigned char *) s;
+	char *out = malloc(strlen(s) * 6 + 1), *o = out;
+	uint32_t c;
+	if (out == NULL) {
+		return NULL;
+	}
+	while (*p != '\0') {
+		int n = utf8_next(p, &c);
+		if (n == 0) {
+			o += escape_one(*p++, o);
+		} else if (c < 0x20 || c == 0x7f || c == '\\' ||
+			   (c >= 0x80 && c < 0xa0)) {
+			o += escape_one(c, o);
+			p += n;
+		} else {
+			memcpy(o, p, (size_t) n);
+			o += n;
+			p += n;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 struct ozctl_table {
 	size_t n_cols;
 	size_t n_rows; /* Row 0 holds the headers. */
@@ -110,18 +191,31 @@ ozctl_table_add(ozctl_table *t, const char *const *cells)
 	}
 	for (size_t i = 0; i < t->n_cols; i++) {
 		t->cells[t->n_rows * t->n_cols + i] =
-			strdup(cells[i] != NULL ? cells[i] : "");
+			escape_cell(cells[i] != NULL ? cells[i] : "");
 	}
 	t->n_rows++;
 }
 
-/* Display width: UTF-8 code points, not bytes. */
+/* Display width of an escaped cell: the terminal columns of each code
+ * point (wcwidth: 2 for CJK and most emoji, 0 for combining marks). */
 static size_t
 width(const char *s)
 {
+	static bool utf8_ctype;
+	const unsigned char *p = (const unsigned char *) s;
 	size_t w = 0;
-	for (; s != NULL && *s != '\0'; s++) {
-		w += ((unsigned char) *s & 0xc0) != 0x80;
+	uint32_t cp;
+	int n;
+	if (!utf8_ctype) {
+		/* Only character classes: C.UTF-8 is built into glibc. */
+		setlocale(LC_CTYPE, "C.UTF-8");
+		utf8_ctype = true;
+	}
+	for (; p != NULL && *p != '\0'; p += n) {
+		n = utf8_next(p, &cp);
+		int cw = n > 0 ? wcwidth((wchar_t) cp) : -1;
+		n = n > 0 ? n : 1;
+		w += cw >= 0 ? (size_t) cw : 1;
 	}
 	return w;
 }

@@ -88,7 +88,9 @@ show_pages(
 	for (size_t i = 0; i < n; i++) {
 		size_t m = COUNT(pages[i], items);
 		void **src = MEMBER(void **, pages[i], items);
-		memcpy(arr + k, src, m * sizeof(void *));
+		if (m > 0) { /* An empty page's array is NULL. */
+			memcpy(arr + k, src, m * sizeof(void *));
+		}
 		k += m;
 	}
 	/* all borrows the pages' items and strings: freed with free(). */
@@ -99,8 +101,16 @@ show_pages(
 	if (ctl->json) {
 		rc = ozctl_print_json(all);
 	} else if (ctl->quiet) {
+		/* Ids alone on stdout, so $(ozctl -q ... list) is a list of
+		 * ids; the token of the next page on stderr, as the table
+		 * prints it. */
 		for (size_t i = 0; i < total; i++) {
 			printf("%lld\n", id_of(arr[i]));
+		}
+		if (MEMBER(char *, all, tok)[0] != '\0') {
+			fflush(stdout);
+			fprintf(stderr, "next page: --page-token %s\n",
+				MEMBER(char *, all, tok));
 		}
 	} else {
 		table(arr, total);

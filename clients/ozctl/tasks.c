@@ -288,14 +288,20 @@ ozctl_tasks(ozctl *ctl, int argc, char **argv)
 	static const char help[] =
 		"  tasks create --user-id ID --title T [--description D] "
 		"[--status S]\n"
+		"             [--request-id KEY]\n"
 		"  tasks get ID\n"
 		"  tasks list [--user-id ID] [--status S] [--page-size N] "
 		"[--page-token T]\n"
 		"             [--skip N] [--order-by S] [--all]\n"
 		"  tasks update ID [--title T] [--description D] [--status "
 		"S]\n"
-		"  tasks delete ID\n"
-		"S is pending, in_progress or done. ozctl tasks SUB --help "
-		"describes each.\n";
+		"             [--etag E] [--request-id KEY]\n"
+		"  tasks delete ID [--etag E] [--request-id KEY]\n"
+		"S is pending, in_progress or done.\n"
+		"--etag E: only if the task's etag is still E (else "
+		"ABORTED).\n"
+		"--request-id KEY: the write's idempotency key (default: a "
+		"random one).\n"
+		"ozctl tasks SUB --help describes each.\n";
 	return ozctl_dispatch(ctl, argc, argv, subs, N(subs), usage, help);
 }

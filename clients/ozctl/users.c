@@ -273,14 +273,20 @@ ozctl_users(ozctl *ctl, int argc, char **argv)
 	static const char usage[] =
 		"ozctl users create|get|list|update|delete ...";
 	static const char help[] =
-		"  users create --username U --email E\n"
-		"  users get ID [--with-tasks] | users get --email E\n"
+		"  users create --username U --email E [--request-id KEY]\n"
+		"  users get ID [--with-tasks] | users get --email E "
+		"[--with-tasks]\n"
 		"  users list [--page-size N] [--page-token T] [--skip N] "
 		"[--order-by S]\n"
 		"             [--active|--inactive] [--all]\n"
 		"  users update ID [--username U] [--email E] "
 		"[--active|--inactive]\n"
-		"  users delete ID [--force]\n"
+		"             [--etag E] [--request-id KEY]\n"
+		"  users delete ID [--force] [--etag E] [--request-id KEY]\n"
+		"--etag E: only if the user's etag is still E (else "
+		"ABORTED).\n"
+		"--request-id KEY: the write's idempotency key (default: a "
+		"random one).\n"
 		"ozctl users SUB --help describes each.\n";
 	return ozctl_dispatch(ctl, argc, argv, subs, N(subs), usage, help);
 }

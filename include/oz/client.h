@@ -94,13 +94,20 @@ typedef struct oz_client_options {
 	bool no_retry_keyed_writes;
 } oz_client_options;
 
-/* Creates a client for url (tcp://, ipc://, tls+tcp://, ws://, inproc://;
- * NULL means OZ_CLIENT_DEFAULT_URL) and starts connecting in the
- * background: a server that is not up yet is not an error here; calls wait
- * for it until their deadline. options may be NULL.
+/* Creates a client for url (tcp://HOST:PORT, tls+tcp://HOST:PORT,
+ * ipc:///PATH, ws://HOST:PORT/PATH, wss://..., inproc://NAME; NULL means
+ * OZ_CLIENT_DEFAULT_URL) and connects. A server that is not up yet is not
+ * an error here. A local URL (ipc://, inproc://, tcp:// to localhost,
+ * 127.x.x.x or [::1]) is dialed at once: while nothing listens there, each
+ * call fails at once with UNAVAILABLE "nothing is listening on URL — is
+ * ozd running?" (not retried; the next call dials again). A remote URL is
+ * dialed in the background from the start. Once connected, a lost
+ * connection is redialed in the background and calls wait for it until
+ * their deadline. options may be NULL.
  * OUT: *out, owned by the caller, freed with oz_client_close.
- * Returns OK; INVALID_ARGUMENT for a malformed or unsupported URL or bad
- * TLS files; INTERNAL when nng fails otherwise. */
+ * Returns OK; INVALID_ARGUMENT for a malformed or unsupported URL (the
+ * message shows the accepted forms) or bad TLS files; INTERNAL when nng
+ * fails otherwise. */
 oz_code oz_client_open(oz_client **out, const char *url,
 	const oz_client_options *options, oz_status *st);
 

@@ -167,6 +167,21 @@ read_conn(rpc_server *s, oz_status *st)
 	return rc->db;
 }
 
+static bool needs_thread(const rpc_call *call);
+
+/* True for the calls the writer runs: writes, and on an in-memory
+ * database (no WAL, so readers beside the writer would wait for its
+ * locks) the reads too, but for the admin ones: a Backup cannot copy the
+ * database from inside the writer's transaction, so it reads on a
+ * connection of its own to the same shared in-memory database. */
+static bool
+writer_runs(const rpc_server *s, const rpc_call *call)
+{
+	return call->method->kind == RPC_WRITE ||
+	       (call->method->kind == RPC_READ && s->memory &&
+		       !needs_thread(call));
+}
+
 /* Runs one decoded call where its kind says. */
 static void
 execute(struct worker *w, rpc_call *call, bool admitted)
@@ -187,8 +202,7 @@ execute(struct worker *w, rpc_call *call, bool admitted)
 			"with backoff");
 		return;
 	}
-	if (call->method->kind == RPC_WRITE ||
-		(call->method->kind == RPC_READ && s->memory)) {
+	if (writer_runs(s, call)) {
 		rpc_writer_run(s->writer, call, serving);
 		return;
 	}
@@ -230,9 +244,7 @@ fill_reply(nng_msg *msg, rpc_call *call)
 static bool
 via_writer(const rpc_server *s, const rpc_call *call)
 {
-	return rpc_call_ok(call) &&
-	       (call->method->kind == RPC_WRITE ||
-		       (call->method->kind == RPC_READ && s->memory));
+	return rpc_call_ok(call) && writer_runs(s, call);
 }
 
 /* True for the admin calls: they may run long (a backup), so they run on

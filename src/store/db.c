@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "store/db.h"
@@ -24,6 +25,26 @@ store_config_init(store_config *cfg)
 	cfg->synchronous = STORE_SYNC_FULL;
 }
 
+/* Copies url into out with the password of a "scheme://user:password@"
+ * part replaced by ***, so a refused URL can be echoed. */
+static void
+mask_password(const char *url, char *out, size_t n)
+{
+	const char *auth = strstr(url, "://");
+	snprintf(out, n, "%s", url);
+	if (auth == NULL) {
+		return;
+	}
+	auth += 3;
+	size_t len = strcspn(auth, "/?#");
+	const char *at = memchr(auth, '@', len);
+	const char *colon =
+		at != NULL ? memchr(auth, ':', (size_t) (at - auth)) : NULL;
+	if (colon != NULL) {
+		snprintf(out, n, "%.*s:***%s", (int) (colon - url), url, at);
+	}
+}
+
 oz_code
 store_url_parse(const char *url, store_config *cfg, oz_status *st)
 {
@@ -31,12 +52,14 @@ store_url_parse(const char *url, store_config *cfg, oz_status *st)
 	size_t pl = sizeof(prefix) - 1;
 	if (strncmp(url, prefix, pl) != 0 || url[pl] == '\0' ||
 		strlen(url + pl) >= sizeof(cfg->path)) {
+		char shown[512];
+		mask_password(url, shown, sizeof(shown));
 		return oz_fail(st, OZ_INVALID_ARGUMENT,
 			"unsupported DATABASE_URL \"%s\": expected "
 			"sqlite:///relative.db, sqlite:////absolute/path.db "
 			"or "
 			"sqlite:///:memory:",
-			url);
+			shown);
 	}
 	/* "sqlite:///x" names x relative to the working directory and
 	 * "sqlite:////x" the absolute /x, as in SQLAlchemy. */
@@ -62,10 +85,37 @@ store_sync_name(store_sync s)
 	return (unsigned) s < 4 ? sync_names[s] : "?";
 }
 
+/* The name of a shared in-memory database: a memdb VFS file (SQLite's
+ * sqlite3_deserialize machinery), one per process and per call of
+ * store_config_share_memory. Every connection opened on it sees the same
+ * database while at least one of them is open. */
+static const char memdb_prefix[] = "file:/oz-memory-";
+static const char memdb_suffix[] = "?vfs=memdb";
+
+static bool
+is_shared_memory(const char *path)
+{
+	size_t n = strlen(path), sl = sizeof(memdb_suffix) - 1;
+	return strncmp(path, memdb_prefix, sizeof(memdb_prefix) - 1) == 0 &&
+	       n > sl && strcmp(path + n - sl, memdb_suffix) == 0;
+}
+
 bool
 store_config_is_memory(const store_config *cfg)
 {
-	return strcmp(cfg->path, ":memory:") == 0;
+	return strcmp(cfg->path, ":memory:") == 0 ||
+	       is_shared_memory(cfg->path);
+}
+
+void
+store_config_share_memory(store_config *cfg)
+{
+	static atomic_int seq;
+	if (strcmp(cfg->path, ":memory:") == 0) {
+		snprintf(cfg->path, sizeof(cfg->path), "%s%ld-%d%s",
+			memdb_prefix, (long) getpid(),
+			atomic_fetch_add(&seq, 1) + 1, memdb_suffix);
+	}
 }
 
 void
@@ -238,7 +288,8 @@ store_open(store_conn **out, const store_config *cfg, oz_status *st)
 	}
 	c->cfg = *cfg;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-		    SQLITE_OPEN_NOMUTEX;
+		    SQLITE_OPEN_NOMUTEX |
+		    (is_shared_memory(cfg->path) ? SQLITE_OPEN_URI : 0);
 	int src = sqlite3_open_v2(cfg->path, &c->db, flags, NULL);
 	if (src != SQLITE_OK) {
 		rc = oz_fail(st, OZ_UNAVAILABLE, "cannot open database %s: %s",

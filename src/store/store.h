@@ -50,9 +50,17 @@ int store_sync_parse(const char *s, store_sync *out);
 /* Returns "OFF", "NORMAL", "FULL" or "EXTRA". */
 const char *store_sync_name(store_sync s);
 
-/* True when cfg names an in-memory database: each connection to it is a
- * separate database, so a server must use one connection for everything. */
+/* True when cfg names an in-memory database: ":memory:" (each connection
+ * to it is a separate database) or one made shared by
+ * store_config_share_memory. Either has no file, no WAL, no lock. */
 bool store_config_is_memory(const store_config *cfg);
+
+/* Turns a ":memory:" cfg into a shared in-memory database of this
+ * process (file:/oz-memory-PID-N?vfs=memdb): every connection opened on
+ * the new cfg sees the same database, which lives while one of them is
+ * open, so the caller keeps one open for as long as the database must
+ * live. Anything else is left as it is. */
+void store_config_share_memory(store_config *cfg);
 
 /* One database connection with its cache of prepared statements. Not
  * thread-safe: a connection belongs to one thread at a time. */

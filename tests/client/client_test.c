@@ -355,6 +355,9 @@ unreachable_server_is_unavailable(void **state)
 		GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
 	Grpc__Health__V1__HealthCheckResponse *h;
 	assert_int_equal(oz_health_check(c, &hr, &h, &st), OZ_UNAVAILABLE);
+	assert_string_equal(st.message,
+		"nothing is listening on ipc:///nonexistent-oz-dir/none.sock "
+		"\xe2\x80\x94 is ozd running?");
 	assert_null(h);
 	oz_client_close(c);
 }
@@ -370,6 +373,29 @@ bad_url_is_invalid_argument(void **state)
 	assert_null(c);
 	assert_int_equal(
 		oz_client_open(&c, "tcp://", NULL, &st), OZ_INVALID_ARGUMENT);
+	static const char *const bad[] = {"localhost:7878",
+		"http://127.0.0.1:7878", "tcp://127.0.0.1",
+		"tcp://127.0.0.1:", "tcp://127.0.0.1:99999",
+		"tcp://127.0.0.1:0", "tcp://127.0.0.1:78x", "tcp://:7878",
+		"tcp://[::1:7878", "tcp://127.0.0.1:7878/x", "ipc://",
+		"inproc://", ""};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(oz_client_open(&c, bad[i], NULL, &st),
+			OZ_INVALID_ARGUMENT);
+		assert_non_null(strstr(st.message, "malformed URL"));
+		assert_non_null(
+			strstr(st.message, "expected tcp://HOST:PORT"));
+		assert_null(c);
+	}
+	static const char *const good[] = {"tcp://127.0.0.1:1",
+		"tcp://[::1]:65535", "tcp://localhost:7878",
+		"ws://127.0.0.1:9/rpc", "ws://localhost/rpc",
+		"ipc:///tmp/x.sock", "inproc://x"};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(
+			oz_client_open(&c, good[i], NULL, &st), OZ_OK);
+		oz_client_close(c);
+	}
 }
 
 /* --- a fake server that records requests --------------------------------- */
@@ -550,6 +576,41 @@ metadata(const Oz__Rpc__V1__Request *r, const char *key)
 		}
 	}
 	return NULL;
+}
+
+/* A local URL where nothing listens fails at once, naming the URL, and
+ * without a retry (with a deadline of a minute, a wait would show as the
+ * other message, "cannot reach ... before the deadline"); once a server
+ * listens there, the next call dials again and reaches it. */
+static void
+refused_local_url_fails_at_once_then_redials(void **state)
+{
+	fake *f = *state;
+	char url[96], want[160];
+	oz_client *c;
+	oz_client_options o = {0};
+	oz_status st;
+	Grpc__Health__V1__HealthCheckRequest hr =
+		GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
+	Grpc__Health__V1__HealthCheckResponse *h;
+	snprintf(url, sizeof(url), "%s-later", f->url);
+	snprintf(want, sizeof(want),
+		"nothing is listening on %s \xe2\x80\x94 is ozd running?",
+		url);
+	o.deadline_ms = 60000;
+	assert_int_equal(oz_client_open(&c, url, &o, &st), OZ_OK);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(
+			oz_health_check(c, &hr, &h, &st), OZ_UNAVAILABLE);
+		assert_string_equal(st.message, want);
+		assert_null(h);
+	}
+	assert_int_equal(fake_requests(f), 0);
+	fake_set_mode(f, FAKE_GARBAGE);
+	assert_int_equal(nng_listen(f->sock, url, NULL, 0), 0);
+	assert_int_equal(oz_health_check(c, &hr, &h, &st), OZ_INTERNAL);
+	assert_int_equal(fake_requests(f), 1);
+	oz_client_close(c);
 }
 
 static void
@@ -771,6 +832,9 @@ main(void)
 			live_teardown),
 		cmocka_unit_test(unreachable_server_is_unavailable),
 		cmocka_unit_test(bad_url_is_invalid_argument),
+		cmocka_unit_test_setup_teardown(
+			refused_local_url_fails_at_once_then_redials,
+			fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(
 			reads_are_retried_on_unavailable, fake_setup,
 			fake_teardown),

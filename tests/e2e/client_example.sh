@@ -1,8 +1,11 @@
 #!/bin/sh
-# tests/e2e/client_example.sh -- install oz into a temporary prefix with
-# `make install`, build clients/c/examples/quickstart.c against the
-# installed headers and library through pkg-config (shared, then static),
-# and run both against a live ozd on ipc://.
+# tests/e2e/client_example.sh -- install oz into a clean temporary prefix
+# with `make install`, build clients/c/examples/quickstart.c against the
+# installed headers and library through pkg-config exactly as the README
+# says (shared, then static), and run both against a live ozd on ipc://,
+# the shared one with no LD_LIBRARY_PATH (oz-client.pc's rpath finds the
+# library). Also: `make install` runs ldconfig for a system prefix, not
+# for DESTDIR staging or another prefix (read from `make -n`).
 #
 # Needs OZD and OZ_BUILD (set by tests/run.sh), make, cc and pkg-config.
 # Touches nothing outside its temporary directory (the build dir is only
@@ -70,26 +73,50 @@ URL="ipc://$TMP/oz.sock"
 "$OZD" --listen "$URL" --database-url "sqlite:///$TMP/app.db" --migrate \
 	2>"$TMP/ozd.log" &
 PID=$!
-
-# The client waits for the server within its deadline; retry a few times
-# in case ozd is still starting.
 n=0
-until LD_LIBRARY_PATH="$PREFIX/lib" "$TMP/quickstart" "$URL" ann \
-	>"$TMP/out" 2>"$TMP/log"; do
+until grep -q ' serving$' "$TMP/ozd.log"; do
 	n=$((n + 1))
-	[ $n -lt 5 ] || fail "quickstart (shared) failed"
+	[ $n -lt 200 ] || fail "ozd did not start"
 	kill -0 "$PID" 2>/dev/null || fail "ozd died"
+	sleep 0.05
 done
+
+# No LD_LIBRARY_PATH: the rpath of `pkg-config --libs oz-client` finds
+# the installed liboz-client.so.0.
+env -u LD_LIBRARY_PATH "$TMP/quickstart" "$URL" ann >"$TMP/out" \
+	2>"$TMP/log" || fail "quickstart (shared) failed: $(cat "$TMP/log")"
 grep -q '^created user [0-9]* (ann)$' "$TMP/out" || fail "no user line"
 grep -q '^2 task(s)$' "$TMP/out" || fail "no task count"
 grep -q '"username": "ann"' "$TMP/out" || fail "no JSON"
 grep -q '^second create: ALREADY_EXISTS: ' "$TMP/out" || fail "no error"
-LD_LIBRARY_PATH="$PREFIX/lib" ldd "$TMP/quickstart" | grep -q "$PREFIX/lib/liboz-client.so" ||
+env -u LD_LIBRARY_PATH ldd "$TMP/quickstart" | grep -q "$PREFIX/lib/liboz-client.so" ||
 	fail "quickstart is not linked to the installed shared library"
+# Run twice more: a user of its own each time, so it works on a database
+# with data already.
+"$TMP/quickstart" "$URL" >"$TMP/out" 2>"$TMP/log" || fail "second run: $(cat "$TMP/log")"
+"$TMP/quickstart" "$URL" >"$TMP/out" 2>"$TMP/log" || fail "third run: $(cat "$TMP/log")"
+grep -q '^created user [0-9]* (quickstart-[0-9a-f]\{8\})$' "$TMP/out" ||
+	fail "default user name: $(cat "$TMP/out")"
 
 "$TMP/quickstart-static" "$URL" bob >"$TMP/out" 2>"$TMP/log" ||
 	fail "quickstart (static) failed"
 grep -q '^created user [0-9]* (bob)$' "$TMP/out" || fail "static: no user"
 ldd "$TMP/quickstart-static" | grep -q liboz-client &&
 	fail "quickstart-static needs liboz-client.so"
+
+# ldconfig: for a system LIBDIR, not when staging, not for another prefix.
+dry() {
+	make -n -s -C "$ROOT" BUILD="$OZ_BUILD" SANITIZE="$san" OZ_SKIP_DEPS=1 \
+		install "$@" 2>/dev/null
+}
+dry PREFIX=/usr/local DESTDIR= | grep -q ldconfig ||
+	fail "make install PREFIX=/usr/local does not run ldconfig"
+dry PREFIX=/usr DESTDIR="$TMP/stage" | grep -q ldconfig &&
+	fail "make install DESTDIR=... runs ldconfig"
+dry PREFIX="$TMP/p2" DESTDIR= | grep -q ldconfig &&
+	fail "make install PREFIX=$TMP/p2 runs ldconfig"
+grep -q -- "-Wl,-rpath,\${libdir}" "$PREFIX/lib/pkgconfig/oz-client.pc" ||
+	fail "oz-client.pc of a private prefix has no rpath"
+dry PREFIX=/usr DESTDIR="$TMP/stage" | grep -q 'rpath' &&
+	fail "oz-client.pc of /usr would carry an rpath"
 echo "client_example.sh: ok"

@@ -21,7 +21,14 @@ NAME=ozctl_migrate.sh
 
 export DATABASE_URL="sqlite:///$TMP/app.db"
 
-# A new database is at base with every revision pending.
+# No database: current and history say so and create none.
+status 3 migrate current
+err "there is no database at $TMP/app.db"
+status 3 migrate history
+[ ! -e "$TMP/app.db" ] || fail "migrate current/history created app.db"
+
+# A new (empty) database is at base with every revision pending.
+: >"$TMP/app.db"
 ok migrate history --json
 n=$(jq '.revisions | length' "$TMP/out")
 head=$(jq -r '.revisions[-1].revision' "$TMP/out")

@@ -60,6 +60,7 @@ start() {
 		i=$((i + 1))
 		kill -0 "$PID" 2>/dev/null || return 1
 		[ $i -lt 100 ] || return 1
+		sleep 0.05 # a refused local URL fails at once
 	done
 }
 stop() {

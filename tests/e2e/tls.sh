@@ -82,6 +82,7 @@ start() {
 		fi
 		kill -0 "$PID" 2>/dev/null || fail "ozd exited at start"
 		i=$((i + 1))
+		sleep 0.05 # a refused local URL fails at once
 	done
 	fail "ozd did not answer on $URL"
 }

@@ -121,6 +121,78 @@ url_parse_rejects_others_naming_them(void **state)
 	assert_non_null(strstr(st.message, "unsupported DATABASE_URL"));
 }
 
+/* A refused URL is echoed, but never with its password. */
+static void
+refused_url_masks_its_password(void **state)
+{
+	static const struct {
+		const char *url, *shown;
+	} cases[] = {
+		{"postgresql://u:p4ss@db.example.com:5432/app",
+			"postgresql://u:***@db.example.com:5432/app"},
+		{"mysql://root:s:e@cret@h/db", "mysql://root:***@cret@h/db"},
+		{"postgresql://u@h/db", "postgresql://u@h/db"},
+		{"http://h/a:b@c", "http://h/a:b@c"},
+	};
+	(void) state;
+	for (size_t i = 0; i < NELEMS(cases); i++) {
+		store_config cfg;
+		oz_status st;
+		store_config_init(&cfg);
+		assert_int_equal(store_url_parse(cases[i].url, &cfg, &st),
+			OZ_INVALID_ARGUMENT);
+		assert_non_null(strstr(st.message, cases[i].shown));
+		assert_null(strstr(st.message, "p4ss"));
+		assert_null(strstr(st.message, "s:e@"));
+	}
+}
+
+/* True when c sees table t (a failure is logged as an sqlite error). */
+static bool
+has_table_t(store_conn *c)
+{
+	oz_status st;
+	return store_exec(c, "SELECT 1 FROM t", &st) == OZ_OK;
+}
+
+/* sqlite:///:memory: in ozd: every connection of a shared in-memory cfg
+ * sees one database, which lives while one of them is open; another
+ * shared cfg is another database; a file path is left as it is. */
+static void
+shared_memory_is_one_database(void **state)
+{
+	store_config a, b, f;
+	store_conn *a1, *a2, *b1;
+	oz_status st;
+	(void) state;
+	store_config_init(&a);
+	snprintf(a.path, sizeof(a.path), ":memory:");
+	b = a;
+	store_config_share_memory(&a);
+	store_config_share_memory(&b);
+	assert_true(store_config_is_memory(&a));
+	assert_string_not_equal(a.path, b.path);
+	store_config_init(&f);
+	store_config_share_memory(&f);
+	assert_string_equal(f.path, "./app.db");
+	assert_false(store_config_is_memory(&f));
+
+	assert_int_equal(store_open(&a1, &a, &st), OZ_OK);
+	assert_int_equal(store_open(&a2, &a, &st), OZ_OK);
+	assert_int_equal(store_open(&b1, &b, &st), OZ_OK);
+	assert_int_equal(store_exec(a1, "CREATE TABLE t(x)", &st), OZ_OK);
+	assert_true(has_table_t(a2));
+	assert_false(has_table_t(b1));
+	store_close(a1);
+	assert_true(has_table_t(a2));
+	store_close(a2);
+	/* The last connection closed: the database is gone. */
+	assert_int_equal(store_open(&a1, &a, &st), OZ_OK);
+	assert_false(has_table_t(a1));
+	store_close(a1);
+	store_close(b1);
+}
+
 static void
 sync_names_round_trip(void **state)
 {
@@ -610,6 +682,8 @@ main(void)
 		cmocka_unit_test(config_defaults),
 		cmocka_unit_test(url_parse_accepts_sqlite_urls),
 		cmocka_unit_test(url_parse_rejects_others_naming_them),
+		cmocka_unit_test(refused_url_masks_its_password),
+		cmocka_unit_test(shared_memory_is_one_database),
 		cmocka_unit_test(sync_names_round_trip),
 		cmocka_unit_test(file_connection_sets_pragmas),
 		cmocka_unit_test(configured_pragmas_are_used),

@@ -4,10 +4,17 @@
  *
  * Build against an installed copy:
  *   cc quickstart.c $(pkg-config --cflags --libs oz-client) -o quickstart
- * Run: ./quickstart [URL] [USERNAME]   (URL default tcp://127.0.0.1:7878)
- * Exits 0 on success, 1 on any failure (printed on stderr). */
+ * (`make` builds it as build/examples/quickstart too.)
+ * Run: ./quickstart [URL] [USERNAME]   (URL default $OZ_URL, else
+ * tcp://127.0.0.1:7878;
+ * USERNAME default quickstart-TAG, a tag of its own for each run, so the
+ * example runs cleanly on a database that has data already).
+ * Exits 0 on success, 1 on any failure (printed on stderr as
+ * "what: CODE: message"). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <oz/client.h>
 
@@ -26,9 +33,14 @@ failed(const char *what, const oz_status *st)
 int
 main(int argc, char **argv)
 {
-	const char *url = argc > 1 ? argv[1] : NULL;
-	const char *name = argc > 2 ? argv[2] : "quickstart";
-	char email[128];
+	/* NULL: the library's default, tcp://127.0.0.1:7878. */
+	const char *url = argc > 1 ? argv[1] : getenv("OZ_URL");
+	char tag[32], email[128];
+	/* A name of its own for each run: time and process id, mixed. */
+	snprintf(tag, sizeof(tag), "quickstart-%08x",
+		(unsigned) ((unsigned long) time(NULL) * 2654435761u ^
+			    (unsigned long) getpid() * 40503u));
+	const char *name = argc > 2 ? argv[2] : tag;
 	oz_client_options opts = {0};
 	oz_client *client;
 	oz_status st;

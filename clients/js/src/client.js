@@ -62,12 +62,13 @@ export const SUBPROTOCOL = "rep.sp.nanomsg.org";
 export const DEFAULT_MAX_MESSAGE_BYTES = 4 << 20;
 const HIGH_BIT = 0x80000000;
 
-// Read-only methods whose names do not say so. Backup only reads the
-// database but creates a file: not safe to repeat.
-const READ_ONLY = new Set(["/oz.v1.AdminService/Stats"]);
+// Read-only methods whose names do not say so: Stats, and Query (proven
+// read-only by the server). Backup only reads the database but creates a
+// file: not safe to repeat.
+const READ_ONLY = new Set(["/oz.v1.AdminService/Stats", "/oz.v1.AdminService/Query"]);
 
 // True for methods that change nothing: Get*, List*, health, reflection,
-// AdminService Stats (the same rule as ozclient.is_read_only; a test
+// AdminService Stats and Query (the same rule as ozclient.is_read_only; a test
 // checks it against MethodInfo.idempotent from the server's reflection).
 export function isReadOnly(method) {
 	const slash = method.lastIndexOf("/");
