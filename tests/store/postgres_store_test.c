@@ -738,6 +738,89 @@ concurrent_update_of_one_row_is_a_conflict(void **state)
 	pg_close(other);
 }
 
+/* Racing creates: N_RACERS connections create the same N_EMAILS emails
+ * (in different cases) at once, each in its own retried transaction. */
+#define N_RACERS 6
+#define N_EMAILS 30
+
+struct racer {
+	int id;
+	int ok, taken, other;
+};
+
+struct create_arg {
+	const char *name, *email;
+};
+
+static oz_code
+create_fn(pg_conn *c, void *arg, oz_status *st)
+{
+	struct create_arg *ca = arg;
+	store_user u = {.username = ca->name,
+		.email = ca->email,
+		.is_active = true,
+		.create_us = 1};
+	return pg_user_insert(c, &u, st);
+}
+
+static void *
+racer_main(void *arg)
+{
+	struct racer *r = arg;
+	pg_conn *c = NULL;
+	oz_status st;
+	if (pg_open(&c, url, &st) != OZ_OK) {
+		r->other = N_EMAILS;
+		return NULL;
+	}
+	for (int i = 0; i < N_EMAILS; i++) {
+		char name[32], email[32];
+		snprintf(name, sizeof(name), "r%d-%d", r->id, i);
+		snprintf(email, sizeof(email),
+			r->id % 2 ? "E%d@X.ORG" : "e%d@x.org", i);
+		struct create_arg ca = {name, email};
+		oz_code rc = pg_tx_run(c, STORE_TX_WRITE, create_fn, &ca, &st);
+		if (rc == OZ_OK) {
+			r->ok++;
+		} else if (rc == OZ_ALREADY_EXISTS &&
+			   strcmp(st.message, "Email already registered") ==
+				   0) {
+			r->taken++;
+		} else {
+			r->other++;
+		}
+	}
+	pg_close(c);
+	return NULL;
+}
+
+static void
+racing_creates_of_one_email_make_one_user(void **state)
+{
+	pgfx *fx = *state;
+	pthread_t t[N_RACERS];
+	struct racer r[N_RACERS];
+	int ok = 0, taken = 0, other = 0;
+	int64_t n = -1;
+	store_user_filter all = {0};
+	for (int i = 0; i < N_RACERS; i++) {
+		r[i] = (struct racer) {.id = i};
+		assert_int_equal(
+			pthread_create(&t[i], NULL, racer_main, &r[i]), 0);
+	}
+	for (int i = 0; i < N_RACERS; i++) {
+		pthread_join(t[i], NULL);
+		ok += r[i].ok;
+		taken += r[i].taken;
+		other += r[i].other;
+	}
+	assert_int_equal(other, 0);
+	assert_int_equal(ok, N_EMAILS);
+	assert_int_equal(taken, (N_RACERS - 1) * N_EMAILS);
+	assert_int_equal(pg_user_count(fx->c, &all, &n, &fx->st), OZ_OK);
+	assert_int_equal(n, N_EMAILS);
+}
+
 static void
 statement_timeout_is_deadline_exceeded(void **state)
 {
@@ -870,6 +953,7 @@ main(void)
 		T(server_sqlstates_become_oz_codes),
 		T(serialization_failures_are_retried_then_aborted),
 		T(concurrent_update_of_one_row_is_a_conflict),
+		T(racing_creates_of_one_email_make_one_user),
 		T(statement_timeout_is_deadline_exceeded),
 		T(statement_held_by_a_lock_is_cancelled_at_its_deadline),
 		T(killed_connection_is_unavailable_then_reconnects),
