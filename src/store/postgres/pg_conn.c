@@ -121,7 +121,8 @@ pg_conn_alloc(pg_conn **out, const char *url, oz_status *st)
 	pg_conn *c = calloc(1, sizeof(*c));
 	if (c == NULL || (c->url = strdup(url)) == NULL) {
 		free(c);
-		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
+		oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
+		return OZ_RESOURCE_EXHAUSTED;
 	}
 	*out = c;
 	return OZ_OK;
