@@ -177,6 +177,7 @@ rpc_call_run(rpc_call *call, store_conn *db, bool serving)
 		.n_metadata = call->req->n_metadata,
 		.serving = serving,
 		.server = call->cfg->server,
+		.health = call->cfg->health,
 	};
 	if (call->method->kind == RPC_WRITE) {
 		rpc_idem_run(call, db, &cx);

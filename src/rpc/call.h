@@ -39,7 +39,8 @@ typedef struct rpc_call_config {
 	 * methods are for local peers only. An admin token also passes the
 	 * ordinary check, so one token is enough for an admin client. */
 	const struct rpc_auth *admin;
-	void *server; /* Passed to handlers as cx->server. */
+	void *server;                /* Passed to handlers as cx->server. */
+	struct store_health *health; /* Passed as cx->health (may be NULL). */
 } rpc_call_config;
 
 /* Where a call came from, asked only when it matters (an RPC_ADMIN method

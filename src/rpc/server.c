@@ -624,6 +624,7 @@ rpc_server_start(rpc_server **out, const rpc_server_config *cfg, oz_status *st)
 	if (rc != OZ_OK) {
 		goto fail;
 	}
+	s->call_cfg.health = rpc_writer_health(s->writer);
 	if ((rv = nng_rep0_open(&s->sock)) != 0) {
 		rc = nng_fail(st, "cannot open rep0 socket", rv);
 		goto fail;

@@ -10,9 +10,11 @@
 #include "rpc/idempotency.h"
 #include "rpc/stats.h"
 #include "rpc/writer.h"
+#include "store/health.h"
 
 #define BATCH_MAX        256
 #define CHECKPOINT_PAGES 1000 /* SQLite's wal_autocheckpoint default. */
+#define PROBE_MS         1000 /* While writes fail, retry this often. */
 
 struct rpc_writer {
 	store_conn *db;
@@ -26,6 +28,8 @@ struct rpc_writer {
 	long batches, calls;
 	int optimize_ms;
 	int64_t next_optimize_us; /* Monotonic. */
+	store_health *health;     /* Told the outcome of every batch. */
+	int64_t next_probe_us;    /* Monotonic; 0 while writes succeed. */
 	struct rpc_stats *stats;
 };
 
@@ -44,13 +48,39 @@ fail_batch(rpc_write **batch, int n, const oz_status *why)
 	}
 }
 
+/* Fails the whole batch with st and tells health the database failed. */
+static void
+batch_failed(rpc_writer *w, rpc_write **batch, int n, oz_status *st)
+{
+	log_error("write batch of %d calls failed: %s", n, st->message);
+	fail_batch(batch, n, st);
+	store_health_note_write(w->health, st->code, st);
+}
+
+/* UNAVAILABLE when the database file was deleted or replaced: writes
+ * would go to a file no one will open again. */
+static oz_code
+check_file(rpc_writer *w, oz_status *st)
+{
+	if (store_file_moved(w->db)) {
+		return oz_fail(st, OZ_UNAVAILABLE,
+			"database file was deleted or replaced under ozd; "
+			"restart it");
+	}
+	return OZ_OK;
+}
+
 static void
 run_batch(rpc_writer *w, rpc_write **batch, int n)
 {
 	oz_status st;
 	oz_status_clear(&st);
+	if (check_file(w, &st) != OZ_OK) {
+		batch_failed(w, batch, n, &st);
+		return;
+	}
 	if (store_tx_begin(w->db, STORE_TX_WRITE, &st) != OZ_OK) {
-		fail_batch(batch, n, &st);
+		batch_failed(w, batch, n, &st);
 		return;
 	}
 	for (int i = 0; i < n; i++) {
@@ -70,15 +100,18 @@ run_batch(rpc_writer *w, rpc_write **batch, int n)
 				log_error("ending a rolled-back batch: %s",
 					st.message);
 			}
+			/* The call that met it says why (e.g. disk full). */
+			const oz_status *why = &batch[i]->call->st;
+			store_health_note_write(w->health, OZ_UNAVAILABLE,
+				why->code != OZ_OK ? why : &st);
 			return;
 		}
 	}
 	if (store_tx_end(w->db, OZ_OK, &st) != OZ_OK) {
-		log_error(
-			"group commit of %d calls failed: %s", n, st.message);
-		fail_batch(batch, n, &st);
+		batch_failed(w, batch, n, &st);
 		return;
 	}
+	store_health_note_write(w->health, OZ_OK, &st);
 	w->batches++;
 	w->calls += n;
 }
@@ -130,15 +163,42 @@ maybe_optimize(rpc_writer *w)
 	w->next_optimize_us = rpc_now_us() + (int64_t) w->optimize_ms * 1000;
 }
 
-/* Waits for work, waking for the next optimize when one is set. */
+/* While writes fail and no call comes to show they work again (a full
+ * disk that got room), a write that changes nothing tells health. */
+static void
+probe_writes(rpc_writer *w)
+{
+	oz_status st;
+	oz_status_clear(&st);
+	oz_code rc = check_file(w, &st);
+	if (rc == OZ_OK) {
+		rc = store_write_probe(w->db, &st);
+	}
+	store_health_note_write(w->health, rc, &st);
+	w->next_probe_us = rc == OZ_OK ? 0 : rpc_now_us() + PROBE_MS * 1000;
+}
+
+/* The next time the idle writer has something to do (0: none). */
+static int64_t
+next_wake_us(rpc_writer *w)
+{
+	int64_t t = w->optimize_ms > 0 ? w->next_optimize_us : 0;
+	if (w->next_probe_us != 0 && (t == 0 || w->next_probe_us < t)) {
+		t = w->next_probe_us;
+	}
+	return t;
+}
+
+/* Waits for work, waking for the next optimize or write probe. */
 static void
 wait_for_work(rpc_writer *w)
 {
-	if (w->optimize_ms <= 0) {
+	int64_t wake = next_wake_us(w);
+	if (wake == 0) {
 		pthread_cond_wait(&w->cv, &w->mu);
 		return;
 	}
-	int64_t left = w->next_optimize_us - rpc_now_us();
+	int64_t left = wake - rpc_now_us();
 	if (left <= 0) {
 		return;
 	}
@@ -166,6 +226,13 @@ writer_main(void *arg)
 				pthread_mutex_lock(&w->mu);
 				continue;
 			}
+			if (w->next_probe_us != 0 &&
+				rpc_now_us() >= w->next_probe_us) {
+				pthread_mutex_unlock(&w->mu);
+				probe_writes(w);
+				pthread_mutex_lock(&w->mu);
+				continue;
+			}
 			wait_for_work(w);
 		}
 		if (w->head == NULL) {
@@ -182,6 +249,11 @@ writer_main(void *arg)
 		}
 		pthread_mutex_unlock(&w->mu);
 		run_batch(w, batch, n);
+		if (store_health_write_failed(w->health)) {
+			w->next_probe_us = rpc_now_us() + PROBE_MS * 1000;
+		} else {
+			w->next_probe_us = 0;
+		}
 		report_cache(w);
 		checkpoint(w);
 		for (int i = 0; i < n; i++) {
@@ -202,13 +274,18 @@ rpc_writer_start(rpc_writer **out, const store_config *cfg, bool group,
 		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
 	}
 	oz_code rc = store_open(&w->db, cfg, st);
+	if (rc == OZ_OK) {
+		rc = store_health_new(&w->health, cfg, st);
+	}
 	if (rc != OZ_OK) {
+		store_close(w->db);
 		free(w);
 		return rc;
 	}
 	if (!store_config_is_memory(cfg)) {
 		rc = rpc_checkpointer_start(&w->checkpointer, cfg, st);
 		if (rc != OZ_OK) {
+			store_health_free(w->health);
 			store_close(w->db);
 			free(w);
 			return rc;
@@ -223,6 +300,7 @@ rpc_writer_start(rpc_writer **out, const store_config *cfg, bool group,
 	pthread_cond_init(&w->cv, NULL);
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
 		rpc_checkpointer_stop(w->checkpointer);
+		store_health_free(w->health);
 		store_close(w->db);
 		pthread_cond_destroy(&w->cv);
 		pthread_mutex_destroy(&w->mu);
@@ -312,7 +390,14 @@ rpc_writer_stop(rpc_writer *w)
 		log_warn("at close: %s", st.message);
 	}
 	store_close(w->db);
+	store_health_free(w->health);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
 	free(w);
+}
+
+store_health *
+rpc_writer_health(rpc_writer *w)
+{
+	return w->health;
 }

@@ -47,6 +47,11 @@ void rpc_writer_run(rpc_writer *w, rpc_call *call, bool serving);
 /* The number of batches and calls committed so far (for tests/stats). */
 void rpc_writer_counts(rpc_writer *w, long *batches, long *calls);
 
+/* The health of w's database (store/health.h), fed by its batches; lives
+ * as long as w. */
+struct store_health;
+struct store_health *rpc_writer_health(rpc_writer *w);
+
 /* Finishes queued calls, runs PRAGMA optimize, checkpoints the WAL, closes
  * the connection and frees w. NULL is a no-op. */
 void rpc_writer_stop(rpc_writer *w);

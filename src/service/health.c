@@ -1,5 +1,6 @@
-/* service/health.c -- grpc.health.v1.Health/Check. Answers from the
- * server's serving flag alone; never touches the database. */
+/* service/health.c -- grpc.health.v1.Health/Check. NOT_SERVING while the
+ * server drains or while the store says the database cannot serve
+ * (store/health.h decides that, cheaply and cached); never SQL here. */
 #include <string.h>
 
 #include "core/utf8.h"
@@ -8,6 +9,7 @@
 #include "oz/v1/task_service.pb-c.h"
 #include "oz/v1/user_service.pb-c.h"
 #include "service/service.h"
+#include "store/health.h"
 
 /* "" asks about the whole server; the others are the services it has. */
 static bool
@@ -42,9 +44,12 @@ service_health_check(service_ctx *cx, const ProtobufCMessage *in,
 		return oz_fail(st, OZ_NOT_FOUND, "unknown service %s",
 			utf8_quote(q, sizeof(q), req->service));
 	}
+	oz_status db;
+	bool ok = cx->serving &&
+		  (cx->health == NULL ||
+			  store_health_check(cx->health, &db) == OZ_OK);
 	resp->status =
-		cx->serving
-			? GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING
-			: GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING;
+		ok ? GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING
+		   : GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING;
 	return OZ_OK;
 }

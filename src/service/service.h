@@ -25,6 +25,7 @@ typedef struct service_ctx {
 	Oz__Rpc__V1__Metadata **metadata; /* The request's metadata. */
 	size_t n_metadata;
 	bool serving; /* False while the server drains (health reports it). */
+	struct store_health *health; /* The database's (store/health.h). */
 	void *server; /* Opaque to the service layer; rpc handlers use it. */
 } service_ctx;
 
@@ -85,8 +86,9 @@ oz_code service_admin_backup(service_ctx *cx, const ProtobufCMessage *in,
 oz_code service_admin_query(service_ctx *cx, const ProtobufCMessage *in,
 	ProtobufCMessage *out, oz_status *st);
 
-/* grpc.health.v1.Health: SERVING, NOT_SERVING while draining; NOT_FOUND
- * for a service name this server does not have. */
+/* grpc.health.v1.Health: SERVING, NOT_SERVING while draining or while the
+ * database cannot serve (store_health_check; cx->health NULL: no check);
+ * NOT_FOUND for a service name this server does not have. */
 oz_code service_health_check(service_ctx *cx, const ProtobufCMessage *in,
 	ProtobufCMessage *out, oz_status *st);
 

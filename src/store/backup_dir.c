@@ -128,9 +128,13 @@ store_backup_named(store_conn *src, const char *name, bool overwrite,
 	char dir[STORE_PATH_MAX];
 	struct stat sb;
 	oz_code rc;
-	if (store_config_is_memory(&src->cfg)) {
-		return oz_fail(st, OZ_INVALID_ARGUMENT,
-			"an in-memory database has nothing to back up");
+	/* An in-memory database has no directory to put backups beside:
+	 * only a configured one will do. */
+	if (store_config_is_memory(&src->cfg) &&
+		src->cfg.backup_dir[0] == '\0') {
+		return oz_fail(st, OZ_FAILED_PRECONDITION,
+			"an in-memory database has no directory for backups: "
+			"start ozd with --backup-dir");
 	}
 	if ((rc = check_name(name, st)) != OZ_OK ||
 		(rc = backup_dir(&src->cfg, dir, sizeof(dir), st)) != OZ_OK) {

@@ -26,7 +26,8 @@ NAME=memory_db.sh
 . "$HERE/lib/ozctl.sh"
 . "$HERE/lib/ops.sh"
 
-start_ozd ":memory:"
+mkdir "$TMP/backups"
+start_ozd ":memory:" --backup-dir "$TMP/backups"
 export OZ_URL="$URL"
 
 ok health
@@ -68,11 +69,11 @@ done
 ok users list --all --json
 jqt '(.users | length) == 17 and .totalSize == 17'
 
-# Backup copies the in-memory database to a file.
-ok backup "$TMP/copy.db" --json
-[ "$(sqlite3 "$TMP/copy.db" 'SELECT count(*) FROM users')" = 17 ] ||
+# Backup copies the in-memory database to a file in --backup-dir.
+ok backup copy.db --json
+[ "$(sqlite3 "$TMP/backups/copy.db" 'SELECT count(*) FROM users')" = 17 ] ||
 	fail "backup of the memory database lacks users"
-[ "$(sqlite3 "$TMP/copy.db" 'SELECT title FROM tasks')" = "ship it" ] ||
+[ "$(sqlite3 "$TMP/backups/copy.db" 'SELECT title FROM tasks')" = "ship it" ] ||
 	fail "backup of the memory database lacks the task"
 ok stats --json
 jqt '(.callsTotal | tonumber) > 0'
@@ -91,5 +92,8 @@ ok users list --json
 jqt '.totalSize == 0 or .totalSize == null'
 ok users create --username ann --email ann@example.com -q
 out_is 1
+# Without --backup-dir an in-memory database has nowhere to back up to.
+status 4 backup copy.db
+err "start ozd with --backup-dir"
 stop_ozd
 echo "memory_db.sh: ok"

@@ -8,7 +8,10 @@
  *   ROLLBACK TO fails (store_set_tx_hook), its whole batch fails;
  * - read-your-writes: once a client has its OK, any read sees the write;
  * - the WAL stays short although the writer leaves checkpoints to another
- *   thread (a WAL only starts over when a write begins fully copied).
+ *   thread (a WAL only starts over when a write begins fully copied);
+ * - health: a failed COMMIT makes the database's health UNAVAILABLE, and
+ *   a later successful write (a call's, or the idle writer's own probe)
+ *   makes it OK again; the writer goes on after the failure.
  *
  * The writer tests drive rpc_writer directly with test methods whose
  * handlers write through the store layer; which batch a call ran in is
@@ -29,6 +32,7 @@
 #include "oz/v1/task_service.pb-c.h"
 #include "oz/v1/user_service.pb-c.h"
 #include "rpc/writer.h"
+#include "store/health.h"
 #include "store/migrate.h"
 #include "store/user_store.h"
 #include "support/db.h"
@@ -47,8 +51,9 @@ struct rec {
 };
 
 static struct {
-	atomic_long commits; /* COMMITs attempted so far. */
-	atomic_long fail_at; /* Make COMMIT number fail_at fail; 0 none. */
+	atomic_long commits;  /* COMMITs attempted so far. */
+	atomic_long fail_at;  /* Make COMMIT number fail_at fail; 0 none. */
+	atomic_bool fail_all; /* Make every COMMIT fail. */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool gate_in, gate_open;
@@ -60,7 +65,8 @@ commit_hook(void *arg)
 {
 	(void) arg;
 	long n = atomic_fetch_add(&g.commits, 1) + 1;
-	return n == atomic_load(&g.fail_at) ? 1 : 0;
+	return n == atomic_load(&g.fail_at) || atomic_load(&g.fail_all) ? 1
+									: 0;
 }
 
 /* username "gate": holds the writer until gate_release; "fail-N": inserts
@@ -189,6 +195,7 @@ setup(void **state)
 	snprintf(f->cfg.path, sizeof(f->cfg.path), "%s", f->db.path);
 	atomic_store(&g.commits, 0);
 	atomic_store(&g.fail_at, 0);
+	atomic_store(&g.fail_all, false);
 	g.gate_in = g.gate_open = false;
 	memset(g.recs, 0, sizeof(g.recs));
 	store_set_commit_hook(commit_hook, NULL);
@@ -458,6 +465,60 @@ wal_stays_short_with_checkpoints_off_the_writer(void **state)
 	assert_true(wal < unbounded / 3);
 }
 
+/* --- health after a failed COMMIT ---------------------------------------- */
+
+/* Every COMMIT fails: the call fails and health says why. */
+static void
+fail_one_write(struct fixture *f, struct caller *c, int idx)
+{
+	oz_status st;
+	caller_init(c, f, idx, idx == 1 ? "h1" : "h2");
+	atomic_store(&g.fail_all, true);
+	rpc_writer_run(f->w, &c->call, true);
+	assert_int_not_equal(c->call.st.code, OZ_OK);
+	assert_int_equal(store_health_check(rpc_writer_health(f->w), &st),
+		OZ_UNAVAILABLE);
+	assert_non_null(strstr(st.message, "writes fail"));
+}
+
+static void
+failed_commit_makes_health_unavailable_until_a_write_succeeds(void **state)
+{
+	struct fixture *f = *state;
+	static struct caller a, b;
+	oz_status st;
+	assert_int_equal(
+		store_health_check(rpc_writer_health(f->w), &st), OZ_OK);
+	fail_one_write(f, &a, 1);
+	atomic_store(&g.fail_all, false);
+	caller_init(&b, f, 2, "h3");
+	rpc_writer_run(f->w, &b.call, true);
+	assert_int_equal(b.call.st.code, OZ_OK);
+	assert_true(user_exists(f, "h3"));
+	assert_false(user_exists(f, "h1"));
+	assert_int_equal(
+		store_health_check(rpc_writer_health(f->w), &st), OZ_OK);
+}
+
+/* With no call to show it, the idle writer's own probe finds that writes
+ * work again (a full disk got room). Waits at most 20 s for it. */
+static void
+idle_writer_finds_writes_work_again(void **state)
+{
+	struct fixture *f = *state;
+	static struct caller a;
+	oz_status st;
+	fail_one_write(f, &a, 1);
+	atomic_store(&g.fail_all, false);
+	oz_code rc = OZ_UNAVAILABLE;
+	for (int i = 0; i < 400 && rc != OZ_OK; i++) {
+		struct timespec ts = {0, 50 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		rc = store_health_check(rpc_writer_health(f->w), &st);
+	}
+	assert_int_equal(rc, OZ_OK);
+}
+
 /* --- read-your-writes through the whole server -------------------------- */
 
 static void
@@ -525,6 +586,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			wal_stays_short_with_checkpoints_off_the_writer, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			failed_commit_makes_health_unavailable_until_a_write_succeeds,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			idle_writer_finds_writes_work_again, setup, teardown),
 		cmocka_unit_test(
 			ok_write_is_visible_to_the_next_read_on_any_connection),
 	};

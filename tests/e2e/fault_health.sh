@@ -1,0 +1,6 @@
+#!/bin/sh
+# tests/e2e/fault_health.sh -- Health/Check says NOT_SERVING while the
+# database cannot serve (tables missing, schema behind, directory
+# read-only, file deleted) and SERVING again once it can; the work is in
+# fault_health.py. Bounded: each wait is at most 10 s.
+exec /usr/bin/python3 "$(dirname "$0")/fault_health.py"
