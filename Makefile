@@ -69,7 +69,8 @@ $(GEN_C) $(GEN_H) $(DESC_SET): $(BUILD)/gen/.stamp
 
 # --- Sources -----------------------------------------------------------------
 CORE_SRC := $(wildcard src/core/*.c)
-LIB_SRC := $(CORE_SRC) $(wildcard src/store/*.c src/store/postgres/*.c \
+LIB_SRC := $(CORE_SRC) $(wildcard src/store/*.c src/store/sqlite/*.c \
+	src/store/postgres/*.c \
 	src/service/*.c src/rpc/*.c)
 CLIENT_SRC := $(wildcard clients/c/*.c)
 OZCTL_SRC := $(wildcard clients/ozctl/*.c)

@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "core/embed.h"
-#include "store/db.h"
+#include "store/sqlite/db.h"
 #include "store/postgres/pg.h"
 #include "store/migrate.h"
 #include "support/db.h"

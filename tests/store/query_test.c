@@ -1,4 +1,4 @@
-/* tests/store/query_test.c -- store/query.c, the SQL of AdminService/Query:
+/* tests/store/query_test.c -- store/sqlite/query.c, the SQL of AdminService/Query:
  * only one read-only statement runs (INSERT, UPDATE, DELETE, DDL, ATTACH,
  * writing PRAGMAs, transactions, several statements and "; DROP TABLE"
  * tails are refused and change nothing), parameters are bound, values come

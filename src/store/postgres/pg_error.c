@@ -1,6 +1,6 @@
 /* store/postgres/pg_error.c -- SQLSTATE -> oz code, the one place the
  * PostgreSQL backend translates a server's or libpq's failure (as
- * store/db.c's store_error does for SQLite). Messages are generic and
+ * store/sqlite/db.c's store_error does for SQLite). Messages are generic and
  * never carry the server's text, which may quote request values; that
  * text goes to the log. */
 #include <string.h>

@@ -1,8 +1,8 @@
-/* store/idem_store.c -- SQL for oz_idempotency. A bind that fails fails
+/* store/sqlite/idem_store.c -- SQL for oz_idempotency. A bind that fails fails
  * the call: a parameter left NULL would look up or store another row. */
 #include <string.h>
 
-#include "store/db.h"
+#include "store/sqlite/db.h"
 #include "store/idem_store.h"
 
 static const char sql_get[] =

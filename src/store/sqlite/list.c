@@ -1,4 +1,4 @@
-/* store/list.c -- keyset pagination SQL shared by the users and tasks
+/* store/sqlite/list.c -- keyset pagination SQL shared by the users and tasks
  * stores, and EXPLAIN QUERY PLAN for the index tests.
  *
  * SQL here is assembled only from the stores' fixed column tables and
@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "store/keyset.h"
+#include "store/sqlite/keyset.h"
 
 oz_code
 keyset_sql(char *buf, size_t cap, const keyset_table *t, const char *filter,

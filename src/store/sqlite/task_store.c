@@ -1,9 +1,9 @@
-/* store/task_store.c -- SQL for the tasks table. Records in, records out:
+/* store/sqlite/task_store.c -- SQL for the tasks table. Records in, records out:
  * no protobuf here. Every value is bound; the only SQL text assembled at
  * run time is a list query made from the fixed pieces below (keyset.h). */
 #include <string.h>
 
-#include "store/keyset.h"
+#include "store/sqlite/keyset.h"
 #include "store/task_store.h"
 
 #define TASK_COLS                                                             \

@@ -1,4 +1,4 @@
-/* store/db.h -- what the store's own files share: the connection struct,
+/* store/sqlite/db.h -- what the store's own files share: the connection struct,
  * the statement cache and the one mapping of SQLite results to oz codes.
  *
  * Only files in src/store/ include this (and so sqlite3.h). */

@@ -1,4 +1,4 @@
-/* store/keyset.h -- what the user and task stores share: the SQL of one
+/* store/sqlite/keyset.h -- what the user and task stores share: the SQL of one
  * page of a keyset-paginated list, and small runners for cached
  * statements (rows into arena records, one integer, no rows). Only
  * src/store/ files include this (it names sqlite3_stmt); callers outside
@@ -10,7 +10,7 @@
 #ifndef OZ_STORE_KEYSET_H
 #define OZ_STORE_KEYSET_H
 
-#include "store/db.h"
+#include "store/sqlite/db.h"
 #include "store/keyset_sql.h"
 #include "store/list.h"
 

@@ -1,4 +1,4 @@
-/* store/db.c -- SQLite connections: open with the right pragmas, cache
+/* store/sqlite/db.c -- SQLite connections: open with the right pragmas, cache
  * prepared statements, nest transactions, and map SQLite results to oz
  * codes. SQLite errors become oz codes here and nowhere else. */
 #include <pthread.h>
@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
-#include "store/db.h"
+#include "store/sqlite/db.h"
 
 static const char *const sync_names[] = {"OFF", "NORMAL", "FULL", "EXTRA"};
 
