@@ -1,7 +1,9 @@
-/* store/sqlite/db.h -- what the store's own files share: the connection struct,
- * the statement cache and the one mapping of SQLite results to oz codes.
+/* store/sqlite/db.h -- what the store's own files share: the connection
+ * struct, the statement cache and the one mapping of SQLite results to oz
+ * codes.
  *
- * Only files in src/store/ include this (and so sqlite3.h). */
+ * Only files in src/store/sqlite/ (and tests) include this (and so
+ * sqlite3.h). */
 #ifndef OZ_STORE_DB_H
 #define OZ_STORE_DB_H
 

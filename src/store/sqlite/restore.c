@@ -1,5 +1,5 @@
-/* store/sqlite/restore.c -- offline restore of a backup file over a database and
- * offline VACUUM (backup.h). Both hold the database's lock (lock.h) so no
+/* store/sqlite/restore.c -- offline restore of a backup file over a database
+ * and offline VACUUM (backup.h). Both hold the database's lock (lock.h) so no
  * server runs meanwhile. Restore never changes the backup file, and never
  * deletes the old database: it is moved aside. */
 #include <errno.h>

@@ -1,5 +1,5 @@
-/* store/sqlite/task_store.c -- SQL for the tasks table. Records in, records out:
- * no protobuf here. Every value is bound; the only SQL text assembled at
+/* store/sqlite/task_store.c -- SQL for the tasks table. Records in, records
+ * out: no protobuf here. Every value is bound; the only SQL text assembled at
  * run time is a list query made from the fixed pieces below (keyset.h). */
 #include <string.h>
 
