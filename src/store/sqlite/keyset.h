@@ -1,8 +1,8 @@
-/* store/sqlite/keyset.h -- what the user and task stores share: the SQL of one
- * page of a keyset-paginated list, and small runners for cached
- * statements (rows into arena records, one integer, no rows). Only
- * src/store/ files include this (it names sqlite3_stmt); callers outside
- * use store/list.h.
+/* store/sqlite/keyset.h -- what the SQLite user and task stores share:
+ * the SQL of one page of a keyset-paginated list, and small runners for
+ * cached statements (rows into arena records, one integer, no rows). Only
+ * src/store/sqlite/ files include this (it names sqlite3_stmt); callers
+ * outside use store/list.h.
  *
  * The SQL is assembled only from a store's fixed column table, fixed
  * filter fragments and fixed keywords; every value is bound. Every runner
