@@ -182,7 +182,7 @@ test: all
 # The PostgreSQL backend against a throwaway cluster (scripts/pg.sh); in
 # `make test` the same programs skip without OZ_TEST_POSTGRES_URL.
 PG_TESTS := $(filter $(TEST_BINS),$(addprefix $(BUILD)/tests/store/, \
-	postgres_store_test postgres_pool_test))
+	backend_test postgres_store_test postgres_pool_test))
 test-postgres: $(PG_TESTS)
 	sh scripts/test-postgres.sh $(PG_TESTS)
 

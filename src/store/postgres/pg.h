@@ -32,6 +32,11 @@
 
 typedef struct pg_conn pg_conn;
 
+/* c as a store_conn: the store_* functions (user_store.h, task_store.h,
+ * idem_store.h, store_tx_*) then run on it through this backend's table
+ * of operations (store/backend.h). c still owns it: pg_close closes it. */
+store_conn *pg_store_conn(pg_conn *c);
+
 /* True when url starts with postgresql:// or postgres://. */
 bool pg_url_is_postgres(const char *url);
 
@@ -83,6 +88,11 @@ void pg_set_timeout(pg_conn *c, int timeout_ms);
 
 /* Transactions and savepoints open on c. */
 int pg_tx_depth(const pg_conn *c);
+
+/* False when the transaction pg_tx_begin opened can no longer commit
+ * what was done in it: a statement failed outside a savepoint that was
+ * rolled back to, or the connection lost it. */
+bool pg_tx_intact(const pg_conn *c);
 
 /* Retries of a transaction that failed ABORTED before pg_tx_run gives
  * up. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "store/backend.h"
 #include "store/postgres/pg_impl.h"
 
 bool
@@ -124,6 +125,7 @@ pg_conn_alloc(pg_conn **out, const char *url, oz_status *st)
 		oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
 		return OZ_RESOURCE_EXHAUSTED;
 	}
+	c->ops = &store_postgres_ops;
 	*out = c;
 	return OZ_OK;
 }

@@ -28,6 +28,7 @@ struct pg_stmt_entry {
 };
 
 struct pg_conn {
+	const struct store_ops *ops; /* First: store_postgres_ops. */
 	PGconn *pg;
 	char *url; /* Owned copy, for pg_reconnect. */
 	int tx_depth;

@@ -111,6 +111,15 @@ pg_set_timeout(pg_conn *c, int timeout_ms)
 	c->timeout_ms = timeout_ms > 0 ? timeout_ms : 0;
 }
 
+bool
+pg_tx_intact(const pg_conn *c)
+{
+	/* In error: a statement failed outside any savepoint rolled back
+	 * to; idle: the connection lost the transaction. */
+	return c->tx_depth == 0 ||
+	       PQtransactionStatus(c->pg) == PQTRANS_INTRANS;
+}
+
 int
 pg_tx_depth(const pg_conn *c)
 {

@@ -92,7 +92,7 @@ oz_code
 backup_open_plain(
 	const char *path, bool create, store_conn **out, oz_status *st)
 {
-	store_conn *c = calloc(1, sizeof(*c));
+	store_conn *c = sqlite_conn_alloc();
 	if (c == NULL) {
 		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
 	}

@@ -157,7 +157,7 @@ path_moved(const store_health *h)
 static oz_code
 open_reader(const store_health *h, store_conn **out, oz_status *st)
 {
-	store_conn *c = calloc(1, sizeof(*c));
+	store_conn *c = sqlite_conn_alloc();
 	if (c == NULL) {
 		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
 	}
