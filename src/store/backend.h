@@ -19,6 +19,9 @@
 struct store_ops {
 	const char *name; /* "sqlite", "postgres". */
 
+	void (*close)(store_conn *c); /* c is not NULL. */
+	oz_code (*optimize)(store_conn *c, oz_status *st);
+
 	oz_code (*tx_begin)(store_conn *c, store_tx_kind kind, oz_status *st);
 	oz_code (*tx_end)(store_conn *c, oz_code rc, oz_status *st);
 	int (*tx_depth)(const store_conn *c);

@@ -4,6 +4,20 @@
  * stop knowing which backend runs. */
 #include "store/backend.h"
 
+void
+store_close(store_conn *c)
+{
+	if (c != NULL) {
+		store_ops_of(c)->close(c);
+	}
+}
+
+oz_code
+store_optimize(store_conn *c, oz_status *st)
+{
+	return store_ops_of(c)->optimize(c, st);
+}
+
 oz_code
 store_tx_begin(store_conn *c, store_tx_kind kind, oz_status *st)
 {

@@ -25,8 +25,6 @@ static bool on_postgres;
 
 typedef struct bfx {
 	store_conn *c;
-	store_conn *lite; /* SQLite: the connection itself. */
-	pg_conn *pg;      /* PostgreSQL: what c is. */
 	arena a;
 	oz_status st;
 } bfx;
@@ -37,22 +35,20 @@ setup(void **state)
 	bfx *fx = calloc(1, sizeof(*fx));
 	assert_non_null(fx);
 	if (on_postgres) {
-		assert_int_equal(pg_open(&fx->pg, pg_url, &fx->st), OZ_OK);
-		assert_int_equal(pg_exec_script(fx->pg,
+		pg_conn *pg = NULL;
+		assert_int_equal(pg_open(&pg, pg_url, &fx->st), OZ_OK);
+		assert_int_equal(pg_exec_script(pg,
 					 "DROP SCHEMA public CASCADE; "
 					 "CREATE SCHEMA public",
 					 &fx->st),
 			OZ_OK);
 		assert_int_equal(
-			pg_migrate_upgrade(fx->pg, "head", NULL, &fx->st),
-			OZ_OK);
-		fx->c = pg_store_conn(fx->pg);
+			pg_migrate_upgrade(pg, "head", NULL, &fx->st), OZ_OK);
+		fx->c = pg_store_conn(pg);
 	} else {
-		fx->lite = test_db_memory();
+		fx->c = test_db_memory();
 		assert_int_equal(
-			store_migrate_upgrade(fx->lite, "head", &fx->st),
-			OZ_OK);
-		fx->c = fx->lite;
+			store_migrate_upgrade(fx->c, "head", &fx->st), OZ_OK);
 	}
 	arena_init(&fx->a, 4096, 0);
 	*state = fx;
@@ -64,8 +60,7 @@ teardown(void **state)
 {
 	bfx *fx = *state;
 	arena_fini(&fx->a);
-	store_close(fx->lite);
-	pg_close(fx->pg);
+	store_close(fx->c); /* Either backend's close, through its table. */
 	free(fx);
 	return 0;
 }
@@ -256,6 +251,14 @@ idempotency_outcome_roundtrip(void **state)
 	assert_int_equal(n, 1);
 }
 
+static void
+optimize_runs(void **state)
+{
+	bfx *fx = *state;
+	add_user(fx, "ann", "ann@x.org", OZ_OK);
+	assert_int_equal(store_optimize(fx->c, &fx->st), OZ_OK);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 static const struct CMUnitTest tests[] = {
 	T(user_roundtrip_and_missing_user),
@@ -265,6 +268,7 @@ static const struct CMUnitTest tests[] = {
 	T(pages_follow_email_order_ignoring_case),
 	T(failed_savepoint_keeps_the_outer_transaction),
 	T(idempotency_outcome_roundtrip),
+	T(optimize_runs),
 };
 #undef T
 

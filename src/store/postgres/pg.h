@@ -33,8 +33,9 @@
 typedef struct pg_conn pg_conn;
 
 /* c as a store_conn: the store_* functions (user_store.h, task_store.h,
- * idem_store.h, store_tx_*) then run on it through this backend's table
- * of operations (store/backend.h). c still owns it: pg_close closes it. */
+ * idem_store.h, store_tx_*, store_optimize, store_close) then run on it
+ * through this backend's table of operations (store/backend.h). The same
+ * object: close it with store_close or pg_close, once. */
 store_conn *pg_store_conn(pg_conn *c);
 
 /* True when url starts with postgresql:// or postgres://. */
@@ -62,6 +63,9 @@ bool pg_connected(const pg_conn *c);
 /* Reconnects c (same URL) after a loss, forgetting its prepared
  * statements and any open transaction. Returns OK or UNAVAILABLE. */
 oz_code pg_reconnect(pg_conn *c, oz_status *st) OZ_MUST_USE;
+
+/* Refreshes the planner's statistics (ANALYZE): AdminService/Optimize. */
+oz_code pg_optimize(pg_conn *c, oz_status *st) OZ_MUST_USE;
 
 /* The server's backend process id, for tests that terminate it. */
 int pg_backend_pid(const pg_conn *c);

@@ -176,6 +176,12 @@ pg_reconnect(pg_conn *c, oz_status *st)
 	return connect_url(c, st);
 }
 
+oz_code
+pg_optimize(pg_conn *c, oz_status *st)
+{
+	return pg_exec_script(c, "ANALYZE", st);
+}
+
 int
 pg_backend_pid(const pg_conn *c)
 {

@@ -167,8 +167,22 @@ ops_idem_purge(store_conn *c, int64_t before_us, int *n_deleted, oz_status *st)
 	return pg_idem_purge(pg_of(c), before_us, n_deleted, st);
 }
 
+static void
+ops_close(store_conn *c)
+{
+	pg_close(pg_of(c));
+}
+
+static oz_code
+ops_optimize(store_conn *c, oz_status *st)
+{
+	return pg_optimize(pg_of(c), st);
+}
+
 const struct store_ops store_postgres_ops = {
 	.name = "postgres",
+	.close = ops_close,
+	.optimize = ops_optimize,
 	.tx_begin = ops_tx_begin,
 	.tx_end = ops_tx_end,
 	.tx_depth = ops_tx_depth,

@@ -321,7 +321,7 @@ fail:
 }
 
 void
-store_close(store_conn *c)
+sqlite_close(store_conn *c)
 {
 	if (c == NULL) {
 		return;
@@ -517,7 +517,7 @@ sqlite_tx_intact(const store_conn *c)
 }
 
 oz_code
-store_optimize(store_conn *c, oz_status *st)
+sqlite_optimize(store_conn *c, oz_status *st)
 {
 	return store_exec(c, "PRAGMA optimize", st);
 }
@@ -567,6 +567,8 @@ store_checkpoint_passive(store_conn *c, oz_status *st)
 
 const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
+	.close = sqlite_close,
+	.optimize = sqlite_optimize,
 	.tx_begin = sqlite_tx_begin,
 	.tx_end = sqlite_tx_end,
 	.tx_depth = sqlite_tx_depth,

@@ -60,6 +60,9 @@ const char *store_column_text(sqlite3_stmt *stmt, int i, arena *a);
  * open yet); NULL when out of memory. Freed with store_close. */
 store_conn *sqlite_conn_alloc(void);
 
+void sqlite_close(store_conn *c);
+oz_code sqlite_optimize(store_conn *c, oz_status *st);
+
 /* The SQLite backend's operations, listed in store_sqlite_ops (db.c);
  * each has the contract of the store_* function of the same name. */
 oz_code sqlite_tx_begin(store_conn *c, store_tx_kind kind, oz_status *st);
