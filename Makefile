@@ -35,7 +35,7 @@ endif
 endif
 endif
 
-PKGS := libprotobuf-c sqlite3 jansson
+PKGS := libprotobuf-c sqlite3 jansson libpq
 DEP_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 DEP_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 NNG_LIBS ?= -lnng
@@ -69,13 +69,16 @@ $(GEN_C) $(GEN_H) $(DESC_SET): $(BUILD)/gen/.stamp
 
 # --- Sources -----------------------------------------------------------------
 CORE_SRC := $(wildcard src/core/*.c)
-LIB_SRC := $(CORE_SRC) $(wildcard src/store/*.c src/service/*.c src/rpc/*.c)
+LIB_SRC := $(CORE_SRC) $(wildcard src/store/*.c src/store/sqlite/*.c \
+	src/store/postgres/*.c \
+	src/service/*.c src/rpc/*.c)
 CLIENT_SRC := $(wildcard clients/c/*.c)
 OZCTL_SRC := $(wildcard clients/ozctl/*.c)
 BENCH_SRC := $(wildcard bench/*.c)
 TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
 TEST_SRC := $(shell find tests -name '*_test.c' 2>/dev/null | sort)
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
+PG_MIGRATIONS := $(sort $(wildcard migrations/postgres/*.sql))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 GEN_OBJ := $(GEN_C:.c=.o)
@@ -99,7 +102,7 @@ EXAMPLES := $(patsubst clients/c/examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC)
 
 .PHONY: all test run install uninstall clean format format-check lint help \
 	test-concurrency test-valgrind readme-check \
-	check-cflags bench bench-scale test-browser
+	check-cflags bench bench-scale test-browser test-postgres
 all: $(BINS) $(if $(CLIENT_SRC),$(LIBCLIENT_A) $(LIBCLIENT_SO)) $(EXAMPLES) \
 	$(TEST_BINS)
 
@@ -129,9 +132,10 @@ $(BUILD)/gen/oz.json: $(PROTOS) $(JS_MODULES) $(JS_DIR)/tools/bundle-proto.mjs \
 
 # Migrations, the descriptor set and the console are built into the
 # binaries, so they work from any directory.
-$(BUILD)/gen/embed.c: $(MIGRATIONS) $(DESC_SET) scripts/embed.sh \
-		$(CONSOLE_SRC) $(BUILD)/gen/oz.json $(JS_MODULES)
-	sh scripts/embed.sh $(DESC_SET) $(MIGRATIONS) --console \
+$(BUILD)/gen/embed.c: $(MIGRATIONS) $(PG_MIGRATIONS) $(DESC_SET) \
+		scripts/embed.sh $(CONSOLE_SRC) $(BUILD)/gen/oz.json $(JS_MODULES)
+	sh scripts/embed.sh $(DESC_SET) $(MIGRATIONS) \
+		--postgres $(PG_MIGRATIONS) --console \
 		$(CONSOLE_SRC) $(BUILD)/gen/oz.json $(PBJS_MIN) > $@.tmp && \
 		mv $@.tmp $@
 $(BUILD)/obj/embed.o: $(BUILD)/gen/embed.c
@@ -174,6 +178,13 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(call obj,$(TEST_SUPPORT_SRC) \
 # --- Running -----------------------------------------------------------------
 test: all
 	BUILD=$(BUILD) sh tests/run.sh $(TEST_BINS)
+
+# The PostgreSQL backend against a throwaway cluster (scripts/pg.sh); in
+# `make test` the same programs skip without OZ_TEST_POSTGRES_URL.
+PG_TESTS := $(filter $(TEST_BINS),$(addprefix $(BUILD)/tests/store/, \
+	backend_test postgres_store_test postgres_pool_test))
+test-postgres: $(PG_TESTS)
+	sh scripts/test-postgres.sh $(PG_TESTS)
 
 # The web console in headless Chromium (clients/js/test-browser): forms,
 # paging, stats charts, the Origin rule; screenshots in $(BUILD)/screenshots.

@@ -11,6 +11,7 @@ libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libprotobuf-dev
 libnng-dev nng-utils
 libsqlite3-dev sqlite3
 libcmocka-dev libjansson-dev
+postgresql libpq-dev
 python3 python3-protobuf python3-pytest
 jq openssl
 clang libclang-rt-14-dev libfuzzer-14-dev clang-tidy cppcheck valgrind

@@ -3,8 +3,11 @@
 # migration files and the web console's files, so binaries carry them and
 # work from any directory.
 #
-# Usage: embed.sh DESCRIPTOR_SET MIGRATION.sql... [--console FILE...] > embed.c
-# A console file is served at /BASENAME (index.html at /).
+# Usage: embed.sh DESCRIPTOR_SET MIGRATION.sql... [--postgres MIGRATION.sql...]
+#        [--console FILE...] > embed.c
+# --postgres files are the PostgreSQL dialect (migrations/postgres/), with
+# the same names as the SQLite files. A console file is served at
+# /BASENAME (index.html at /).
 set -eu
 
 bytes() {
@@ -14,16 +17,21 @@ bytes() {
 desc=$1
 shift
 migrations=""
+postgres=""
 console=""
-in_console=0
+part=migrations
 for f in "$@"; do
-	if [ "$f" = "--console" ]; then
-		in_console=1
-	elif [ $in_console -eq 1 ]; then
-		console="$console $f"
-	else
-		migrations="$migrations $f"
-	fi
+	case $f in
+	--console) part=console ;;
+	--postgres) part=postgres ;;
+	*)
+		case $part in
+		migrations) migrations="$migrations $f" ;;
+		postgres) postgres="$postgres $f" ;;
+		console) console="$console $f" ;;
+		esac
+		;;
+	esac
 done
 
 # table PREFIX NAME FILE...: one array per file, then NAME[] and n_NAME.
@@ -56,5 +64,7 @@ echo 'const unsigned char *const embed_descriptor_set = desc_bytes;'
 echo "const size_t embed_descriptor_set_len = sizeof(desc_bytes) - 1;"
 # shellcheck disable=SC2086
 table mig migrations $migrations
+# shellcheck disable=SC2086
+table pgm migrations_postgres $postgres
 # shellcheck disable=SC2086
 table con console $console

@@ -20,6 +20,11 @@ extern const size_t embed_descriptor_set_len;
 extern const struct embed_file embed_migrations[];
 extern const size_t embed_n_migrations;
 
+/* The PostgreSQL dialect of the same migrations (migrations/postgres/):
+ * the same file names, so the same revision ids. */
+extern const struct embed_file embed_migrations_postgres[];
+extern const size_t embed_n_migrations_postgres;
+
 /* The web console's files (index.html, app.js, ...), served by ozd
  * --http; embed_n_console of them. */
 extern const struct embed_file embed_console[];

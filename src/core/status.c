@@ -1,6 +1,6 @@
 /* core/status.c -- code names and the helpers that fill an oz_status.
  * No layer-specific knowledge lives here: foreign codes are mapped at the
- * edges (store/db.c for SQLite, rpc/ for nng). */
+ * edges (store/sqlite/db.c for SQLite, rpc/ for nng). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* service/query.c -- AdminService/Query: checks the request, logs the
- * statement (never its parameters), runs it through store/query.c and
+ * statement (never its parameters), runs it through store/sqlite/query.c and
  * turns the rows into typed QueryValue messages. Who may call it is
  * decided before (the dispatch row is RPC_ADMIN_TOKEN). No SQL here. */
 #include <stdio.h>

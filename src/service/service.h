@@ -82,7 +82,7 @@ oz_code service_admin_backup(service_ctx *cx, const ProtobufCMessage *in,
 
 /* oz.v1.AdminService/Query: one read-only statement on a connection of its
  * own to the database behind cx->db, bounded in rows and time; logged
- * without its parameters (service/query.c, store/query.c). */
+ * without its parameters (service/query.c, store/sqlite/query.c). */
 oz_code service_admin_query(service_ctx *cx, const ProtobufCMessage *in,
 	ProtobufCMessage *out, oz_status *st);
 

@@ -1,7 +1,11 @@
 /* store/store.h -- the storage interface the service layer uses.
  *
  * Everything above the store sees only this header: no sqlite3.h, no SQL.
- * A later PostgreSQL store implements the same functions. Record types and
+ * The transactions here and the functions of user_store.h, task_store.h
+ * and idem_store.h run through the connection's backend table
+ * (store/backend.h): SQLite (src/store/sqlite/) or PostgreSQL
+ * (src/store/postgres/, reached today only through pg_store_conn). The
+ * rest of this header is SQLite's alone so far. Record types and
  * per-table functions live in user_store.h and task_store.h; migrations in
  * migrate.h. */
 #ifndef OZ_STORE_STORE_H

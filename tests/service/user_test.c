@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "../support/fixture.h"
-#include "store/db.h"
+#include "store/sqlite/db.h"
 
 static oz_code
 create(fixture *fx, const char *username, const char *email, Oz__V1__User *out)

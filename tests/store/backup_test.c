@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "store/backup.h"
-#include "store/db.h"
+#include "store/sqlite/db.h"
 #include "store/lock.h"
 #include "store/migrate.h"
 #include "support/db.h"

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "support/db.h"
-#include "store/db.h"
+#include "store/sqlite/db.h"
 
 #define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
 

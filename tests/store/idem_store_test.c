@@ -9,7 +9,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "store/db.h"
+#include "store/sqlite/db.h"
 #include "store/idem_store.h"
 #include "store/migrate.h"
 #include "support/db.h"

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "store/db.h"
+#include "store/sqlite/db.h"
 #include "store/migrate.h"
 #include "support/db.h"
 

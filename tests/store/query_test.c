@@ -1,10 +1,10 @@
-/* tests/store/query_test.c -- store/query.c, the SQL of AdminService/Query:
- * only one read-only statement runs (INSERT, UPDATE, DELETE, DDL, ATTACH,
- * writing PRAGMAs, transactions, several statements and "; DROP TABLE"
- * tails are refused and change nothing), parameters are bound, values come
- * back typed with declared types, rows stop at the limit, and a runaway
- * recursive query stops at its time limit. On a database file (the query
- * gets its own connection) and on :memory: (it shares the caller's). */
+/* tests/store/query_test.c -- store/sqlite/query.c, the SQL of
+ * AdminService/Query: only one read-only statement runs (INSERT, UPDATE,
+ * DELETE, DDL, ATTACH, writing PRAGMAs, transactions, several statements and
+ * "; DROP TABLE" tails are refused and change nothing), parameters are bound,
+ * values come back typed with declared types, rows stop at the limit, and a
+ * runaway recursive query stops at its time limit. On a database file (the
+ * query gets its own connection) and on :memory: (it shares the caller's). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "../support/fixture.h"
-#include "store/db.h"
+#include "store/sqlite/db.h"
 #include "store/task_store.h"
 #include "store/user_store.h"
 

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "store/db.h"
+#include "store/sqlite/db.h"
 #include "support/db.h"
 
 store_conn *

@@ -1,4 +1,4 @@
-/* store/db.c -- SQLite connections: open with the right pragmas, cache
+/* store/sqlite/db.c -- SQLite connections: open with the right pragmas, cache
  * prepared statements, nest transactions, and map SQLite results to oz
  * codes. SQLite errors become oz codes here and nowhere else. */
 #include <pthread.h>
@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
-#include "store/db.h"
+#include "store/sqlite/db.h"
 
 static const char *const sync_names[] = {"OFF", "NORMAL", "FULL", "EXTRA"};
 
@@ -276,13 +276,23 @@ configure_sqlite(void)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+store_conn *
+sqlite_conn_alloc(void)
+{
+	store_conn *c = calloc(1, sizeof(*c));
+	if (c != NULL) {
+		c->ops = &store_sqlite_ops;
+	}
+	return c;
+}
+
 oz_code
 store_open(store_conn **out, const store_config *cfg, oz_status *st)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_once(&once, configure_sqlite);
 	oz_code rc;
-	store_conn *c = calloc(1, sizeof(*c));
+	store_conn *c = sqlite_conn_alloc();
 	if (c == NULL) {
 		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
 	}
@@ -311,7 +321,7 @@ fail:
 }
 
 void
-store_close(store_conn *c)
+sqlite_close(store_conn *c)
 {
 	if (c == NULL) {
 		return;
@@ -408,7 +418,7 @@ tx_exec(store_conn *c, const char *sql, oz_status *st)
 }
 
 oz_code
-store_tx_begin(store_conn *c, store_tx_kind kind, oz_status *st)
+sqlite_tx_begin(store_conn *c, store_tx_kind kind, oz_status *st)
 {
 	char sql[32];
 	const char *q;
@@ -440,7 +450,7 @@ rollback(store_conn *c)
 }
 
 oz_code
-store_tx_end(store_conn *c, oz_code rc, oz_status *st)
+sqlite_tx_end(store_conn *c, oz_code rc, oz_status *st)
 {
 	char sql[32];
 	if (c->tx_depth <= 0) {
@@ -495,19 +505,19 @@ store_tx_flatten(store_conn *c, bool on)
 }
 
 int
-store_tx_depth(const store_conn *c)
+sqlite_tx_depth(const store_conn *c)
 {
 	return c->tx_depth;
 }
 
 bool
-store_tx_intact(const store_conn *c)
+sqlite_tx_intact(const store_conn *c)
 {
 	return c->tx_depth == 0 || !sqlite3_get_autocommit(c->db);
 }
 
 oz_code
-store_optimize(store_conn *c, oz_status *st)
+sqlite_optimize(store_conn *c, oz_status *st)
 {
 	return store_exec(c, "PRAGMA optimize", st);
 }
@@ -554,3 +564,31 @@ store_checkpoint_passive(store_conn *c, oz_status *st)
 	}
 	return OZ_OK;
 }
+
+const struct store_ops store_sqlite_ops = {
+	.name = "sqlite",
+	.close = sqlite_close,
+	.optimize = sqlite_optimize,
+	.tx_begin = sqlite_tx_begin,
+	.tx_end = sqlite_tx_end,
+	.tx_depth = sqlite_tx_depth,
+	.tx_intact = sqlite_tx_intact,
+	.user_insert = sqlite_user_insert,
+	.user_get = sqlite_user_get,
+	.user_get_by_email = sqlite_user_get_by_email,
+	.user_update = sqlite_user_update,
+	.user_delete = sqlite_user_delete,
+	.user_count = sqlite_user_count,
+	.user_list = sqlite_user_list,
+	.task_insert = sqlite_task_insert,
+	.task_get = sqlite_task_get,
+	.task_update = sqlite_task_update,
+	.task_delete = sqlite_task_delete,
+	.task_delete_by_user = sqlite_task_delete_by_user,
+	.task_list_by_user = sqlite_task_list_by_user,
+	.task_count = sqlite_task_count,
+	.task_list = sqlite_task_list,
+	.idem_get = sqlite_idem_get,
+	.idem_put = sqlite_idem_put,
+	.idem_purge = sqlite_idem_purge,
+};

@@ -1,8 +1,8 @@
-/* store/idem_store.c -- SQL for oz_idempotency. A bind that fails fails
+/* store/sqlite/idem_store.c -- SQL for oz_idempotency. A bind that fails fails
  * the call: a parameter left NULL would look up or store another row. */
 #include <string.h>
 
-#include "store/db.h"
+#include "store/sqlite/db.h"
 #include "store/idem_store.h"
 
 static const char sql_get[] =
@@ -16,7 +16,7 @@ static const char sql_purge[] =
 	"DELETE FROM oz_idempotency WHERE create_time < ?1";
 
 oz_code
-store_idem_get(store_conn *c, const char *key, int64_t not_before_us,
+sqlite_idem_get(store_conn *c, const char *key, int64_t not_before_us,
 	store_idem *out, arena *a, oz_status *st)
 {
 	sqlite3_stmt *s;
@@ -84,7 +84,7 @@ bind_outcome(sqlite3_stmt *s, const char *key, const store_idem *rec)
 }
 
 oz_code
-store_idem_put(
+sqlite_idem_put(
 	store_conn *c, const char *key, const store_idem *rec, oz_status *st)
 {
 	sqlite3_stmt *s;
@@ -104,7 +104,7 @@ store_idem_put(
 }
 
 oz_code
-store_idem_purge(
+sqlite_idem_purge(
 	store_conn *c, int64_t before_us, int *n_deleted, oz_status *st)
 {
 	sqlite3_stmt *s;

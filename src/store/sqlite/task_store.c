@@ -1,9 +1,9 @@
-/* store/task_store.c -- SQL for the tasks table. Records in, records out:
- * no protobuf here. Every value is bound; the only SQL text assembled at
+/* store/sqlite/task_store.c -- SQL for the tasks table. Records in, records
+ * out: no protobuf here. Every value is bound; the only SQL text assembled at
  * run time is a list query made from the fixed pieces below (keyset.h). */
 #include <string.h>
 
-#include "store/keyset.h"
+#include "store/sqlite/keyset.h"
 #include "store/task_store.h"
 
 #define TASK_COLS                                                             \
@@ -144,7 +144,7 @@ bind_task(sqlite3_stmt *s, const void *arg)
 }
 
 oz_code
-store_task_insert(store_conn *c, store_task *t, oz_status *st)
+sqlite_task_insert(store_conn *c, store_task *t, oz_status *st)
 {
 	t->id = 0;
 	t->update_us = t->create_us;
@@ -164,7 +164,7 @@ store_task_insert(store_conn *c, store_task *t, oz_status *st)
 }
 
 oz_code
-store_task_get(
+sqlite_task_get(
 	store_conn *c, int64_t id, arena *a, store_task *out, oz_status *st)
 {
 	void *rows;
@@ -182,7 +182,7 @@ store_task_get(
 }
 
 oz_code
-store_task_update(store_conn *c, const store_task *t, oz_status *st)
+sqlite_task_update(store_conn *c, const store_task *t, oz_status *st)
 {
 	int64_t changes = 0;
 	oz_code rc = keyset_exec(c, sql_update, bind_task, t, &changes, st);
@@ -193,7 +193,7 @@ store_task_update(store_conn *c, const store_task *t, oz_status *st)
 }
 
 oz_code
-store_task_delete(store_conn *c, int64_t id, oz_status *st)
+sqlite_task_delete(store_conn *c, int64_t id, oz_status *st)
 {
 	int64_t changes = 0;
 	oz_code rc = keyset_exec(c, sql_delete, bind_id, &id, &changes, st);
@@ -204,14 +204,14 @@ store_task_delete(store_conn *c, int64_t id, oz_status *st)
 }
 
 oz_code
-store_task_delete_by_user(
+sqlite_task_delete_by_user(
 	store_conn *c, int64_t user_id, int64_t *n, oz_status *st)
 {
 	return keyset_exec(c, sql_delete_by_user, bind_id, &user_id, n, st);
 }
 
 oz_code
-store_task_list_by_user(store_conn *c, int64_t user_id, arena *a,
+sqlite_task_list_by_user(store_conn *c, int64_t user_id, arena *a,
 	store_task **rows, size_t *n_rows, oz_status *st)
 {
 	return keyset_rows(c, sql_by_user, bind_id, &user_id, NULL, 0,
@@ -219,7 +219,7 @@ store_task_list_by_user(store_conn *c, int64_t user_id, arena *a,
 }
 
 oz_code
-store_task_count(
+sqlite_task_count(
 	store_conn *c, const store_task_filter *f, int64_t *n, oz_status *st)
 {
 	return keyset_int(
@@ -237,8 +237,9 @@ store_task_list_sql(const store_task_filter *f, const store_page *p, char *buf,
 }
 
 oz_code
-store_task_list(store_conn *c, const store_task_filter *f, const store_page *p,
-	arena *a, store_task **rows, size_t *n_rows, oz_status *st)
+sqlite_task_list(store_conn *c, const store_task_filter *f,
+	const store_page *p, arena *a, store_task **rows, size_t *n_rows,
+	oz_status *st)
 {
 	return keyset_list(c, &table, list_filter(f, p), bind_filter, f, p,
 		sizeof(**rows), read_task, a, (void **) rows, n_rows, st);

@@ -1,118 +1,18 @@
-/* store/list.c -- keyset pagination SQL shared by the users and tasks
+/* store/sqlite/list.c -- keyset pagination SQL shared by the users and tasks
  * stores, and EXPLAIN QUERY PLAN for the index tests.
  *
  * SQL here is assembled only from the stores' fixed column tables and
  * filter fragments; nothing from a request is ever pasted in. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "store/keyset.h"
-
-/* A bounded string builder: on overflow it keeps failing. */
-typedef struct sbuf {
-	char *buf;
-	size_t cap;
-	size_t len;
-	bool overflow;
-} sbuf;
-
-static void
-sb_add(sbuf *b, const char *fmt, ...)
-{
-	if (b->overflow) {
-		return;
-	}
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(b->buf + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t) n >= b->cap - b->len) {
-		b->overflow = true;
-		return;
-	}
-	b->len += (size_t) n;
-}
-
-/* Appends "e1 ASC, e2 DESC, ..." for the order. */
-static void
-sb_order(sbuf *b, const store_column *cols, const store_order *o)
-{
-	for (int k = 0; k < o->n; k++) {
-		sb_add(b, "%s%s %s", k > 0 ? ", " : "",
-			cols[o->keys[k].col].expr,
-			o->keys[k].desc ? "DESC" : "ASC");
-	}
-}
-
-static bool
-order_valid(const store_order *o, int n_cols)
-{
-	if (o == NULL || o->n < 1 || o->n > STORE_ORDER_MAX ||
-		o->keys[o->n - 1].col != 0) {
-		return false;
-	}
-	for (int k = 0; k < o->n; k++) {
-		if (o->keys[k].col < 0 || o->keys[k].col >= n_cols) {
-			return false;
-		}
-	}
-	return true;
-}
-
-/* One branch of the union: rows equal to the cursor on keys 0..j-1 and
- * after it on key j. */
-static void
-sb_branch(sbuf *b, const char *select, const char *table, const char *filter,
-	const store_column *cols, const store_order *o, int j)
-{
-	sb_add(b, "SELECT * FROM (SELECT %s FROM %s WHERE ", select, table);
-	if (filter[0] != '\0') {
-		sb_add(b, "%s AND ", filter);
-	}
-	for (int k = 0; k < j; k++) {
-		sb_add(b, "%s = ?%d AND ", cols[o->keys[k].col].expr,
-			KEYSET_PARAM_AFTER + k);
-	}
-	sb_add(b, "%s %s ?%d ORDER BY ", cols[o->keys[j].col].expr,
-		o->keys[j].desc ? "<" : ">", KEYSET_PARAM_AFTER + j);
-	sb_order(b, cols, o);
-	sb_add(b, " LIMIT ?%d + ?%d)", KEYSET_PARAM_LIMIT,
-		KEYSET_PARAM_OFFSET);
-}
+#include "store/sqlite/keyset.h"
 
 oz_code
 keyset_sql(char *buf, size_t cap, const keyset_table *t, const char *filter,
 	const store_page *p, oz_status *st)
 {
-	const store_order *o = p->order;
-	const store_column *cols = t->cols;
-	const char *select = t->select, *table = t->table;
-	sbuf b = {buf, cap, 0, cap == 0};
-	if (!order_valid(o, t->n_cols)) {
-		return oz_fail(st, OZ_INTERNAL, "malformed sort order");
-	}
-	if (p->after == NULL) {
-		sb_add(&b, "SELECT %s FROM %s", select, table);
-		if (filter[0] != '\0') {
-			sb_add(&b, " WHERE %s", filter);
-		}
-	} else {
-		sb_add(&b, "SELECT * FROM (");
-		/* Deepest branch first: its rows come first in the order. */
-		for (int j = o->n - 1; j >= 0; j--) {
-			sb_branch(&b, select, table, filter, cols, o, j);
-			sb_add(&b, "%s", j > 0 ? " UNION ALL " : ")");
-		}
-	}
-	sb_add(&b, " ORDER BY ");
-	sb_order(&b, cols, o);
-	sb_add(&b, " LIMIT ?%d OFFSET ?%d", KEYSET_PARAM_LIMIT,
-		KEYSET_PARAM_OFFSET);
-	if (b.overflow) {
-		return oz_fail(st, OZ_INTERNAL, "list query too long");
-	}
-	return OZ_OK;
+	return keyset_sql_build(buf, cap, '?', t, filter, p, st);
 }
 
 oz_code

@@ -1,11 +1,11 @@
-/* store/migrate_check.c -- drift detection: compares the live schema with
- * the one the migrations produce in a fresh in-memory database. It reads
+/* store/sqlite/migrate_check.c -- drift detection: compares the live schema
+ * with the one the migrations produce in a fresh in-memory database. It reads
  * both schemas and changes neither the live database nor its revision. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/db.h"
+#include "store/sqlite/db.h"
 #include "store/migrate_impl.h"
 
 /* --- Drift check -------------------------------------------------------- */

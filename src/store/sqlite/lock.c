@@ -1,5 +1,5 @@
-/* store/lock.c -- the "<db>.lock" flock that makes one process at a time
- * the owner of a database file (see lock.h). It never touches the
+/* store/sqlite/lock.c -- the "<db>.lock" flock that makes one process at a
+ * time the owner of a database file (see lock.h). It never touches the
  * database file itself nor SQLite's locks. */
 #include <errno.h>
 #include <fcntl.h>

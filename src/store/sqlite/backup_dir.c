@@ -1,4 +1,4 @@
-/* store/backup_dir.c -- where a server may write a backup
+/* store/sqlite/backup_dir.c -- where a server may write a backup
  * (store_backup_named): plain file names inside one backup directory,
  * never the database's own files, never an existing name that is not a
  * regular file. The checks give clear errors; what makes them hold
@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 #include "store/backup.h"
-#include "store/backup_impl.h"
+#include "store/sqlite/backup_impl.h"
 
 #define DEFAULT_DIR "backups"
 

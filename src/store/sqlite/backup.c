@@ -1,4 +1,4 @@
-/* store/backup.c -- consistent copies of a live database with SQLite's
+/* store/sqlite/backup.c -- consistent copies of a live database with SQLite's
  * online backup API (backup.h). It only reads the source, inside one read
  * transaction, and writes nothing but the copy; SQLite errors become oz
  * codes here or in db.c.
@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "store/backup.h"
-#include "store/backup_impl.h"
+#include "store/sqlite/backup_impl.h"
 
 /* True when dest names src's own database file. */
 static bool

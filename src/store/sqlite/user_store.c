@@ -1,9 +1,9 @@
-/* store/user_store.c -- SQL for the users table. Records in, records out:
- * no protobuf here. Every value is bound; the only SQL text assembled at
+/* store/sqlite/user_store.c -- SQL for the users table. Records in, records
+ * out: no protobuf here. Every value is bound; the only SQL text assembled at
  * run time is a list query made from the fixed pieces below (keyset.h). */
 #include <string.h>
 
-#include "store/keyset.h"
+#include "store/sqlite/keyset.h"
 #include "store/user_store.h"
 
 #define USER_COLS                                                             \
@@ -134,14 +134,14 @@ get_one(store_conn *c, const char *sql, keyset_bind_fn bind, const void *arg,
 }
 
 oz_code
-store_user_get(
+sqlite_user_get(
 	store_conn *c, int64_t id, arena *a, store_user *out, oz_status *st)
 {
 	return get_one(c, sql_get, bind_id, &id, a, out, st);
 }
 
 oz_code
-store_user_get_by_email(store_conn *c, const char *email, arena *a,
+sqlite_user_get_by_email(store_conn *c, const char *email, arena *a,
 	store_user *out, oz_status *st)
 {
 	return get_one(c, sql_get_by_email, bind_text, email, a, out, st);
@@ -169,7 +169,7 @@ write_user(store_conn *c, const char *sql, const store_user *u,
 }
 
 oz_code
-store_user_insert(store_conn *c, store_user *u, oz_status *st)
+sqlite_user_insert(store_conn *c, store_user *u, oz_status *st)
 {
 	u->id = 0;
 	u->update_us = u->create_us;
@@ -182,7 +182,7 @@ store_user_insert(store_conn *c, store_user *u, oz_status *st)
 }
 
 oz_code
-store_user_update(store_conn *c, const store_user *u, oz_status *st)
+sqlite_user_update(store_conn *c, const store_user *u, oz_status *st)
 {
 	int64_t changes = 0;
 	oz_code rc = write_user(c, sql_update, u, &changes, st);
@@ -193,7 +193,7 @@ store_user_update(store_conn *c, const store_user *u, oz_status *st)
 }
 
 oz_code
-store_user_delete(store_conn *c, int64_t id, oz_status *st)
+sqlite_user_delete(store_conn *c, int64_t id, oz_status *st)
 {
 	int64_t changes = 0;
 	oz_code rc = keyset_exec(c, sql_delete, bind_id, &id, &changes, st);
@@ -204,7 +204,7 @@ store_user_delete(store_conn *c, int64_t id, oz_status *st)
 }
 
 oz_code
-store_user_count(
+sqlite_user_count(
 	store_conn *c, const store_user_filter *f, int64_t *n, oz_status *st)
 {
 	return keyset_int(c, f->by_active ? sql_count_active : sql_count_all,
@@ -238,8 +238,9 @@ store_user_list_sql(const store_user_filter *f, const store_page *p, char *buf,
 }
 
 oz_code
-store_user_list(store_conn *c, const store_user_filter *f, const store_page *p,
-	arena *a, store_user **rows, size_t *n_rows, oz_status *st)
+sqlite_user_list(store_conn *c, const store_user_filter *f,
+	const store_page *p, arena *a, store_user **rows, size_t *n_rows,
+	oz_status *st)
 {
 	return keyset_list(c, &table, list_filter(f, p), bind_filter, f, p,
 		sizeof(**rows), read_user, a, (void **) rows, n_rows, st);

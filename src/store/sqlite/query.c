@@ -1,4 +1,4 @@
-/* store/query.c -- AdminService/Query's SQL: one operator statement,
+/* store/sqlite/query.c -- AdminService/Query's SQL: one operator statement,
  * proven read-only before it runs, bounded in rows and time (see
  * store/query.h). SQLite errors are mapped to oz codes here. The statement
  * text comes from the caller: it is only ever prepared here, under an
@@ -9,7 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "store/db.h"
+#include "store/sqlite/db.h"
 #include "store/query.h"
 
 /* PRAGMAs a query may run: they only read. The first group takes a table

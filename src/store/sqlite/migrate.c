@@ -1,4 +1,4 @@
-/* store/migrate.c -- runs migrations one transaction each, records the
+/* store/sqlite/migrate.c -- runs migrations one transaction each, records the
  * applied revisions in oz_migrations, and answers pending, current,
  * history and stamp. It runs only the SQL of the migration files and its
  * own bookkeeping; it must not know any table of the application. */
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/db.h"
+#include "store/sqlite/db.h"
 #include "store/migrate_impl.h"
 
 /* --- The version table ------------------------------------------------- */

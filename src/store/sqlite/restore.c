@@ -1,5 +1,5 @@
-/* store/restore.c -- offline restore of a backup file over a database and
- * offline VACUUM (backup.h). Both hold the database's lock (lock.h) so no
+/* store/sqlite/restore.c -- offline restore of a backup file over a database
+ * and offline VACUUM (backup.h). Both hold the database's lock (lock.h) so no
  * server runs meanwhile. Restore never changes the backup file, and never
  * deletes the old database: it is moved aside. */
 #include <errno.h>
@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "store/backup.h"
-#include "store/backup_impl.h"
+#include "store/sqlite/backup_impl.h"
 #include "store/lock.h"
 #include "store/migrate.h"
 

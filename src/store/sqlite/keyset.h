@@ -1,8 +1,8 @@
-/* store/keyset.h -- what the user and task stores share: the SQL of one
- * page of a keyset-paginated list, and small runners for cached
- * statements (rows into arena records, one integer, no rows). Only
- * src/store/ files include this (it names sqlite3_stmt); callers outside
- * use store/list.h.
+/* store/sqlite/keyset.h -- what the SQLite user and task stores share:
+ * the SQL of one page of a keyset-paginated list, and small runners for
+ * cached statements (rows into arena records, one integer, no rows). Only
+ * src/store/sqlite/ files include this (it names sqlite3_stmt); callers
+ * outside use store/list.h.
  *
  * The SQL is assembled only from a store's fixed column table, fixed
  * filter fragments and fixed keywords; every value is bound. Every runner
@@ -10,23 +10,9 @@
 #ifndef OZ_STORE_KEYSET_H
 #define OZ_STORE_KEYSET_H
 
-#include "store/db.h"
+#include "store/sqlite/db.h"
+#include "store/keyset_sql.h"
 #include "store/list.h"
-
-/* Parameter numbers: filters use ?1..?9, the cursor ?11.., and these. */
-#define KEYSET_PARAM_AFTER  11
-#define KEYSET_PARAM_LIMIT  30
-#define KEYSET_PARAM_OFFSET 31
-
-#define KEYSET_SQL_MAX 8192
-
-/* A table as the list queries see it. */
-typedef struct keyset_table {
-	const char *table;        /* Its name. */
-	const char *select;       /* The fixed list of columns read. */
-	const store_column *cols; /* Its sortable columns; cols[0] is id. */
-	int n_cols;
-} keyset_table;
 
 /* Writes into buf (size cap) the query for page p of table t: rows
  * matching filter (fixed conditions joined by AND, or "" for all), in

@@ -1,4 +1,4 @@
-/* store/backup_impl.h -- what backup.c and restore.c share: file-system
+/* store/sqlite/backup_impl.h -- what backup.c and restore.c share: file-system
  * helpers (errno to oz codes, syncing, temporary names) and a plain
  * connection without store_open's pragmas. Only src/store/ includes it. */
 #ifndef OZ_STORE_BACKUP_IMPL_H
@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "store/db.h"
+#include "store/sqlite/db.h"
 
 /* Maps errno err of an operation on path to a code, with the message
  * "cannot WHAT PATH: strerror": ENOENT/ENOTDIR -> NOT_FOUND,

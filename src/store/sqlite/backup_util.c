@@ -1,4 +1,4 @@
-/* store/backup_util.c -- file-system helpers and bare connections for
+/* store/sqlite/backup_util.c -- file-system helpers and bare connections for
  * backup.c and restore.c (backup_impl.h). No SQL here but the integrity
  * check; SQLite and errno results become oz codes here or in db.c. */
 #include <errno.h>
@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "store/backup_impl.h"
+#include "store/sqlite/backup_impl.h"
 
 oz_code
 backup_errno(int err, const char *what, const char *path, oz_status *st)
@@ -92,7 +92,7 @@ oz_code
 backup_open_plain(
 	const char *path, bool create, store_conn **out, oz_status *st)
 {
-	store_conn *c = calloc(1, sizeof(*c));
+	store_conn *c = sqlite_conn_alloc();
 	if (c == NULL) {
 		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
 	}

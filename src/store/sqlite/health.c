@@ -1,4 +1,4 @@
-/* store/health.c -- the database health probe behind Health/Check (see
+/* store/sqlite/health.c -- the database health probe behind Health/Check (see
  * store/health.h). Each check opens a read-only connection of its own for
  * its reads and closes it (a few a second at most): kept open, it would
  * be one more connection for SQLite to account for when the WAL starts
@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
-#include "store/db.h"
+#include "store/sqlite/db.h"
 #include "store/health.h"
 #include "store/migrate.h"
 
@@ -157,7 +157,7 @@ path_moved(const store_health *h)
 static oz_code
 open_reader(const store_health *h, store_conn **out, oz_status *st)
 {
-	store_conn *c = calloc(1, sizeof(*c));
+	store_conn *c = sqlite_conn_alloc();
 	if (c == NULL) {
 		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
 	}

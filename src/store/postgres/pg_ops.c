@@ -1,0 +1,208 @@
+/* store/postgres/pg_ops.c -- the PostgreSQL backend's table of
+ * operations (store/backend.h): each entry is the pg_* function of the
+ * same name, called with the pg_conn the store_conn is. */
+#include "store/backend.h"
+#include "store/postgres/pg_impl.h"
+
+/* A pg_conn starts with its table pointer, like every backend's
+ * connection, so a store_conn of this backend is a pg_conn. */
+static pg_conn *
+pg_of(store_conn *c)
+{
+	return (pg_conn *) (void *) c;
+}
+
+static const pg_conn *
+pg_cof(const store_conn *c)
+{
+	return (const pg_conn *) (const void *) c;
+}
+
+store_conn *
+pg_store_conn(pg_conn *c)
+{
+	return (store_conn *) (void *) c;
+}
+
+static oz_code
+ops_tx_begin(store_conn *c, store_tx_kind kind, oz_status *st)
+{
+	return pg_tx_begin(pg_of(c), kind, st);
+}
+
+static oz_code
+ops_tx_end(store_conn *c, oz_code rc, oz_status *st)
+{
+	return pg_tx_end(pg_of(c), rc, st);
+}
+
+static int
+ops_tx_depth(const store_conn *c)
+{
+	return pg_tx_depth(pg_cof(c));
+}
+
+static bool
+ops_tx_intact(const store_conn *c)
+{
+	return pg_tx_intact(pg_cof(c));
+}
+
+static oz_code
+ops_user_insert(store_conn *c, store_user *u, oz_status *st)
+{
+	return pg_user_insert(pg_of(c), u, st);
+}
+
+static oz_code
+ops_user_get(
+	store_conn *c, int64_t id, arena *a, store_user *out, oz_status *st)
+{
+	return pg_user_get(pg_of(c), id, a, out, st);
+}
+
+static oz_code
+ops_user_get_by_email(store_conn *c, const char *email, arena *a,
+	store_user *out, oz_status *st)
+{
+	return pg_user_get_by_email(pg_of(c), email, a, out, st);
+}
+
+static oz_code
+ops_user_update(store_conn *c, const store_user *u, oz_status *st)
+{
+	return pg_user_update(pg_of(c), u, st);
+}
+
+static oz_code
+ops_user_delete(store_conn *c, int64_t id, oz_status *st)
+{
+	return pg_user_delete(pg_of(c), id, st);
+}
+
+static oz_code
+ops_user_count(
+	store_conn *c, const store_user_filter *f, int64_t *n, oz_status *st)
+{
+	return pg_user_count(pg_of(c), f, n, st);
+}
+
+static oz_code
+ops_user_list(store_conn *c, const store_user_filter *f, const store_page *p,
+	arena *a, store_user **rows, size_t *n_rows, oz_status *st)
+{
+	return pg_user_list(pg_of(c), f, p, a, rows, n_rows, st);
+}
+
+static oz_code
+ops_task_insert(store_conn *c, store_task *t, oz_status *st)
+{
+	return pg_task_insert(pg_of(c), t, st);
+}
+
+static oz_code
+ops_task_get(
+	store_conn *c, int64_t id, arena *a, store_task *out, oz_status *st)
+{
+	return pg_task_get(pg_of(c), id, a, out, st);
+}
+
+static oz_code
+ops_task_update(store_conn *c, const store_task *t, oz_status *st)
+{
+	return pg_task_update(pg_of(c), t, st);
+}
+
+static oz_code
+ops_task_delete(store_conn *c, int64_t id, oz_status *st)
+{
+	return pg_task_delete(pg_of(c), id, st);
+}
+
+static oz_code
+ops_task_delete_by_user(
+	store_conn *c, int64_t user_id, int64_t *n, oz_status *st)
+{
+	return pg_task_delete_by_user(pg_of(c), user_id, n, st);
+}
+
+static oz_code
+ops_task_list_by_user(store_conn *c, int64_t user_id, arena *a,
+	store_task **rows, size_t *n_rows, oz_status *st)
+{
+	return pg_task_list_by_user(pg_of(c), user_id, a, rows, n_rows, st);
+}
+
+static oz_code
+ops_task_count(
+	store_conn *c, const store_task_filter *f, int64_t *n, oz_status *st)
+{
+	return pg_task_count(pg_of(c), f, n, st);
+}
+
+static oz_code
+ops_task_list(store_conn *c, const store_task_filter *f, const store_page *p,
+	arena *a, store_task **rows, size_t *n_rows, oz_status *st)
+{
+	return pg_task_list(pg_of(c), f, p, a, rows, n_rows, st);
+}
+
+static oz_code
+ops_idem_get(store_conn *c, const char *key, int64_t not_before_us,
+	store_idem *out, arena *a, oz_status *st)
+{
+	return pg_idem_get(pg_of(c), key, not_before_us, out, a, st);
+}
+
+static oz_code
+ops_idem_put(
+	store_conn *c, const char *key, const store_idem *rec, oz_status *st)
+{
+	return pg_idem_put(pg_of(c), key, rec, st);
+}
+
+static oz_code
+ops_idem_purge(store_conn *c, int64_t before_us, int *n_deleted, oz_status *st)
+{
+	return pg_idem_purge(pg_of(c), before_us, n_deleted, st);
+}
+
+static void
+ops_close(store_conn *c)
+{
+	pg_close(pg_of(c));
+}
+
+static oz_code
+ops_optimize(store_conn *c, oz_status *st)
+{
+	return pg_optimize(pg_of(c), st);
+}
+
+const struct store_ops store_postgres_ops = {
+	.name = "postgres",
+	.close = ops_close,
+	.optimize = ops_optimize,
+	.tx_begin = ops_tx_begin,
+	.tx_end = ops_tx_end,
+	.tx_depth = ops_tx_depth,
+	.tx_intact = ops_tx_intact,
+	.user_insert = ops_user_insert,
+	.user_get = ops_user_get,
+	.user_get_by_email = ops_user_get_by_email,
+	.user_update = ops_user_update,
+	.user_delete = ops_user_delete,
+	.user_count = ops_user_count,
+	.user_list = ops_user_list,
+	.task_insert = ops_task_insert,
+	.task_get = ops_task_get,
+	.task_update = ops_task_update,
+	.task_delete = ops_task_delete,
+	.task_delete_by_user = ops_task_delete_by_user,
+	.task_list_by_user = ops_task_list_by_user,
+	.task_count = ops_task_count,
+	.task_list = ops_task_list,
+	.idem_get = ops_idem_get,
+	.idem_put = ops_idem_put,
+	.idem_purge = ops_idem_purge,
+};

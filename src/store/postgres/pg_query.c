@@ -1,0 +1,259 @@
+/* store/postgres/pg_query.c -- the backend's query API: typed parameters
+ * in text format (bytea in binary), statements prepared once per
+ * connection and cached by their text, results read as text. Every
+ * failure goes through pg_error. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/postgres/pg_impl.h"
+
+void
+pg_params_init(pg_params *p)
+{
+	p->n = 0;
+}
+
+/* Makes $1..$i exist; new ones are NULL text. Returns i's slot. */
+static int
+slot(pg_params *p, int i)
+{
+	while (p->n < i) {
+		p->types[p->n] = PG_TEXTOID;
+		p->values[p->n] = NULL;
+		p->lengths[p->n] = 0;
+		p->formats[p->n] = 0;
+		p->n++;
+	}
+	return i - 1;
+}
+
+void
+pg_param_int(pg_params *p, int i, int64_t v)
+{
+	int k = slot(p, i);
+	snprintf(p->ints[k], sizeof(p->ints[k]), "%" PRId64, v);
+	p->types[k] = PG_INT8OID;
+	p->values[k] = p->ints[k];
+	p->formats[k] = 0;
+}
+
+void
+pg_param_bool(pg_params *p, int i, bool v)
+{
+	int k = slot(p, i);
+	p->types[k] = PG_BOOLOID;
+	p->values[k] = v ? "t" : "f";
+	p->formats[k] = 0;
+}
+
+void
+pg_param_text(pg_params *p, int i, const char *s)
+{
+	int k = slot(p, i);
+	p->types[k] = PG_TEXTOID;
+	p->values[k] = s;
+	p->formats[k] = 0;
+}
+
+void
+pg_param_bytes(pg_params *p, int i, const void *b, size_t n)
+{
+	int k = slot(p, i);
+	p->types[k] = PG_BYTEAOID;
+	p->values[k] = n > 0 ? b : "";
+	p->lengths[k] = (int) n;
+	p->formats[k] = 1;
+}
+
+void
+pg_stmts_clear(pg_conn *c)
+{
+	for (int i = 0; i < c->n_stmts; i++) {
+		free(c->stmts[i].sql);
+	}
+	c->n_stmts = 0;
+}
+
+static struct pg_stmt_entry *
+cached(pg_conn *c, const char *sql)
+{
+	for (int i = 0; i < c->n_stmts; i++) {
+		if (strcmp(c->stmts[i].sql, sql) == 0) {
+			return &c->stmts[i];
+		}
+	}
+	return NULL;
+}
+
+/* OUT: *name, the server-side name of sql prepared with p's types, or
+ * NULL when the cache is full (the caller then runs it unnamed). */
+static oz_code
+prepare(pg_conn *c, const char *sql, const pg_params *p, const char **name,
+	oz_status *st)
+{
+	struct pg_stmt_entry *e = cached(c, sql);
+	*name = NULL;
+	if (e != NULL) {
+		*name = e->name;
+		return OZ_OK;
+	}
+	if (c->n_stmts == PG_STMT_CACHE) {
+		return OZ_OK;
+	}
+	e = &c->stmts[c->n_stmts];
+	snprintf(e->name, sizeof(e->name), "oz_s%u", c->next_stmt++);
+	PGresult *res = PQprepare(c->pg, e->name, sql, p != NULL ? p->n : 0,
+		p != NULL ? p->types : NULL);
+	oz_code rc = PQresultStatus(res) == PGRES_COMMAND_OK
+			     ? OZ_OK
+			     : pg_error(c, res, st);
+	PQclear(res);
+	if (rc != OZ_OK) {
+		return rc;
+	}
+	if ((e->sql = strdup(sql)) == NULL) {
+		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
+	}
+	c->n_stmts++;
+	*name = e->name;
+	return OZ_OK;
+}
+
+oz_code
+pg_query(pg_conn *c, const char *sql, const pg_params *p, PGresult **res,
+	oz_status *st)
+{
+	static const pg_params none = {0};
+	const char *name;
+	if (p == NULL) {
+		p = &none;
+	}
+	if (res != NULL) {
+		*res = NULL;
+	}
+	oz_code rc = prepare(c, sql, p, &name, st);
+	if (rc != OZ_OK) {
+		return rc;
+	}
+	PGresult *r = name != NULL
+			      ? PQexecPrepared(c->pg, name, p->n, p->values,
+					p->lengths, p->formats, 0)
+			      : PQexecParams(c->pg, sql, p->n, p->types,
+					p->values, p->lengths, p->formats, 0);
+	ExecStatusType s = PQresultStatus(r);
+	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+		rc = pg_error(c, r, st);
+		PQclear(r);
+		return rc;
+	}
+	if (res != NULL) {
+		*res = r;
+	} else {
+		PQclear(r);
+	}
+	return OZ_OK;
+}
+
+oz_code
+pg_query_int(pg_conn *c, const char *sql, const pg_params *p, int64_t *n,
+	oz_status *st)
+{
+	PGresult *res;
+	oz_code rc = pg_query(c, sql, p, &res, st);
+	if (rc != OZ_OK) {
+		return rc;
+	}
+	if (PQntuples(res) != 1 || PQnfields(res) < 1) {
+		rc = oz_fail(st, OZ_INTERNAL, "expected one row");
+	} else {
+		*n = pg_get_int(res, 0, 0);
+	}
+	PQclear(res);
+	return rc;
+}
+
+oz_code
+pg_query_exec(pg_conn *c, const char *sql, const pg_params *p,
+	int64_t *changes, oz_status *st)
+{
+	PGresult *res;
+	oz_code rc = pg_query(c, sql, p, &res, st);
+	if (rc == OZ_OK && changes != NULL) {
+		const char *t = PQcmdTuples(res);
+		*changes = t[0] != '\0' ? strtoll(t, NULL, 10) : 0;
+	}
+	PQclear(res);
+	return rc;
+}
+
+oz_code
+pg_query_rows(pg_conn *c, const char *sql, const pg_params *p, size_t elem,
+	pg_read_fn read, arena *a, void **rows, size_t *n_rows, oz_status *st)
+{
+	PGresult *res;
+	*rows = NULL;
+	*n_rows = 0;
+	oz_code rc = pg_query(c, sql, p, &res, st);
+	if (rc != OZ_OK) {
+		return rc;
+	}
+	int n = PQntuples(res);
+	char *out = n > 0 ? arena_alloc(a, (size_t) n * elem) : NULL;
+	if (n > 0 && out == NULL) {
+		rc = oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
+	}
+	for (int r = 0; rc == OZ_OK && r < n; r++) {
+		rc = read(res, r, a, out + (size_t) r * elem, st);
+	}
+	PQclear(res);
+	if (rc == OZ_OK) {
+		*rows = out;
+		*n_rows = (size_t) n;
+	}
+	return rc;
+}
+
+int64_t
+pg_get_int(const PGresult *res, int r, int col)
+{
+	return strtoll(PQgetvalue(res, r, col), NULL, 10);
+}
+
+bool
+pg_get_bool(const PGresult *res, int r, int col)
+{
+	return PQgetvalue(res, r, col)[0] == 't';
+}
+
+const char *
+pg_get_text(const PGresult *res, int r, int col, arena *a)
+{
+	return arena_strndup(
+		a, PQgetvalue(res, r, col), (size_t) PQgetlength(res, r, col));
+}
+
+oz_code
+pg_query_lines(
+	pg_conn *c, const char *sql, char *out, size_t cap, oz_status *st)
+{
+	PGresult *res;
+	size_t len = 0;
+	out[0] = '\0';
+	oz_code rc = pg_query(c, sql, NULL, &res, st);
+	if (rc != OZ_OK) {
+		return rc;
+	}
+	for (int r = 0; r < PQntuples(res); r++) {
+		int n = snprintf(
+			out + len, cap - len, "%s\n", PQgetvalue(res, r, 0));
+		if (n < 0 || (size_t) n >= cap - len) {
+			out[len] = '\0';
+			break;
+		}
+		len += (size_t) n;
+	}
+	PQclear(res);
+	return OZ_OK;
+}

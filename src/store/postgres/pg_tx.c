@@ -1,0 +1,148 @@
+/* store/postgres/pg_tx.c -- transactions on a PostgreSQL connection:
+ * BEGIN/COMMIT at depth 0, SAVEPOINTs inside, and the bounded retry of
+ * serialization failures and deadlocks. Writes run SERIALIZABLE: the
+ * service reads a row, computes its next version and writes it, and only
+ * SERIALIZABLE (like SQLite's single writer) turns a concurrent update of
+ * the same row into a retry instead of a lost update. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "store/postgres/pg_impl.h"
+
+/* Runs one transaction-control statement. OUT: *tag, its command tag
+ * (may be NULL). */
+static oz_code
+control(pg_conn *c, const char *sql, char *tag, size_t cap, oz_status *st)
+{
+	PGresult *res = PQexec(c->pg, sql);
+	oz_code rc = PQresultStatus(res) == PGRES_COMMAND_OK
+			     ? OZ_OK
+			     : pg_error(c, res, st);
+	if (rc == OZ_OK && tag != NULL) {
+		snprintf(tag, cap, "%s", PQcmdStatus(res));
+	}
+	PQclear(res);
+	return rc;
+}
+
+oz_code
+pg_tx_begin(pg_conn *c, store_tx_kind kind, oz_status *st)
+{
+	char sql[128];
+	const char *begin = kind == STORE_TX_WRITE
+				    ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
+				    : "BEGIN ISOLATION LEVEL REPEATABLE READ "
+				      "READ ONLY";
+	if (c->tx_depth > 0) {
+		snprintf(sql, sizeof(sql), "SAVEPOINT oz_sp%d", c->tx_depth);
+	} else if (c->timeout_ms > 0) {
+		/* The same round trip: the server cancels any statement of
+		 * this transaction still running at the deadline (57014). */
+		snprintf(sql, sizeof(sql),
+			"%s; SET LOCAL statement_timeout = %d", begin,
+			c->timeout_ms);
+	} else {
+		snprintf(sql, sizeof(sql), "%s", begin);
+	}
+	oz_code rc = control(c, sql, NULL, 0, st);
+	if (rc == OZ_OK) {
+		c->tx_depth++;
+	}
+	return rc;
+}
+
+/* Ends the outermost transaction. A COMMIT of a transaction that had a
+ * failed statement answers "ROLLBACK": that is a failure too. */
+static oz_code
+end_outer(pg_conn *c, oz_code rc, oz_status *st)
+{
+	char tag[32] = "";
+	if (rc != OZ_OK) {
+		oz_status keep = *st;
+		(void) control(c, "ROLLBACK", NULL, 0, st);
+		*st = keep;
+		return rc;
+	}
+	if ((rc = control(c, "COMMIT", tag, sizeof(tag), st)) != OZ_OK) {
+		return rc;
+	}
+	if (strcmp(tag, "COMMIT") != 0) {
+		log_error("postgres: COMMIT answered %s", tag);
+		return oz_fail(st, OZ_INTERNAL, "transaction rolled back");
+	}
+	return OZ_OK;
+}
+
+oz_code
+pg_tx_end(pg_conn *c, oz_code rc, oz_status *st)
+{
+	char sql[96];
+	if (c->tx_depth == 0) {
+		return rc != OZ_OK ? rc
+				   : oz_fail(st, OZ_INTERNAL,
+					     "no transaction to end");
+	}
+	c->tx_depth--;
+	if (c->tx_depth == 0) {
+		return end_outer(c, rc, st);
+	}
+	if (rc == OZ_OK) {
+		snprintf(sql, sizeof(sql), "RELEASE SAVEPOINT oz_sp%d",
+			c->tx_depth);
+		return control(c, sql, NULL, 0, st);
+	}
+	snprintf(sql, sizeof(sql),
+		"ROLLBACK TO SAVEPOINT oz_sp%d; RELEASE SAVEPOINT oz_sp%d",
+		c->tx_depth, c->tx_depth);
+	oz_status keep = *st;
+	if (control(c, sql, NULL, 0, st) != OZ_OK) {
+		/* The outer transaction cannot commit this call's writes
+		 * away any more: fail it as a whole. */
+		log_error("postgres: cannot roll back to a savepoint");
+	}
+	*st = keep;
+	return rc;
+}
+
+void
+pg_set_timeout(pg_conn *c, int timeout_ms)
+{
+	c->timeout_ms = timeout_ms > 0 ? timeout_ms : 0;
+}
+
+bool
+pg_tx_intact(const pg_conn *c)
+{
+	/* In error: a statement failed outside any savepoint rolled back
+	 * to; idle: the connection lost the transaction. */
+	return c->tx_depth == 0 ||
+	       PQtransactionStatus(c->pg) == PQTRANS_INTRANS;
+}
+
+int
+pg_tx_depth(const pg_conn *c)
+{
+	return c->tx_depth;
+}
+
+oz_code
+pg_tx_run(
+	pg_conn *c, store_tx_kind kind, pg_tx_fn fn, void *arg, oz_status *st)
+{
+	bool outer = c->tx_depth == 0;
+	for (int attempt = 0;; attempt++) {
+		oz_code rc = pg_tx_begin(c, kind, st);
+		if (rc == OZ_OK) {
+			rc = pg_tx_end(c, fn(c, arg, st), st);
+		}
+		if (rc != OZ_ABORTED || !outer || attempt == PG_TX_RETRIES) {
+			if (rc == OZ_OK) {
+				oz_status_clear(st);
+			}
+			return rc;
+		}
+		log_debug("postgres: transaction conflict, retry %d",
+			attempt + 1);
+	}
+}
