@@ -175,7 +175,17 @@ fill(const ProtobufCMessageDescriptor *d, int depth)
 		if (f->type == PROTOBUF_C_TYPE_MESSAGE && depth >= 3) {
 			continue;
 		}
-		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+		if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+			/* The members of a oneof share one union: set only
+			 * the first, and name it in the case field. */
+			uint32_t *which = (uint32_t *) ((char *) m +
+							f->quantifier_offset);
+			if (*which != 0) {
+				continue;
+			}
+			*which = f->id;
+			fill_value(f, p, 0, depth);
+		} else if (f->label == PROTOBUF_C_LABEL_REPEATED) {
 			size_t sz = value_size(f);
 			char *arr = calloc(2, sz);
 			for (int k = 0; k < 2; k++) {
