@@ -575,13 +575,14 @@ parse_field(parser *ps, ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
 		if (*q != 0) {
 			return bad(ps, path, "more than one field of a oneof");
 		}
+		/* Named before parsing, so that freeing m after a failure
+		 * inside this member frees what it allocated too. */
+		*q = f->id;
 	}
 	if ((rc = parse_value(ps, f, v, jt_field_ptr(m, f), path)) != OZ_OK) {
 		return rc;
 	}
-	if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) != 0) {
-		*q = f->id;
-	} else if (q != NULL) {
+	if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) == 0 && q != NULL) {
 		*(protobuf_c_boolean *) q = 1;
 	}
 	return OZ_OK;
