@@ -205,7 +205,8 @@ bench-scale: $(OZD) $(OZBENCH)
 # the server under parallel clients, group commit, handlers on several
 # connections at once, the multi-threaded client.
 CONCURRENCY_TESTS := $(filter $(TEST_BINS),$(addprefix $(BUILD)/tests/, \
-	rpc/server_test rpc/group_commit_test service/concurrency_test \
+	rpc/server_test rpc/admin_queue_test rpc/group_commit_test \
+	service/concurrency_test \
 	client/client_test))
 test-concurrency: $(CONCURRENCY_TESTS)
 	@set -e; for t in $^; do echo "=== $$t"; $$t; done

@@ -141,8 +141,8 @@ static const rpc_method methods[] = {
 		.idempotent = true,
 	},
 	{
-		/* Runs on the admin worker thread (it may run for its whole
-		 * time limit), on a connection of its own. */
+		/* Runs on the admin thread (it may run for its whole time
+		 * limit), on a connection of its own. */
 		.name = ADMIN("Query"),
 		.input = &oz__v1__query_request__descriptor,
 		.output = &oz__v1__query_response__descriptor,

@@ -9,8 +9,14 @@
  * bench/RESULTS.md). A write is queued for the group-commit writer with
  * the worker's aio left pending; after the COMMIT the writer completes
  * that aio and nng's threads send the reply, so no nng thread ever waits
- * on a COMMIT and no thread of ours sits between the two. Admin calls (a
- * backup runs for long) go to the worker's own thread. */
+ * on a COMMIT and no thread of ours sits between the two. Admin calls
+ * that touch the database (Backup, Optimize, Query: they may run for
+ * long) are queued the same way for ONE admin thread, which runs them one
+ * at a time: one read connection and one malloc arena for all of them.
+ * When each worker's own thread ran them, every thread that ever ran a
+ * backup kept its connection and its glibc arena, each arena the freed
+ * pages of a full page cache: ozd's RssAnon grew with every backup that
+ * landed on a new thread (bench/RESULTS.md, "Soak"). */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -32,31 +38,43 @@
 #include "rpc/stats.h"
 #include "rpc/writer.h"
 
-#define WORKER_STACK (256 * 1024)
+#define ADMIN_STACK (256 * 1024)
 
-enum { W_RECV, W_WRITE, W_SEND };
+/* Admin calls waiting for the admin thread, beyond the one it runs; more
+ * are RESOURCE_EXHAUSTED, so a burst of them cannot hold every slot of
+ * --max-inflight while a backup runs. */
+#define ADMIN_QUEUE_MAX 8
+
+enum { W_RECV, W_WRITE, W_ADMIN, W_SEND };
 
 /* A worker serves one call at a time: its aio callback receives, runs
  * reads and no-db calls inline and sends. A write is queued for the
  * writer and the aio kept pending (W_WRITE) until the writer finishes it
- * after the COMMIT; its callback then sends. Admin calls, which may run
- * long, are handed to the worker's thread, which runs them and sends. */
+ * after the COMMIT; an admin call likewise for the admin thread
+ * (W_ADMIN). The callback then sends. */
 struct worker {
 	rpc_server *srv;
-	pthread_t thread;
 	nng_ctx ctx;
 	nng_aio *aio;
 	arena arena;
-	bool started;
-	int state;     /* W_RECV, W_WRITE or W_SEND: what the aio waits for. */
-	nng_msg *msg;  /* The request, reused for the reply. */
-	rpc_call call; /* The call being served. */
+	int state;       /* W_RECV, W_WRITE, W_ADMIN or W_SEND: what the aio
+			    waits for. */
+	nng_msg *msg;    /* The request, reused for the reply. */
+	rpc_call call;   /* The call being served. */
 	rpc_write write; /* call, queued for the writer. */
 	bool admitted;
-	pthread_mutex_t mu; /* Guards pending and exited. */
+	struct worker *next_admin; /* The admin queue's link. */
+};
+
+/* The admin calls waiting for the admin thread, oldest first. */
+struct admin_queue {
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t mu; /* Guards the rest. */
 	pthread_cond_t cv;
-	bool pending; /* call is for the thread to run. */
-	bool exited;  /* The thread has left. */
+	struct worker *head, *tail;
+	int n;
+	bool exited; /* The thread has left: nothing more is queued. */
 };
 
 struct rpc_server {
@@ -70,6 +88,7 @@ struct rpc_server {
 	rpc_origins origins; /* Browser origins allowed on ws://. */
 	struct worker *workers;
 	int n_workers;
+	struct admin_queue admin_q;
 	rpc_writer *writer;
 	long gen;                 /* Tells this server's read connections. */
 	pthread_mutex_t conns_mu; /* Guards conns (taken at open only). */
@@ -118,7 +137,7 @@ log_call(const rpc_call *call)
 }
 
 /* Read connections belong to threads, not to workers: reads run on the
- * few threads of nng's pool (and, for admin calls, on worker threads), so
+ * few threads of nng's pool (and, for admin calls, on the admin thread), so
  * a handful of connections serve every read, each with a warm page cache
  * and its prepared statements, instead of one per worker. A thread's
  * connection is found without a lock; the list exists only so that
@@ -131,7 +150,7 @@ struct read_conn {
 static atomic_long next_gen;
 static _Thread_local long tl_gen; /* Server generation tl_db belongs to. */
 static _Thread_local store_conn *tl_db;
-static _Thread_local bool tl_worker; /* One of our worker threads. */
+static _Thread_local bool tl_admin; /* The admin thread. */
 
 /* This thread's read connection to s, opened on first use. NULL with st
  * set when it cannot be opened. */
@@ -149,9 +168,9 @@ read_conn(rpc_server *s, oz_status *st)
 	/* On nng's threads (aio callbacks) a read must never sleep: with no
 	 * busy timeout, the rare SQLITE_BUSY of a WAL reader (recovery, a
 	 * checkpoint restarting the log) becomes UNAVAILABLE at once, which
-	 * clients retry for reads. Our worker threads may wait as usual. */
+	 * clients retry for reads. The admin thread may wait as usual. */
 	store_config cfg = s->cfg.store;
-	if (!tl_worker) {
+	if (!tl_admin) {
 		cfg.busy_timeout_ms = 0;
 	}
 	if (store_open(&rc->db, &cfg, st) != OZ_OK) {
@@ -247,13 +266,16 @@ via_writer(const rpc_server *s, const rpc_call *call)
 	return rpc_call_ok(call) && writer_runs(s, call);
 }
 
-/* True for the admin calls: they may run long (a backup), so they run on
- * the worker's thread, never in an nng callback. */
+/* True for the admin calls that touch the database: they may run long (a
+ * backup), so they run on the admin thread, never in an nng callback.
+ * Stats touches no database (counters and two stat() calls): it is
+ * answered in the callback, so a dashboard polling it is not kept waiting
+ * behind a backup. */
 static bool
 needs_thread(const rpc_call *call)
 {
 	static const char admin[] = "/oz.v1.AdminService/";
-	return rpc_call_ok(call) &&
+	return rpc_call_ok(call) && call->method->kind != RPC_NODB &&
 	       strncmp(call->method->name, admin, sizeof(admin) - 1) == 0;
 }
 
@@ -334,18 +356,56 @@ submit_write(struct worker *w)
 	rpc_writer_submit(w->srv->writer, &w->write);
 }
 
-/* Hands w's call to the worker's thread; false if it has left. */
-static bool
-hand_to_thread(struct worker *w)
+/* Queues w's call for the admin thread, the aio left pending until the
+ * thread finishes it (W_ADMIN). OK, or the code w's call fails with at
+ * once: UNAVAILABLE once the thread has left (stopping),
+ * RESOURCE_EXHAUSTED when ADMIN_QUEUE_MAX calls already wait. Never
+ * waits but for the queue's lock, which no one holds while a call runs. */
+static oz_code
+queue_admin(struct worker *w)
 {
-	pthread_mutex_lock(&w->mu);
-	bool handed = !w->exited;
-	if (handed) {
-		w->pending = true;
-		pthread_cond_signal(&w->cv);
+	struct admin_queue *q = &w->srv->admin_q;
+	oz_code rc = OZ_OK;
+	pthread_mutex_lock(&q->mu);
+	if (q->exited) {
+		rc = OZ_UNAVAILABLE;
+	} else if (q->n >= ADMIN_QUEUE_MAX) {
+		rc = OZ_RESOURCE_EXHAUSTED;
+	} else {
+		w->state = W_ADMIN;
+		/* Under the lock, so the thread cannot leave between the
+		 * check and the push: what is queued is run. */
+		if (nng_aio_begin(w->aio)) {
+			w->next_admin = NULL;
+			if (q->tail != NULL) {
+				q->tail->next_admin = w;
+			} else {
+				q->head = w;
+			}
+			q->tail = w;
+			q->n++;
+			pthread_cond_signal(&q->cv);
+		} /* Else stopping: worker_cb gets NNG_ECANCELED. */
 	}
-	pthread_mutex_unlock(&w->mu);
-	return handed;
+	pthread_mutex_unlock(&q->mu);
+	return rc;
+}
+
+/* Hands w's admin call to the admin thread; true if the callback is done
+ * with it, else w's call has failed and the callback answers it. */
+static bool
+hand_to_admin(struct worker *w)
+{
+	oz_code rc = queue_admin(w);
+	if (rc == OZ_UNAVAILABLE) {
+		rpc_call_fail(&w->call, rc,
+			"server is shutting down; retry on another server");
+	} else if (rc == OZ_RESOURCE_EXHAUSTED) {
+		rpc_call_fail(&w->call, rc,
+			"too many admin calls are waiting (they run one at a "
+			"time); retry with backoff");
+	}
+	return rc == OZ_OK;
 }
 
 static bool
@@ -366,12 +426,9 @@ received(struct worker *w, nng_msg *msg)
 		nng_msg_len(msg), &peer);
 	if (w->admitted && atomic_load(&s->serving)) {
 		if (needs_thread(&w->call)) {
-			if (hand_to_thread(w)) {
+			if (hand_to_admin(w)) {
 				return;
 			}
-			rpc_call_fail(&w->call, OZ_UNAVAILABLE,
-				"server is shutting down; retry on another "
-				"server");
 		} else if (via_writer(s, &w->call)) {
 			submit_write(w);
 			return;
@@ -386,8 +443,8 @@ worker_cb(void *arg)
 {
 	struct worker *w = arg;
 	int rv = nng_aio_result(w->aio);
-	if (w->state == W_WRITE) {
-		if (rv != 0) { /* Stopped before the write was queued. */
+	if (w->state == W_WRITE || w->state == W_ADMIN) {
+		if (rv != 0) { /* Stopped before the call was queued. */
 			rpc_call_fail(&w->call, OZ_UNAVAILABLE,
 				"server is shutting down");
 			count(w);
@@ -419,31 +476,57 @@ worker_cb(void *arg)
 	received(w, nng_aio_get_msg(w->aio));
 }
 
-/* Runs the calls the callback hands over: the admin calls. */
+/* The admin thread: runs the queued admin calls one at a time, oldest
+ * first, and completes each worker's pending aio, whose callback sends the
+ * reply. A call whose deadline passed while it waited is answered
+ * DEADLINE_EXCEEDED without running (rpc_call_run). Once stopping, it
+ * runs what is queued and leaves. */
 static void *
-worker_main(void *arg)
+admin_main(void *arg)
 {
-	struct worker *w = arg;
-	rpc_server *s = w->srv;
-	tl_worker = true;
+	rpc_server *s = arg;
+	struct admin_queue *q = &s->admin_q;
+	tl_admin = true;
 	oz_thread_name("ozd:admin");
-	pthread_mutex_lock(&w->mu);
+	pthread_mutex_lock(&q->mu);
 	for (;;) {
-		while (!w->pending && !atomic_load(&s->stopping)) {
-			pthread_cond_wait(&w->cv, &w->mu);
+		while (q->head == NULL && !atomic_load(&s->stopping)) {
+			pthread_cond_wait(&q->cv, &q->mu);
 		}
-		if (!w->pending) {
+		struct worker *w = q->head;
+		if (w == NULL) {
 			break;
 		}
-		w->pending = false;
-		pthread_mutex_unlock(&w->mu);
+		q->head = w->next_admin;
+		if (q->head == NULL) {
+			q->tail = NULL;
+		}
+		q->n--;
+		pthread_mutex_unlock(&q->mu);
 		execute(w, &w->call, w->admitted);
-		reply(w);
-		pthread_mutex_lock(&w->mu);
+		nng_aio_finish(w->aio, 0);
+		pthread_mutex_lock(&q->mu);
 	}
-	w->exited = true;
-	pthread_mutex_unlock(&w->mu);
+	q->exited = true;
+	pthread_mutex_unlock(&q->mu);
 	return NULL;
+}
+
+static oz_code
+start_admin(rpc_server *s, oz_status *st)
+{
+	struct admin_queue *q = &s->admin_q;
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, ADMIN_STACK);
+	q->started = pthread_create(&q->thread, &attr, admin_main, s) == 0;
+	pthread_attr_destroy(&attr);
+	if (!q->started) {
+		q->exited = true;
+		return oz_fail(
+			st, OZ_INTERNAL, "cannot start the admin thread");
+	}
+	return OZ_OK;
 }
 
 /* Probes ipc listeners every RPC_GUARD_INTERVAL_MS (see rpc/listener.h). */
@@ -482,16 +565,11 @@ nng_fail(oz_status *st, const char *what, int rv)
 static oz_code
 start_workers(rpc_server *s, oz_status *st)
 {
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, WORKER_STACK);
-	oz_code rc = OZ_OK;
-	for (int i = 0; i < s->n_workers; i++) {
+	oz_code rc = start_admin(s, st);
+	for (int i = 0; rc == OZ_OK && i < s->n_workers; i++) {
 		struct worker *w = &s->workers[i];
 		w->srv = s;
 		arena_init(&w->arena, 0, s->cfg.max_message_bytes * 4);
-		pthread_mutex_init(&w->mu, NULL);
-		pthread_cond_init(&w->cv, NULL);
 		int rv = nng_ctx_open(&w->ctx, s->sock);
 		if (rv == 0) {
 			rv = nng_aio_alloc(&w->aio, worker_cb, w);
@@ -500,14 +578,8 @@ start_workers(rpc_server *s, oz_status *st)
 			rc = nng_fail(st, "cannot create worker context", rv);
 			break;
 		}
-		if (pthread_create(&w->thread, &attr, worker_main, w) != 0) {
-			rc = oz_fail(st, OZ_INTERNAL, "cannot start worker");
-			break;
-		}
-		w->started = true;
 		post_recv(w);
 	}
-	pthread_attr_destroy(&attr);
 	return rc;
 }
 
@@ -595,6 +667,8 @@ rpc_server_start(rpc_server **out, const rpc_server_config *cfg, oz_status *st)
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	pthread_mutex_init(&s->conns_mu, NULL);
+	pthread_mutex_init(&s->admin_q.mu, NULL);
+	pthread_cond_init(&s->admin_q.cv, NULL);
 	s->gen = atomic_fetch_add(&next_gen, 1) + 1;
 	s->workers = calloc((size_t) s->n_workers, sizeof(*s->workers));
 	if (s->workers == NULL) {
@@ -721,31 +795,32 @@ rpc_server_stop(rpc_server *s)
 		pthread_join(s->guard, NULL);
 	}
 	/* Closing a context aborts its pending receive or send, so every
-	 * worker leaves its loop; then join, then free (STYLE.md §4). */
+	 * worker leaves its loop; the admin thread runs what is queued and
+	 * leaves; then join, then free (STYLE.md §4). */
 	for (int i = 0; i < s->n_workers; i++) {
 		if (s->workers[i].aio != NULL) {
 			nng_ctx_close(s->workers[i].ctx);
 		}
 	}
+	struct admin_queue *q = &s->admin_q;
+	pthread_mutex_lock(&q->mu);
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+	if (q->started) {
+		pthread_join(q->thread, NULL);
+	}
 	for (int i = 0; i < s->n_workers; i++) {
-		struct worker *w = &s->workers[i];
-		if (w->started) {
-			pthread_mutex_lock(&w->mu);
-			pthread_cond_signal(&w->cv);
-			pthread_mutex_unlock(&w->mu);
-			pthread_join(w->thread, NULL);
-		}
-		if (w->aio != NULL) {
-			nng_aio_stop(w->aio); /* Waits for its callback. */
+		if (s->workers[i].aio != NULL) {
+			nng_aio_stop(s->workers[i].aio); /* Waits for its
+							    callback. */
 		}
 	}
 	for (int i = 0; i < s->n_workers; i++) {
-		struct worker *w = &s->workers[i];
-		nng_aio_free(w->aio);
-		pthread_cond_destroy(&w->cv);
-		pthread_mutex_destroy(&w->mu);
-		arena_fini(&w->arena);
+		nng_aio_free(s->workers[i].aio);
+		arena_fini(&s->workers[i].arena);
 	}
+	pthread_cond_destroy(&q->cv);
+	pthread_mutex_destroy(&q->mu);
 	for (size_t i = 0; i < s->cfg.n_listen; i++) {
 		rpc_listener_close(&s->listeners[i]);
 	}

@@ -1,6 +1,7 @@
 /* rpc/server.h -- ozd's serving core: one nng rep0 socket with its
- * listeners, worker threads that each own an nng context, and the
- * group-commit writer. Knows nothing of flags or signals (src/main.c). */
+ * listeners, workers that each own an nng context, the group-commit
+ * writer and the one admin thread. Knows nothing of flags or signals
+ * (src/main.c). */
 #ifndef OZ_RPC_SERVER_H
 #define OZ_RPC_SERVER_H
 
@@ -13,7 +14,7 @@
 
 #define RPC_LISTEN_MAX 16
 
-/* Worker threads beyond max_inflight: they answer RESOURCE_EXHAUSTED while
+/* Workers beyond max_inflight: they answer RESOURCE_EXHAUSTED while
  * the admitted calls run, so overload is refused promptly. */
 #define RPC_SPARE_WORKERS 8
 

@@ -120,7 +120,8 @@ only_the_admin_token_may_query(void **state)
 struct reader {
 	const char *url;
 	atomic_bool *stop;
-	int answered, failed;
+	atomic_int answered; /* Read by the test while the reader runs. */
+	int failed;
 };
 
 /* Calls GetUser until told to stop: the server must keep answering. */
@@ -166,7 +167,7 @@ runaway_query_stops_at_its_limit_and_the_server_keeps_serving(void **state)
 		query(s, ADMIN, RUNAWAY, 300, &r, &st), OZ_DEADLINE_EXCEEDED);
 	assert_string_equal(
 		st.message, "query stopped at its time limit of 300 ms");
-	int during = rd.answered;
+	int during = atomic_load(&rd.answered);
 	atomic_store(&stop, true);
 	pthread_join(th, NULL);
 	assert_true(during > 0);
