@@ -169,7 +169,7 @@ pages_follow_email_order_ignoring_case(void **state)
 	bfx *fx = *state;
 	const char *emails[] = {"b@x.org", "A@x.org", "c@x.org", "_@x.org"};
 	for (int i = 0; i < 4; i++) {
-		char name[8];
+		char name[16];
 		snprintf(name, sizeof(name), "u%d", i);
 		add_user(fx, name, emails[i], OZ_OK);
 	}
