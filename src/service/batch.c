@@ -70,7 +70,9 @@ path_field(const ProtobufCMessageDescriptor *d, const char *path,
 	char head[32];
 	const char *dot = strchr(path, '.');
 	size_t n = dot != NULL ? (size_t) (dot - path) : strlen(path);
-	snprintf(head, sizeof(head), "%.*s", (int) n, path);
+	n = n < sizeof(head) ? n : sizeof(head) - 1;
+	memcpy(head, path, n); /* Per operation: no snprintf. */
+	head[n] = '\0';
 	*rest = dot != NULL ? dot + 1 : NULL;
 	return protobuf_c_message_descriptor_get_field_by_name(d, head);
 }
@@ -173,8 +175,8 @@ check_batch(const Oz__V1__ExecuteRequest *req, oz_status *st)
 	for (size_t i = 0; i < req->n_operations; i++) {
 		const Oz__V1__Operation *op = req->operations[i];
 		const struct op_kind *kd = kind_of(op);
-		snprintf(field, sizeof(field), "operations[%zu]", i);
 		if (kd == NULL) {
+			snprintf(field, sizeof(field), "operations[%zu]", i);
 			oz_status_violation(st, field, "sets no operation");
 			ok = false;
 			continue;

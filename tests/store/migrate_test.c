@@ -20,7 +20,7 @@
 #include "support/db.h"
 
 #define N_REAL    ((int) embed_n_migrations)
-#define HEAD      "0004"
+#define HEAD      "0005"
 #define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
 #define FILE_OF(name, text)                                                   \
 	{                                                                     \
@@ -180,7 +180,7 @@ new_database_has_all_pending(void **state)
 	store_conn *c = *state;
 	assert_true(N_REAL >= 2);
 	assert_string_equal(embed_migrations[N_REAL - 1].name,
-		"0004_autoincrement_ids.sql");
+		"0005_task_status_check.sql");
 	assert_pending(c, N_REAL);
 	assert_current(c, "base");
 	/* Reading the state creates nothing. */
@@ -577,7 +577,7 @@ autoincrement_migration_keeps_ids_and_never_reuses_them(void **state)
 		"INSERT INTO tasks (id, title, user_id, create_time, status) "
 		"VALUES (3, 't3', 2, 3, 2), (9, 't9', 5, 9, 3)");
 	rows(c, before, sizeof(before));
-	upgrade_ok(c, "head");
+	upgrade_ok(c, "0004");
 	rows(c, after, sizeof(after));
 	assert_string_equal(before, after);
 	assert_int_equal(store_migrate_check(c, &st), OZ_OK);
@@ -613,6 +613,52 @@ autoincrement_migration_keeps_ids_and_never_reuses_them(void **state)
 	assert_int_equal(test_db_int(c, "PRAGMA foreign_keys"), 1);
 }
 
+/* 0005: the same status rule without IN, rows and the sequence kept. */
+static void
+status_check_migration_keeps_rows_and_the_sequence(void **state)
+{
+	store_conn *c = *state;
+	oz_status st;
+	char before[512], after[512];
+	upgrade_ok(c, "0004");
+	test_db_exec(c,
+		"INSERT INTO users (id, username, email, create_time) VALUES "
+		"(1, 'a', 'a@x', 1);"
+		"INSERT INTO tasks (id, title, user_id, create_time, status) "
+		"VALUES (3, 't3', 1, 3, 2), (9, 't9', 1, 9, 3);"
+		"DELETE FROM tasks WHERE id = 9");
+	rows(c, before, sizeof(before));
+	upgrade_ok(c, "head");
+	rows(c, after, sizeof(after));
+	assert_string_equal(before, after);
+	assert_int_equal(store_migrate_check(c, &st), OZ_OK);
+	/* Id 9 was deleted from the top: it is still never handed out. */
+	test_db_exec(c, "INSERT INTO tasks (title, user_id, create_time) "
+			"VALUES ('t', 1, 10)");
+	assert_int_equal(test_db_int(c, "SELECT max(id) FROM tasks"), 10);
+	/* The rule is the same: 1, 2 and 3 pass, nothing else. */
+	const char *bad[] = {"0", "4", "2.5", "'2x'", "NULL"};
+	for (size_t i = 0; i < NELEMS(bad); i++) {
+		char sql[160];
+		snprintf(sql, sizeof(sql),
+			"UPDATE tasks SET status = %s WHERE id = 3", bad[i]);
+		assert_int_not_equal(
+			sqlite3_exec(c->db, sql, NULL, NULL, NULL), SQLITE_OK);
+	}
+	test_db_exec(c, "UPDATE tasks SET status = 1 WHERE id = 3;"
+			"UPDATE tasks SET status = '3' WHERE id = 3");
+	assert_int_equal(
+		test_db_int(c, "SELECT status FROM tasks WHERE id = 3"), 3);
+	downgrade_ok(c, "-1");
+	assert_current(c, "0004");
+	rows(c, before, sizeof(before));
+	assert_int_equal(store_migrate_check(c, &st), OZ_OK);
+	assert_int_equal(test_db_int(c, "SELECT seq FROM sqlite_sequence "
+					"WHERE name = 'tasks'"),
+		10);
+	assert_int_equal(test_db_int(c, "PRAGMA foreign_keys"), 1);
+}
+
 /* --- Targets ----------------------------------------------------- */
 
 static void
@@ -628,10 +674,12 @@ relative_targets_move_by_n(void **state)
 	assert_current(c, "0003");
 	upgrade_ok(c, "+1");
 	assert_current(c, "0004");
+	upgrade_ok(c, "+1");
+	assert_current(c, "0005");
 	assert_fails(store_migrate_upgrade(c, "+1", &st), &st,
 		OZ_INVALID_ARGUMENT,
-		"cannot upgrade 1 revision(s) from 0004: only 0 more known");
-	downgrade_ok(c, "-3");
+		"cannot upgrade 1 revision(s) from 0005: only 0 more known");
+	downgrade_ok(c, "-4");
 	assert_current(c, "0001");
 	assert_fails(store_migrate_downgrade(c, "-2", &st), &st,
 		OZ_INVALID_ARGUMENT,
@@ -682,10 +730,10 @@ bad_targets_are_invalid_argument(void **state)
 	} cases[] = {
 		{up, "0009",
 			"unknown revision \"0009\": this build knows "
-			"0001..0004"},
+			"0001..0005"},
 		{down, "abc",
 			"unknown revision \"abc\": this build knows "
-			"0001..0004"},
+			"0001..0005"},
 		{up, "+0", "bad target \"+0\": expected +N with N >= 1"},
 		{up, "+12345",
 			"bad target \"+12345\": expected +N with N >= 1"},
@@ -722,7 +770,7 @@ newer_database_is_refused(void **state)
 	upgrade_ok(c, "head");
 	test_db_exec(c, "INSERT INTO oz_migrations VALUES ('0009', 1)");
 	static const char msg[] = "database is at revision 0009, newer than "
-				  "this build's head 0004";
+				  "this build's head 0005";
 	assert_fails(store_migrate_upgrade(c, "head", &st), &st,
 		OZ_FAILED_PRECONDITION, msg);
 	assert_fails(store_migrate_downgrade(c, "base", &st), &st,
@@ -772,7 +820,7 @@ stamp_records_without_running(void **state)
 	assert_pending(c, N_REAL);
 	assert_fails(store_migrate_stamp(c, "0042", &st), &st,
 		OZ_INVALID_ARGUMENT,
-		"unknown revision \"0042\": this build knows 0001..0004");
+		"unknown revision \"0042\": this build knows 0001..0005");
 	/* Stamping repairs what upgrade refuses: a newer revision. */
 	test_db_exec(c, "INSERT INTO oz_migrations VALUES ('0009', 1)");
 	assert_int_equal(store_migrate_stamp(c, "head", &st), OZ_OK);
@@ -829,7 +877,7 @@ history_lists_every_revision(void **state)
 	upgrade_ok(c, "0001");
 	int64_t after = store_now_us();
 	assert_int_equal(store_migrate_history(c, &a, &h, &n, &st), OZ_OK);
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 5);
 	assert_string_equal(h[0].rev, "0001");
 	assert_string_equal(h[0].file, "0001_initial.sql");
 	assert_string_equal(h[0].message,
@@ -849,7 +897,7 @@ history_lists_every_revision(void **state)
 	test_db_exec(c, "INSERT INTO oz_migrations VALUES ('0007', 77)");
 	arena_reset(&a);
 	assert_int_equal(store_migrate_history(c, &a, &h, &n, &st), OZ_OK);
-	assert_int_equal(n, 5);
+	assert_int_equal(n, 6);
 	assert_true(h[1].applied);
 	assert_string_equal(h[2].rev, "0003");
 	assert_string_equal(h[2].file, "0003_idempotency.sql");
@@ -857,11 +905,14 @@ history_lists_every_revision(void **state)
 	assert_string_equal(h[3].rev, "0004");
 	assert_string_equal(h[3].file, "0004_autoincrement_ids.sql");
 	assert_true(h[3].applied);
-	assert_string_equal(h[4].rev, "0007");
-	assert_false(h[4].known);
+	assert_string_equal(h[4].rev, "0005");
+	assert_string_equal(h[4].file, "0005_task_status_check.sql");
 	assert_true(h[4].applied);
-	assert_int_equal(h[4].applied_at, 77);
-	assert_string_equal(h[4].file, "");
+	assert_string_equal(h[5].rev, "0007");
+	assert_false(h[5].known);
+	assert_true(h[5].applied);
+	assert_int_equal(h[5].applied_at, 77);
+	assert_string_equal(h[5].file, "");
 	arena_fini(&a);
 }
 
@@ -907,7 +958,7 @@ check_detects_extra_index(void **state)
 	upgrade_ok(c, "head");
 	test_db_exec(c, "CREATE INDEX tasks_extra ON tasks (description)");
 	assert_fails(store_migrate_check(c, &st), &st, OZ_FAILED_PRECONDITION,
-		"schema drift at revision 0004: 1 difference(s); first: the "
+		"schema drift at revision 0005: 1 difference(s); first: the "
 		"database has an extra index tasks_extra ON tasks");
 	test_db_exec(c, "DROP INDEX tasks_extra");
 	assert_int_equal(store_migrate_check(c, &st), OZ_OK);
@@ -922,11 +973,11 @@ check_detects_missing_and_changed(void **state)
 	test_db_exec(c, "DROP INDEX tasks_title;"
 			"ALTER TABLE users ADD COLUMN nickname TEXT");
 	assert_fails(store_migrate_check(c, &st), &st, OZ_FAILED_PRECONDITION,
-		"schema drift at revision 0004: 2 difference(s); first: the "
+		"schema drift at revision 0005: 2 difference(s); first: the "
 		"database lacks index tasks_title ON tasks");
 	test_db_exec(c, "CREATE INDEX tasks_title ON tasks (title, id)");
 	assert_fails(store_migrate_check(c, &st), &st, OZ_FAILED_PRECONDITION,
-		"schema drift at revision 0004: 1 difference(s); first: the "
+		"schema drift at revision 0005: 1 difference(s); first: the "
 		"database has a different table users ON users");
 }
 
@@ -944,7 +995,7 @@ check_ignores_layout_and_identifier_quotes(void **state)
 	test_db_exec(c, "DROP INDEX tasks_title;"
 			"CREATE INDEX tasks_title ON tasks (title)");
 	assert_fails(store_migrate_check(c, &st), &st, OZ_FAILED_PRECONDITION,
-		"schema drift at revision 0004: 1 difference(s); first: the "
+		"schema drift at revision 0005: 1 difference(s); first: the "
 		"database has a different index tasks_title ON tasks");
 }
 
@@ -1239,6 +1290,7 @@ main(void)
 		T(history_of_new_database_has_nothing_applied),
 		T(check_passes_on_migrated_schema),
 		T(autoincrement_migration_keeps_ids_and_never_reuses_them),
+		T(status_check_migration_keeps_rows_and_the_sequence),
 		T(check_detects_extra_index),
 		T(check_detects_missing_and_changed),
 		T(check_ignores_layout_and_identifier_quotes),
