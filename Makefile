@@ -83,7 +83,8 @@ PG_MIGRATIONS := $(sort $(wildcard migrations/postgres/*.sql))
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 GEN_OBJ := $(GEN_C:.c=.o)
 LIB_OBJ := $(call obj,$(LIB_SRC)) $(BUILD)/obj/embed.o
-CLIENT_OBJ := $(call obj,$(CLIENT_SRC) src/core/status.c)
+CLIENT_OBJ := $(call obj,$(CLIENT_SRC) src/core/status.c src/core/clock.c \
+	src/core/base64.c src/rpc/services.c)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
 LIBOZ := $(BUILD)/liboz.a

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "ozbench.h"
 
 void
@@ -27,9 +28,7 @@ bench_rng_next(bench_rng *r)
 uint64_t
 bench_now_ns(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+	return (uint64_t) oz_now_ns();
 }
 
 void

@@ -1,11 +1,16 @@
 /* main.c -- ozd: reads the configuration (flags, then environment, then
  * .env, then defaults), checks the database's migrations, starts the
- * server and stops it cleanly on SIGTERM/SIGINT. No request handling here. */
+ * server and stops it cleanly on SIGTERM/SIGINT. No request handling here.
+ * Every setting is one row of settings[] below: its flag, environment
+ * name, parser, range, field and help; --help, getopt_long, the
+ * environment lookup and the checks are all derived from that table. */
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,93 +24,13 @@
 
 #define VALUE_MAX 4096
 
-static const char usage[] =
-	"usage: ozd [options]\n"
-	"\n"
-	"Serves oz.v1 (users, tasks), grpc.health.v1 and "
-	"oz.rpc.v1.Reflection\n"
-	"over nng req/rep. Each option may also come from the environment\n"
-	"variable shown, or from a NAME=value line in ./.env; flags win.\n"
-	"\n"
-	"  --listen URL             listen here; repeatable. OZ_LISTEN "
-	"(comma\n"
-	"                           list). Default tcp://127.0.0.1:7878.\n"
-	"                           tcp://, ipc://, tls+tcp://, ws://, "
-	"inproc://\n"
-	"  --database-url URL       DATABASE_URL. Default sqlite:///./app.db\n"
-	"  --migrate                upgrade the database to the newest "
-	"revision\n"
-	"                           at start (a new database always is)\n"
-	"  --synchronous MODE       OZ_SYNCHRONOUS: full (default; every\n"
-	"                           acknowledged write survives power loss) "
-	"or\n"
-	"                           normal (survives a crash of ozd; the "
-	"last\n"
-	"                           commits may be lost on power loss)\n"
-	"  --busy-timeout DUR       OZ_BUSY_TIMEOUT. Default 30s\n"
-	"  --max-inflight N         OZ_MAX_INFLIGHT: calls run at once; more\n"
-	"                           get RESOURCE_EXHAUSTED at once. Default "
-	"64\n"
-	"  --auth-token-file FILE   OZ_AUTH_TOKEN_FILE: require metadata\n"
-	"                           \"authorization: Bearer TOKEN\" with a "
-	"token\n"
-	"                           of FILE (one per line) on every call but\n"
-	"                           health\n"
-	"  --backup-dir DIR         OZ_BACKUP_DIR: AdminService/Backup writes "
-	"only\n"
-	"                           plain file names into DIR. Default: "
-	"backups/\n"
-	"                           beside the database (created 0700)\n"
-	"  --admin-token-file FILE  OZ_ADMIN_TOKEN_FILE: Backup and Optimize\n"
-	"                           need \"authorization: Bearer TOKEN\" with "
-	"a\n"
-	"                           token of FILE; without it they are "
-	"served\n"
-	"                           to local callers only (ipc://, loopback)\n"
-	"  --max-message-bytes N    OZ_MAX_MESSAGE_BYTES. Default 4194304\n"
-	"  --default-timeout DUR    OZ_DEFAULT_TIMEOUT: deadline of calls "
-	"that\n"
-	"                           set none. Default 30s\n"
-	"  --drain-timeout DUR      OZ_DRAIN_TIMEOUT: time running calls get\n"
-	"                           to finish on SIGTERM. Default 10s\n"
-	"  --no-group-commit        OZ_GROUP_COMMIT=0: one COMMIT per write\n"
-	"  --optimize-interval DUR  OZ_OPTIMIZE_INTERVAL: run PRAGMA "
-	"optimize\n"
-	"                           this often (0: only at shutdown). Default "
-	"1h\n"
-	"  --tls-cert FILE          OZ_TLS_CERT: PEM certificate for "
-	"tls+tcp://\n"
-	"  --tls-key FILE           OZ_TLS_KEY: its PEM private key\n"
-	"  --tls-ca FILE            OZ_TLS_CA: require client certificates\n"
-	"                           signed by this CA\n"
-	"  --ipc-mode MODE          OZ_IPC_MODE: ipc socket file mode. "
-	"Default "
-	"0600\n"
-	"  --http HOST:PORT         OZ_HTTP: serve the web console at\n"
-	"                           http://HOST:PORT/ and the RPC endpoint "
-	"at\n"
-	"                           ws://HOST:PORT/rpc. Off unless given\n"
-	"  --ws-allowed-origin O    OZ_WS_ALLOWED_ORIGIN (comma list); "
-	"repeatable:\n"
-	"                           a browser page of origin O (e.g.\n"
-	"                           http://localhost:7880) may call over "
-	"ws://.\n"
-	"                           The console's own origin always may; "
-	"clients\n"
-	"                           that send no Origin are always served\n"
-	"  --log-level LEVEL        OZ_LOG_LEVEL: debug, info (default), "
-	"warn,\n"
-	"                           error, off\n"
-	"  --help, --version\n"
-	"\n"
-	"Durations: 250ms, 30s, 2m, 1h; a bare number is seconds.\n";
-
 struct options {
 	rpc_server_config srv;
 	bool migrate;
 	int drain_timeout_ms;
 	char url[VALUE_MAX];
 	char listen_buf[VALUE_MAX]; /* OZ_LISTEN, split in place. */
+	size_t n_flag_listen;       /* --listen values so far. */
 	char tls_cert[VALUE_MAX], tls_key[VALUE_MAX], tls_ca[VALUE_MAX];
 	char token_file[VALUE_MAX];
 	char http_addr[VALUE_MAX];
@@ -114,12 +39,217 @@ struct options {
 	char admin_file[VALUE_MAX];
 };
 
+/* How a setting's value is parsed and stored. */
+enum kind {
+	TEXT,     /* copied into field; ptr (if set) points at the copy */
+	DURATION, /* "250ms", "30s", "2m", "1h", bare seconds; >= min ms */
+	NUMBER,   /* integer (0x, 0 octal prefixes) in min..max */
+	CUSTOM,   /* set() */
+	FLAG,     /* no argument; set() with val NULL */
+};
+
+/* A parser for CUSTOM and FLAG settings. VAL is NULL for a flag without
+ * argument; FROM_FLAG tells a flag from the environment. Returns 0, -1
+ * for a bad value (the caller says so) or an exit status it reported. */
+typedef int setter(struct options *o, const char *val, bool from_flag);
+
+struct setting {
+	const char *flag; /* long option without "--" */
+	const char *env;  /* environment and .env name, or NULL */
+	const char *arg;  /* argument name in --help; NULL: no argument */
+	enum kind kind;
+	long min, max;    /* NUMBER range; DURATION minimum in ms */
+	size_t off, size; /* the field in struct options */
+	size_t ptr;       /* TEXT: offset of a const char * set to the
+			   * copy, 0 for none */
+	setter *set;
+	const char *hint; /* appended to "bad --flag VALUE" */
+	const char *help;
+};
+
+#define FIELD(m)                                                              \
+	.off = offsetof(struct options, m),                                   \
+	.size = sizeof(((struct options *) NULL)->m)
+
+static setter set_listen, set_migrate, set_synchronous, set_backup_dir,
+	set_group_commit, set_http, set_origins, set_log_level;
+
+/* In the order the environment is read: of several bad values there, the
+ * first one in this table is the one reported. */
+static const struct setting settings[] = {
+	{.flag = "listen",
+		.env = "OZ_LISTEN",
+		.arg = "URL",
+		.kind = CUSTOM,
+		.set = set_listen,
+		.help = "listen here; repeatable (a comma list in the "
+			"environment). Default tcp://127.0.0.1:7878. "
+			"tcp://, ipc://, tls+tcp://, ws://, inproc://"},
+	{.flag = "database-url",
+		.env = "DATABASE_URL",
+		.arg = "URL",
+		.kind = TEXT,
+		FIELD(url),
+		.help = "Default sqlite:///./app.db"},
+	{.flag = "migrate",
+		.kind = FLAG,
+		.set = set_migrate,
+		.help = "upgrade the database to the newest revision at "
+			"start (a new database always is)"},
+	{.flag = "synchronous",
+		.env = "OZ_SYNCHRONOUS",
+		.arg = "MODE",
+		.kind = CUSTOM,
+		.set = set_synchronous,
+		.help = "full (default; every acknowledged write survives "
+			"power loss) or normal (survives a crash of ozd; the "
+			"last commits may be lost on power loss)"},
+	{.flag = "busy-timeout",
+		.env = "OZ_BUSY_TIMEOUT",
+		.arg = "DUR",
+		.kind = DURATION,
+		FIELD(srv.store.busy_timeout_ms),
+		.help = "Default 30s"},
+	{.flag = "max-inflight",
+		.env = "OZ_MAX_INFLIGHT",
+		.arg = "N",
+		.kind = NUMBER,
+		.min = 1,
+		.max = 1024,
+		FIELD(srv.max_inflight),
+		.hint = " (1..1024)",
+		.help = "calls run at once; more get RESOURCE_EXHAUSTED at "
+			"once. Default 64"},
+	{.flag = "auth-token-file",
+		.env = "OZ_AUTH_TOKEN_FILE",
+		.arg = "FILE",
+		.kind = TEXT,
+		FIELD(token_file),
+		.ptr = offsetof(struct options, srv.auth_token_file),
+		.help = "require metadata \"authorization: Bearer TOKEN\" "
+			"with a token of FILE (one per line) on every call "
+			"but health"},
+	{.flag = "admin-token-file",
+		.env = "OZ_ADMIN_TOKEN_FILE",
+		.arg = "FILE",
+		.kind = TEXT,
+		FIELD(admin_file),
+		.ptr = offsetof(struct options, srv.admin_token_file),
+		.help = "Backup and Optimize need \"authorization: Bearer "
+			"TOKEN\" with a token of FILE; without it they are "
+			"served to local callers only (ipc://, loopback)"},
+	{.flag = "backup-dir",
+		.env = "OZ_BACKUP_DIR",
+		.arg = "DIR",
+		.kind = CUSTOM,
+		.set = set_backup_dir,
+		.help = "AdminService/Backup writes only plain file names "
+			"into DIR. Default: backups/ beside the database "
+			"(created 0700)"},
+	{.flag = "max-message-bytes",
+		.env = "OZ_MAX_MESSAGE_BYTES",
+		.arg = "N",
+		.kind = NUMBER,
+		.min = 1024,
+		.max = 1L << 30,
+		FIELD(srv.max_message_bytes),
+		.help = "Default 4194304"},
+	{.flag = "default-timeout",
+		.env = "OZ_DEFAULT_TIMEOUT",
+		.arg = "DUR",
+		.kind = DURATION,
+		.min = 1,
+		FIELD(srv.default_timeout_ms),
+		.help = "deadline of calls that set none. Default 30s"},
+	{.flag = "drain-timeout",
+		.env = "OZ_DRAIN_TIMEOUT",
+		.arg = "DUR",
+		.kind = DURATION,
+		FIELD(drain_timeout_ms),
+		.help = "time running calls get to finish on SIGTERM. "
+			"Default 10s"},
+	{.flag = "no-group-commit",
+		.env = "OZ_GROUP_COMMIT",
+		.kind = FLAG,
+		.set = set_group_commit,
+		.help = "one COMMIT per write (environment: 0, false or "
+			"off)"},
+	{.flag = "optimize-interval",
+		.env = "OZ_OPTIMIZE_INTERVAL",
+		.arg = "DUR",
+		.kind = DURATION,
+		FIELD(srv.optimize_interval_ms),
+		.help = "run PRAGMA optimize this often (0: only at "
+			"shutdown). Default 1h"},
+	{.flag = "tls-cert",
+		.env = "OZ_TLS_CERT",
+		.arg = "FILE",
+		.kind = TEXT,
+		FIELD(tls_cert),
+		.ptr = offsetof(struct options, srv.tls_cert),
+		.help = "PEM certificate for tls+tcp://"},
+	{.flag = "tls-key",
+		.env = "OZ_TLS_KEY",
+		.arg = "FILE",
+		.kind = TEXT,
+		FIELD(tls_key),
+		.ptr = offsetof(struct options, srv.tls_key),
+		.help = "its PEM private key"},
+	{.flag = "tls-ca",
+		.env = "OZ_TLS_CA",
+		.arg = "FILE",
+		.kind = TEXT,
+		FIELD(tls_ca),
+		.ptr = offsetof(struct options, srv.tls_ca),
+		.help = "require client certificates signed by this CA"},
+	{.flag = "ipc-mode",
+		.env = "OZ_IPC_MODE",
+		.arg = "MODE",
+		.kind = NUMBER,
+		.min = 0,
+		.max = 0777,
+		FIELD(srv.ipc_mode),
+		.hint = " (octal, e.g. 0600)",
+		.help = "ipc socket file mode. Default 0600"},
+	{.flag = "log-level",
+		.env = "OZ_LOG_LEVEL",
+		.arg = "LEVEL",
+		.kind = CUSTOM,
+		.set = set_log_level,
+		.help = "debug, info (default), warn, error, off"},
+	{.flag = "http",
+		.env = "OZ_HTTP",
+		.arg = "HOST:PORT",
+		.kind = CUSTOM,
+		.set = set_http,
+		.help = "serve the web console at http://HOST:PORT/ and the "
+			"RPC endpoint at ws://HOST:PORT/rpc. Off unless "
+			"given"},
+	{.flag = "ws-allowed-origin",
+		.env = "OZ_WS_ALLOWED_ORIGIN",
+		.arg = "O",
+		.kind = CUSTOM,
+		.set = set_origins,
+		.help = "repeatable, a comma list: a browser page of origin "
+			"O (e.g. http://localhost:7880) may call over ws://. "
+			"The console's own origin always may; clients that "
+			"send no Origin are always served"},
+};
+
+#define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))
+
+static int fail_usage(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
 static int
-fail_usage(const char *fmt, const char *arg)
+fail_usage(const char *fmt, ...)
 {
+	va_list ap;
+	va_start(ap, fmt);
 	fprintf(stderr, "ozd: ");
-	fprintf(stderr, fmt, arg);
+	vfprintf(stderr, fmt, ap);
 	fprintf(stderr, "\nTry 'ozd --help'.\n");
+	va_end(ap);
 	return 2;
 }
 
@@ -165,10 +295,99 @@ parse_long(const char *s, long min, long max, long *out)
 	return 0;
 }
 
+/* Stores V in a numeric field of SIZE bytes (int, uint32_t or size_t). */
+static void
+store_number(void *field, size_t size, long v)
+{
+	if (size == sizeof(int)) {
+		int x = (int) v;
+		memcpy(field, &x, sizeof(x));
+	} else {
+		size_t x = (size_t) v;
+		memcpy(field, &x, sizeof(x));
+	}
+}
+
+/* --listen values replace OZ_LISTEN's; OZ_LISTEN is a comma list. */
+static int
+set_listen(struct options *o, const char *val, bool from_flag)
+{
+	if (from_flag) {
+		if (o->n_flag_listen == RPC_LISTEN_MAX) {
+			return fail_usage(
+				"too many --listen (max %d)", RPC_LISTEN_MAX);
+		}
+		o->srv.listen[o->n_flag_listen++] = val;
+		o->srv.n_listen = o->n_flag_listen;
+		return 0;
+	}
+	snprintf(o->listen_buf, sizeof(o->listen_buf), "%s", val);
+	o->srv.n_listen = 0;
+	char *save = NULL;
+	for (char *t = strtok_r(o->listen_buf, ",", &save);
+		t != NULL && o->srv.n_listen < RPC_LISTEN_MAX;
+		t = strtok_r(NULL, ",", &save)) {
+		while (isspace((unsigned char) *t)) {
+			t++;
+		}
+		o->srv.listen[o->srv.n_listen++] = t;
+	}
+	return 0;
+}
+
+static int
+set_migrate(struct options *o, const char *val, bool from_flag)
+{
+	(void) val;
+	(void) from_flag;
+	o->migrate = true;
+	return 0;
+}
+
+static int
+set_synchronous(struct options *o, const char *val, bool from_flag)
+{
+	(void) from_flag;
+	return store_sync_parse(val, &o->srv.store.synchronous) != 0 ? -1 : 0;
+}
+
+static int
+set_backup_dir(struct options *o, const char *val, bool from_flag)
+{
+	(void) from_flag;
+	if (strlen(val) >= sizeof(o->srv.store.backup_dir)) {
+		return fail_usage("--backup-dir %s is too long", val);
+	}
+	snprintf(o->srv.store.backup_dir, sizeof(o->srv.store.backup_dir),
+		"%s", val);
+	return 0;
+}
+
+/* --no-group-commit, or OZ_GROUP_COMMIT=0/false/off. */
+static int
+set_group_commit(struct options *o, const char *val, bool from_flag)
+{
+	(void) from_flag;
+	o->srv.group_commit = val != NULL && strcmp(val, "0") != 0 &&
+			      strcmp(val, "false") != 0 &&
+			      strcmp(val, "off") != 0;
+	return 0;
+}
+
+static int
+set_http(struct options *o, const char *val, bool from_flag)
+{
+	(void) from_flag;
+	snprintf(o->http_addr, sizeof(o->http_addr), "%s", val);
+	o->srv.http_addr = o->http_addr[0] != '\0' ? o->http_addr : NULL;
+	return 0;
+}
+
 /* Adds a comma list of allowed WebSocket origins. */
 static int
-add_origins(struct options *o, const char *val)
+set_origins(struct options *o, const char *val, bool from_flag)
 {
+	(void) from_flag;
 	size_t n = strlen(val) + 1;
 	if (o->origin_len + n > sizeof(o->origin_buf)) {
 		return fail_usage("--ws-allowed-origin %s: too long", val);
@@ -187,182 +406,169 @@ add_origins(struct options *o, const char *val)
 		}
 		if (o->srv.n_ws_origins == 16) {
 			return fail_usage(
-				"too many --ws-allowed-origin (max %s)", "16");
+				"too many --ws-allowed-origin (max %d)", 16);
 		}
 		o->srv.ws_origins[o->srv.n_ws_origins++] = t;
 	}
 	return 0;
 }
 
-/* Applies one setting by name; used for flags and for the environment. */
 static int
-apply(struct options *o, const char *name, const char *val)
+set_log_level(struct options *o, const char *val, bool from_flag)
 {
-	long n;
-	int ms;
-	if (strcmp(name, "database-url") == 0) {
-		snprintf(o->url, sizeof(o->url), "%s", val);
-	} else if (strcmp(name, "synchronous") == 0) {
-		if (store_sync_parse(val, &o->srv.store.synchronous) != 0) {
-			return fail_usage("bad --synchronous %s", val);
-		}
-	} else if (strcmp(name, "busy-timeout") == 0) {
-		if (parse_duration_ms(val, &ms) != 0) {
-			return fail_usage("bad --busy-timeout %s", val);
-		}
-		o->srv.store.busy_timeout_ms = ms;
-	} else if (strcmp(name, "max-inflight") == 0) {
-		if (parse_long(val, 1, 1024, &n) != 0) {
-			return fail_usage(
-				"bad --max-inflight %s (1..1024)", val);
-		}
-		o->srv.max_inflight = (int) n;
-	} else if (strcmp(name, "auth-token-file") == 0) {
-		snprintf(o->token_file, sizeof(o->token_file), "%s", val);
-		o->srv.auth_token_file = o->token_file;
-	} else if (strcmp(name, "backup-dir") == 0) {
-		if (strlen(val) >= sizeof(o->srv.store.backup_dir)) {
-			return fail_usage("--backup-dir %s is too long", val);
-		}
-		snprintf(o->srv.store.backup_dir,
-			sizeof(o->srv.store.backup_dir), "%s", val);
-	} else if (strcmp(name, "admin-token-file") == 0) {
-		snprintf(o->admin_file, sizeof(o->admin_file), "%s", val);
-		o->srv.admin_token_file = o->admin_file;
-	} else if (strcmp(name, "max-message-bytes") == 0) {
-		if (parse_long(val, 1024, 1L << 30, &n) != 0) {
-			return fail_usage("bad --max-message-bytes %s", val);
-		}
-		o->srv.max_message_bytes = (size_t) n;
-	} else if (strcmp(name, "default-timeout") == 0) {
-		if (parse_duration_ms(val, &ms) != 0 || ms == 0) {
-			return fail_usage("bad --default-timeout %s", val);
-		}
-		o->srv.default_timeout_ms = (uint32_t) ms;
-	} else if (strcmp(name, "drain-timeout") == 0) {
-		if (parse_duration_ms(val, &ms) != 0) {
-			return fail_usage("bad --drain-timeout %s", val);
-		}
-		o->drain_timeout_ms = ms;
-	} else if (strcmp(name, "optimize-interval") == 0) {
-		if (parse_duration_ms(val, &ms) != 0) {
-			return fail_usage("bad --optimize-interval %s", val);
-		}
-		o->srv.optimize_interval_ms = ms;
-	} else if (strcmp(name, "group-commit") == 0) {
-		o->srv.group_commit = strcmp(val, "0") != 0 &&
-				      strcmp(val, "false") != 0 &&
-				      strcmp(val, "off") != 0;
-	} else if (strcmp(name, "tls-cert") == 0) {
-		snprintf(o->tls_cert, sizeof(o->tls_cert), "%s", val);
-		o->srv.tls_cert = o->tls_cert;
-	} else if (strcmp(name, "tls-key") == 0) {
-		snprintf(o->tls_key, sizeof(o->tls_key), "%s", val);
-		o->srv.tls_key = o->tls_key;
-	} else if (strcmp(name, "tls-ca") == 0) {
-		snprintf(o->tls_ca, sizeof(o->tls_ca), "%s", val);
-		o->srv.tls_ca = o->tls_ca;
-	} else if (strcmp(name, "ipc-mode") == 0) {
-		if (parse_long(val, 0, 0777, &n) != 0) {
-			return fail_usage(
-				"bad --ipc-mode %s (octal, e.g. 0600)", val);
-		}
-		o->srv.ipc_mode = (int) n;
-	} else if (strcmp(name, "http") == 0) {
-		snprintf(o->http_addr, sizeof(o->http_addr), "%s", val);
-		o->srv.http_addr =
-			o->http_addr[0] != '\0' ? o->http_addr : NULL;
-	} else if (strcmp(name, "ws-allowed-origin") == 0) {
-		return add_origins(o, val);
-	} else if (strcmp(name, "log-level") == 0) {
-		log_level lv;
-		if (log_level_parse(val, &lv) != 0) {
-			return fail_usage("bad --log-level %s", val);
-		}
-		log_set_level(lv);
+	(void) o;
+	(void) from_flag;
+	log_level lv;
+	if (log_level_parse(val, &lv) != 0) {
+		return -1;
 	}
+	log_set_level(lv);
 	return 0;
 }
 
-/* Settings read from the environment or .env, by option name. */
-static const struct {
-	const char *option;
-	const char *env;
-} env_names[] = {
-	{"database-url", "DATABASE_URL"},
-	{"synchronous", "OZ_SYNCHRONOUS"},
-	{"busy-timeout", "OZ_BUSY_TIMEOUT"},
-	{"max-inflight", "OZ_MAX_INFLIGHT"},
-	{"auth-token-file", "OZ_AUTH_TOKEN_FILE"},
-	{"admin-token-file", "OZ_ADMIN_TOKEN_FILE"},
-	{"backup-dir", "OZ_BACKUP_DIR"},
-	{"max-message-bytes", "OZ_MAX_MESSAGE_BYTES"},
-	{"default-timeout", "OZ_DEFAULT_TIMEOUT"},
-	{"drain-timeout", "OZ_DRAIN_TIMEOUT"},
-	{"group-commit", "OZ_GROUP_COMMIT"},
-	{"optimize-interval", "OZ_OPTIMIZE_INTERVAL"},
-	{"tls-cert", "OZ_TLS_CERT"},
-	{"tls-key", "OZ_TLS_KEY"},
-	{"tls-ca", "OZ_TLS_CA"},
-	{"ipc-mode", "OZ_IPC_MODE"},
-	{"log-level", "OZ_LOG_LEVEL"},
-	{"http", "OZ_HTTP"},
-	{"ws-allowed-origin", "OZ_WS_ALLOWED_ORIGIN"},
-};
+/* Parses VAL into the field of S. Returns 0, -1 if VAL is bad, or an exit
+ * status already reported. */
+static int
+parse_setting(struct options *o, const struct setting *s, const char *val,
+	bool from_flag)
+{
+	char *base = (char *) o;
+	long n;
+	int ms;
+	switch (s->kind) {
+	case TEXT:
+		snprintf(base + s->off, s->size, "%s", val);
+		if (s->ptr != 0) {
+			const char *copy = base + s->off;
+			memcpy(base + s->ptr, &copy, sizeof(copy));
+		}
+		return 0;
+	case DURATION:
+		if (parse_duration_ms(val, &ms) != 0 || ms < s->min) {
+			return -1;
+		}
+		store_number(base + s->off, s->size, ms);
+		return 0;
+	case NUMBER:
+		if (parse_long(val, s->min, s->max, &n) != 0) {
+			return -1;
+		}
+		store_number(base + s->off, s->size, n);
+		return 0;
+	case CUSTOM:
+	case FLAG:
+		return s->set(o, val, from_flag);
+	}
+	return -1;
+}
+
+/* Applies one setting from a flag or the environment. */
+static int
+apply(struct options *o, const struct setting *s, const char *val,
+	bool from_flag)
+{
+	int rc = parse_setting(o, s, val, from_flag);
+	if (rc == -1) {
+		return fail_usage("bad --%s %s%s", s->flag, val,
+			s->hint != NULL ? s->hint : "");
+	}
+	return rc;
+}
 
 static int
 apply_env(struct options *o)
 {
 	char val[VALUE_MAX];
-	for (size_t i = 0; i < sizeof(env_names) / sizeof(env_names[0]); i++) {
-		if (env_get(env_names[i].env, val, sizeof(val), NULL)) {
-			int rc = apply(o, env_names[i].option, val);
+	for (size_t i = 0; i < N_SETTINGS; i++) {
+		const struct setting *s = &settings[i];
+		if (s->env != NULL &&
+			env_get(s->env, val, sizeof(val), NULL)) {
+			int rc = apply(o, s, val, false);
 			if (rc != 0) {
 				return rc;
 			}
 		}
 	}
-	if (env_get("OZ_LISTEN", o->listen_buf, sizeof(o->listen_buf), NULL)) {
-		o->srv.n_listen = 0;
-		char *save = NULL;
-		for (char *t = strtok_r(o->listen_buf, ",", &save);
-			t != NULL && o->srv.n_listen < RPC_LISTEN_MAX;
-			t = strtok_r(NULL, ",", &save)) {
-			while (isspace((unsigned char) *t)) {
-				t++;
-			}
-			o->srv.listen[o->srv.n_listen++] = t;
-		}
-	}
 	return 0;
 }
 
-static const struct option long_opts[] = {
-	{"listen", required_argument, NULL, 'l'},
-	{"migrate", no_argument, NULL, 'M'},
-	{"no-group-commit", no_argument, NULL, 'G'},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, 'V'},
-	{"database-url", required_argument, NULL, 1},
-	{"synchronous", required_argument, NULL, 1},
-	{"busy-timeout", required_argument, NULL, 1},
-	{"max-inflight", required_argument, NULL, 1},
-	{"auth-token-file", required_argument, NULL, 1},
-	{"admin-token-file", required_argument, NULL, 1},
-	{"backup-dir", required_argument, NULL, 1},
-	{"max-message-bytes", required_argument, NULL, 1},
-	{"default-timeout", required_argument, NULL, 1},
-	{"drain-timeout", required_argument, NULL, 1},
-	{"optimize-interval", required_argument, NULL, 1},
-	{"tls-cert", required_argument, NULL, 1},
-	{"tls-key", required_argument, NULL, 1},
-	{"tls-ca", required_argument, NULL, 1},
-	{"ipc-mode", required_argument, NULL, 1},
-	{"log-level", required_argument, NULL, 1},
-	{"http", required_argument, NULL, 1},
-	{"ws-allowed-origin", required_argument, NULL, 1},
-	{NULL, 0, NULL, 0},
-};
+/* Prints TEXT wrapped to 78 columns, each line after the first indented
+ * to column COL (the cursor is at COL already). */
+static void
+print_wrapped(const char *text, int col)
+{
+	int at = col;
+	while (*text != '\0') {
+		size_t w = strcspn(text, " ");
+		if (at > col && at + 1 + (int) w > 78) {
+			printf("\n%*s", col, "");
+			at = col;
+		} else if (at > col) {
+			putchar(' ');
+			at++;
+		}
+		printf("%.*s", (int) w, text);
+		at += (int) w;
+		text += w;
+		text += strspn(text, " ");
+	}
+	putchar('\n');
+}
+
+static void
+print_usage(void)
+{
+	fputs("usage: ozd [options]\n"
+	      "\n"
+	      "Serves oz.v1 (users, tasks), grpc.health.v1 and "
+	      "oz.rpc.v1.Reflection\n"
+	      "over nng req/rep. Each option may also come from the "
+	      "environment\n"
+	      "variable shown, or from a NAME=value line in ./.env; flags "
+	      "win.\n\n",
+		stdout);
+	enum { COL = 27 };
+	char line[VALUE_MAX];
+	for (size_t i = 0; i < N_SETTINGS; i++) {
+		const struct setting *s = &settings[i];
+		int w = printf("  --%s%s%s", s->flag,
+			s->arg != NULL ? " " : "",
+			s->arg != NULL ? s->arg : "");
+		if (w >= COL) {
+			printf("\n%*s", COL, "");
+		} else {
+			printf("%*s", COL - w, "");
+		}
+		snprintf(line, sizeof(line), "%s%s%s",
+			s->env != NULL ? s->env : "",
+			s->env != NULL ? ": " : "", s->help);
+		print_wrapped(line, COL);
+	}
+	fputs("  --help, --version\n"
+	      "\n"
+	      "Durations: 250ms, 30s, 2m, 1h; a bare number is seconds.\n",
+		stdout);
+}
+
+enum { OPT_HELP = 'h', OPT_VERSION = 'V', OPT_SETTING = 256 };
+
+/* getopt_long's options: one per setting, then --help and --version. */
+static void
+build_long_opts(struct option *opts)
+{
+	for (size_t i = 0; i < N_SETTINGS; i++) {
+		opts[i] = (struct option) {
+			.name = settings[i].flag,
+			.has_arg = settings[i].arg != NULL ? required_argument
+							   : no_argument,
+			.val = OPT_SETTING + (int) i,
+		};
+	}
+	opts[N_SETTINGS] = (struct option) {.name = "help", .val = OPT_HELP};
+	opts[N_SETTINGS + 1] =
+		(struct option) {.name = "version", .val = OPT_VERSION};
+	opts[N_SETTINGS + 2] = (struct option) {0};
+}
 
 /* Returns -1 to go on, else the exit status. */
 static int
@@ -375,39 +581,25 @@ parse_args(struct options *o, int argc, char **argv)
 	if (rc != 0) {
 		return rc;
 	}
-	size_t n_flag_listen = 0;
-	int c, idx;
+	static struct option long_opts[N_SETTINGS + 3];
+	build_long_opts(long_opts);
+	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", long_opts, &idx)) != -1) {
-		switch (c) {
-		case 'l':
-			if (n_flag_listen == RPC_LISTEN_MAX) {
-				return fail_usage(
-					"too many --listen (max %s)", "16");
-			}
-			o->srv.listen[n_flag_listen++] = optarg;
-			o->srv.n_listen = n_flag_listen;
-			break;
-		case 'M':
-			o->migrate = true;
-			break;
-		case 'G':
-			o->srv.group_commit = false;
-			break;
-		case 'h':
-			fputs(usage, stdout);
+	while ((c = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+		if (c == OPT_HELP) {
+			print_usage();
 			return 0;
-		case 'V':
+		}
+		if (c == OPT_VERSION) {
 			printf("ozd %s\n", OZ_VERSION);
 			return 0;
-		case 1:
-			if ((rc = apply(o, long_opts[idx].name, optarg)) !=
-				0) {
-				return rc;
-			}
-			break;
-		default:
+		}
+		if (c < OPT_SETTING || c >= OPT_SETTING + (int) N_SETTINGS) {
 			return 2;
+		}
+		rc = apply(o, &settings[c - OPT_SETTING], optarg, true);
+		if (rc != 0) {
+			return rc;
 		}
 	}
 	if (optind < argc) {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/base64.h"
 #include "json_types.h"
 
 bool
@@ -62,88 +63,31 @@ jt_snake(const char *camel, char *out, size_t n)
 	return true;
 }
 
-static const char b64[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 char *
 jt_base64_encode(const uint8_t *d, size_t len)
 {
-	char *out = malloc((len + 2) / 3 * 4 + 1);
-	size_t j = 0;
-	if (out == NULL) {
-		return NULL;
+	char *out = malloc(oz_base64_len(len, OZ_BASE64) + 1);
+	if (out != NULL) {
+		oz_base64_encode(d, len, OZ_BASE64, out);
 	}
-	for (size_t i = 0; i < len; i += 3) {
-		uint32_t v = (uint32_t) d[i] << 16;
-		if (i + 1 < len) {
-			v |= (uint32_t) d[i + 1] << 8;
-		}
-		if (i + 2 < len) {
-			v |= d[i + 2];
-		}
-		out[j++] = b64[(v >> 18) & 63];
-		out[j++] = b64[(v >> 12) & 63];
-		out[j++] = i + 1 < len ? b64[(v >> 6) & 63] : '=';
-		out[j++] = i + 2 < len ? b64[v & 63] : '=';
-	}
-	out[j] = '\0';
 	return out;
-}
-
-static int
-b64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z') {
-		return c - 'A';
-	}
-	if (c >= 'a' && c <= 'z') {
-		return c - 'a' + 26;
-	}
-	if (c >= '0' && c <= '9') {
-		return c - '0' + 52;
-	}
-	if (c == '+' || c == '-') {
-		return 62;
-	}
-	if (c == '/' || c == '_') {
-		return 63;
-	}
-	return -1;
 }
 
 bool
 jt_base64_decode(const char *s, uint8_t **out, size_t *out_len)
 {
 	size_t len = strlen(s);
-	while (len > 0 && s[len - 1] == '=') {
-		len--;
-	}
-	if (strlen(s) - len > 2 || len % 4 == 1) {
-		return false;
-	}
 	uint8_t *o = malloc(len * 3 / 4 + 1);
-	uint32_t acc = 0;
-	size_t j = 0;
-	int bits = 0;
 	if (o == NULL) {
 		return false;
 	}
-	for (size_t i = 0; i < len; i++) {
-		int v = b64_value(s[i]);
-		if (v < 0) {
-			free(o);
-			return false;
-		}
-		acc = (acc << 6) | (uint32_t) v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			o[j++] = (uint8_t) (acc >> bits);
-			acc &= (1u << bits) - 1;
-		}
+	long n = oz_base64_decode(s, len, OZ_BASE64, o);
+	if (n < 0) {
+		free(o);
+		return false;
 	}
 	*out = o;
-	*out_len = j;
+	*out_len = (size_t) n;
 	return true;
 }
 

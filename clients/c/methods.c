@@ -2,7 +2,8 @@
  * protobuf-c service descriptors) and one typed function per RPC.
  *
  * Typed functions only name the method and its output type; all behaviour
- * lives in oz_client_call. A new service is added to `services` below. */
+ * lives in oz_client_call. The services are rpc/services.c's list, the
+ * one the server serves. */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,15 +11,7 @@
 #include "google/protobuf/empty.pb-c.h"
 #include "oz/client.h"
 #include "oz/v1/admin_service.pb-c.h"
-
-static const ProtobufCServiceDescriptor *const services[] = {
-	&oz__v1__user_service__descriptor,
-	&oz__v1__task_service__descriptor,
-	&oz__v1__batch_service__descriptor,
-	&oz__v1__admin_service__descriptor,
-	&grpc__health__v1__health__descriptor,
-	&oz__rpc__v1__reflection__descriptor,
-};
+#include "rpc/services.h"
 
 #define MAX_METHODS 64
 #define NAME_MAX_   128
@@ -47,8 +40,8 @@ is_idempotent(const ProtobufCServiceDescriptor *s, const char *method)
 static void
 build_table(void)
 {
-	for (size_t i = 0; i < sizeof(services) / sizeof(services[0]); i++) {
-		const ProtobufCServiceDescriptor *s = services[i];
+	for (size_t i = 0; oz_services[i] != NULL; i++) {
+		const ProtobufCServiceDescriptor *s = oz_services[i];
 		for (unsigned j = 0; j < s->n_methods && n_table < MAX_METHODS;
 			j++) {
 			const ProtobufCMethodDescriptor *m = &s->methods[j];

@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "bulk.h"
+#include "core/clock.h"
 
 const char *const bulk_user_cols[BULK_USER_NCOLS] = {"username", "email", "id",
 	"is_active", "create_time", "update_time", "etag"};
@@ -197,9 +197,7 @@ bulk_csv_parse(
 double
 bulk_now(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+	return (double) oz_now_ns() / 1e9;
 }
 
 void

@@ -2,21 +2,12 @@
  * server hands in bytes and sends out bytes, so this path can be fuzzed. */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/utf8.h"
 #include "rpc/auth.h"
 #include "rpc/call.h"
 #include "rpc/idempotency.h"
 #include "rpc/wire_check.h"
-
-int64_t
-rpc_now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 bool
 rpc_call_ok(const rpc_call *call)
@@ -88,7 +79,7 @@ rpc_call_begin(rpc_call *call, const rpc_call_config *cfg, arena *a,
 	memset(call, 0, sizeof(*call));
 	call->arena = a;
 	call->cfg = cfg;
-	call->start_us = rpc_now_us();
+	call->start_us = oz_now_us();
 	oz_status_clear(&call->st);
 
 	/* Strings are judged on their wire bytes, before protobuf-c makes C
@@ -165,7 +156,7 @@ rpc_call_run(rpc_call *call, store_conn *db, bool serving)
 	if (!rpc_call_ok(call)) {
 		return;
 	}
-	if (rpc_now_us() > call->deadline_us) {
+	if (oz_now_us() > call->deadline_us) {
 		oz_fail(&call->st, OZ_DEADLINE_EXCEEDED,
 			"deadline exceeded before the call ran");
 		return;

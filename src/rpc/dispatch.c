@@ -9,6 +9,7 @@
 #include "oz/v1/task_service.pb-c.h"
 #include "oz/v1/user_service.pb-c.h"
 #include "rpc/dispatch.h"
+#include "rpc/services.h"
 
 #define USER(m)  "/oz.v1.UserService/" m
 #define TASK(m)  "/oz.v1.TaskService/" m
@@ -169,16 +170,6 @@ static const rpc_method methods[] = {
 	},
 };
 
-static const ProtobufCServiceDescriptor *const services[] = {
-	&oz__v1__user_service__descriptor,
-	&oz__v1__task_service__descriptor,
-	&oz__v1__batch_service__descriptor,
-	&oz__v1__admin_service__descriptor,
-	&grpc__health__v1__health__descriptor,
-	&oz__rpc__v1__reflection__descriptor,
-	NULL,
-};
-
 const rpc_method *
 dispatch_find(const char *name)
 {
@@ -200,7 +191,7 @@ dispatch_methods(size_t *n)
 const ProtobufCServiceDescriptor *const *
 dispatch_services(void)
 {
-	return services;
+	return oz_services;
 }
 
 int

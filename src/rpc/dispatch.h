@@ -42,8 +42,8 @@ const rpc_method *dispatch_find(const char *name);
 /* Returns the whole table. OUT: *n, the number of rows. Static memory. */
 const rpc_method *dispatch_methods(size_t *n);
 
-/* Returns the service descriptors of every service in proto/ (NULL
- * terminated). A test checks each of their methods has a row. */
+/* Returns oz_services (rpc/services.h): every service in proto/, NULL
+ * terminated. A test checks each of their methods has a row. */
 const ProtobufCServiceDescriptor *const *dispatch_services(void);
 
 /* True for methods that are safe to repeat (they change nothing). */

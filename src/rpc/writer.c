@@ -148,7 +148,7 @@ checkpoint(rpc_writer *w)
 static void
 maybe_optimize(rpc_writer *w)
 {
-	if (w->optimize_ms <= 0 || rpc_now_us() < w->next_optimize_us) {
+	if (w->optimize_ms <= 0 || oz_now_us() < w->next_optimize_us) {
 		return;
 	}
 	oz_status st;
@@ -160,7 +160,7 @@ maybe_optimize(rpc_writer *w)
 	} else {
 		log_debug("periodic PRAGMA optimize done");
 	}
-	w->next_optimize_us = rpc_now_us() + (int64_t) w->optimize_ms * 1000;
+	w->next_optimize_us = oz_now_us() + (int64_t) w->optimize_ms * 1000;
 }
 
 /* While writes fail and no call comes to show they work again (a full
@@ -175,7 +175,7 @@ probe_writes(rpc_writer *w)
 		rc = store_write_probe(w->db, &st);
 	}
 	store_health_note_write(w->health, rc, &st);
-	w->next_probe_us = rc == OZ_OK ? 0 : rpc_now_us() + PROBE_MS * 1000;
+	w->next_probe_us = rc == OZ_OK ? 0 : oz_now_us() + PROBE_MS * 1000;
 }
 
 /* The next time the idle writer has something to do (0: none). */
@@ -198,7 +198,7 @@ wait_for_work(rpc_writer *w)
 		pthread_cond_wait(&w->cv, &w->mu);
 		return;
 	}
-	int64_t left = wake - rpc_now_us();
+	int64_t left = wake - oz_now_us();
 	if (left <= 0) {
 		return;
 	}
@@ -220,14 +220,14 @@ writer_main(void *arg)
 	for (;;) {
 		while (w->head == NULL && !w->stopping) {
 			if (w->optimize_ms > 0 &&
-				rpc_now_us() >= w->next_optimize_us) {
+				oz_now_us() >= w->next_optimize_us) {
 				pthread_mutex_unlock(&w->mu);
 				maybe_optimize(w);
 				pthread_mutex_lock(&w->mu);
 				continue;
 			}
 			if (w->next_probe_us != 0 &&
-				rpc_now_us() >= w->next_probe_us) {
+				oz_now_us() >= w->next_probe_us) {
 				pthread_mutex_unlock(&w->mu);
 				probe_writes(w);
 				pthread_mutex_lock(&w->mu);
@@ -250,7 +250,7 @@ writer_main(void *arg)
 		pthread_mutex_unlock(&w->mu);
 		run_batch(w, batch, n);
 		if (store_health_write_failed(w->health)) {
-			w->next_probe_us = rpc_now_us() + PROBE_MS * 1000;
+			w->next_probe_us = oz_now_us() + PROBE_MS * 1000;
 		} else {
 			w->next_probe_us = 0;
 		}
@@ -294,7 +294,7 @@ rpc_writer_start(rpc_writer **out, const store_config *cfg, bool group,
 	}
 	w->group = group;
 	w->optimize_ms = optimize_ms;
-	w->next_optimize_us = rpc_now_us() + (int64_t) optimize_ms * 1000;
+	w->next_optimize_us = oz_now_us() + (int64_t) optimize_ms * 1000;
 	w->stats = stats;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/base64.h"
 #include "service/paging.h"
 #include "service/validate.h"
 
@@ -12,9 +13,6 @@
 #define TOKEN_HEADER_V1 10 /* version, hash, key count */
 #define TOKEN_VERSION   2
 #define TOKEN_HEADER    18 /* version, hash, total, key count */
-
-static const char b64[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 oz_code
 paging_size(int32_t page_size, int32_t skip, int64_t *size, oz_status *st)
@@ -200,21 +198,10 @@ get_be(const unsigned char *p, int bytes)
 char *
 paging_base64url(arena *a, const unsigned char *raw, size_t n)
 {
-	char *out = arena_alloc(a, (n + 2) / 3 * 4 + 1);
-	size_t j = 0;
-	if (out == NULL) {
-		return NULL;
+	char *out = arena_alloc(a, oz_base64_len(n, OZ_BASE64URL) + 1);
+	if (out != NULL) {
+		oz_base64_encode(raw, n, OZ_BASE64URL, out);
 	}
-	for (size_t i = 0; i < n; i += 3) {
-		uint32_t v = (uint32_t) raw[i] << 16;
-		v |= i + 1 < n ? (uint32_t) raw[i + 1] << 8 : 0;
-		v |= i + 2 < n ? raw[i + 2] : 0;
-		size_t chars = n - i >= 3 ? 4 : n - i + 1;
-		for (size_t c = 0; c < chars; c++) {
-			out[j++] = b64[(v >> (18 - 6 * c)) & 0x3f];
-		}
-	}
-	out[j] = '\0';
 	return out;
 }
 
@@ -256,40 +243,6 @@ paging_token_encode(uint64_t hash, int64_t total, const store_order *o,
 	}
 	*token = out;
 	return OZ_OK;
-}
-
-static int
-b64_value(char ch)
-{
-	const char *p = ch != '\0' ? strchr(b64, ch) : NULL;
-	return p != NULL ? (int) (p - b64) : -1;
-}
-
-/* Decodes base64url s (no padding) into raw. Returns the byte count, or
- * -1 for a bad character, a bad length or non-zero unused bits. */
-static long
-b64_decode(const char *s, size_t len, unsigned char *raw)
-{
-	if (len % 4 == 1) {
-		return -1;
-	}
-	size_t n = 0;
-	uint32_t acc = 0;
-	int bits = 0;
-	for (size_t i = 0; i < len; i++) {
-		int v = b64_value(s[i]);
-		if (v < 0) {
-			return -1;
-		}
-		acc = (acc << 6) | (uint32_t) v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			raw[n++] = (unsigned char) (acc >> bits);
-			acc &= (1u << bits) - 1;
-		}
-	}
-	return acc == 0 ? (long) n : -1;
 }
 
 static oz_code
@@ -348,7 +301,7 @@ paging_token_decode(const char *token, uint64_t hash, const store_order *o,
 	if (raw == NULL || out == NULL) {
 		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
 	}
-	long n = b64_decode(token, len, raw);
+	long n = oz_base64_decode(token, len, OZ_BASE64URL, raw);
 	if (n < 1 || (raw[0] != TOKEN_VERSION_1 && raw[0] != TOKEN_VERSION)) {
 		return token_invalid(st);
 	}

@@ -4,8 +4,8 @@
  * decided before (the dispatch row is RPC_ADMIN_TOKEN). No SQL here. */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "oz/v1/admin_service.pb-c.h"
 #include "service/service.h"
@@ -202,10 +202,9 @@ service_admin_query(service_ctx *cx, const ProtobufCMessage *in,
 {
 	const Oz__V1__QueryRequest *req = (const void *) in;
 	Oz__V1__QueryResponse *resp = (void *) out;
-	struct timespec t0, t1;
 	store_query q;
 	store_qresult r;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int64_t t0 = oz_now_us();
 	log_statement(req->sql, req->n_params);
 	oz_code rc = check(cx, req, &q, st);
 	if (rc != OZ_OK) {
@@ -215,8 +214,6 @@ service_admin_query(service_ctx *cx, const ProtobufCMessage *in,
 		(rc = to_reply(cx->arena, &r, resp, st)) != OZ_OK) {
 		return rc;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	resp->duration_us = (int64_t) (t1.tv_sec - t0.tv_sec) * 1000000 +
-			    (t1.tv_nsec - t0.tv_nsec) / 1000;
+	resp->duration_us = oz_now_us() - t0;
 	return OZ_OK;
 }

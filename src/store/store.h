@@ -48,6 +48,12 @@ void store_config_init(store_config *cfg);
 oz_code store_url_parse(
 	const char *url, store_config *cfg, oz_status *st) OZ_MUST_USE;
 
+/* Copies url (a URL or a libpq "key=value" string) into out (size n) with
+ * every password masked as ***: the one of "scheme://user:password@" and
+ * the value of every password= option (key percent-decoded, any case,
+ * value 'quoted' or not). Whatever echoes or logs a URL calls this. */
+void store_url_mask(const char *url, char *out, size_t n);
+
 /* Parses "off", "normal", "full" or "extra" (any case). 0 or -1. */
 int store_sync_parse(const char *s, store_sync *out);
 

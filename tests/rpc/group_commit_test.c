@@ -168,7 +168,7 @@ caller_init(struct caller *c, struct fixture *f, int idx, const char *name)
 	c->call.input = &c->in.base;
 	c->call.output = arena_calloc(&c->a, sizeof(Oz__V1__User));
 	oz__v1__user__init((Oz__V1__User *) c->call.output);
-	c->call.start_us = rpc_now_us();
+	c->call.start_us = oz_now_us();
 	c->call.deadline_us = c->call.start_us + 60 * 1000000LL;
 	oz_status_clear(&c->call.st);
 }

@@ -41,11 +41,6 @@ store_conn *pg_store_conn(pg_conn *c);
 /* True when url starts with postgresql:// or postgres://. */
 bool pg_url_is_postgres(const char *url);
 
-/* Writes into out (size cap) a description of the libpq connection
- * string or URI url, "key=value" pairs as libpq parsed them, with every
- * password replaced by "****"; "(unparsable)" when libpq rejects it. */
-void pg_url_describe(const char *url, char *out, size_t cap);
-
 /* Opens a connection with libpq, url passed as it is (so multi-host
  * lists, sslmode, target_session_attrs, connect_timeout, PGPASSFILE and
  * the PG* environment all work as libpq documents), and logs the

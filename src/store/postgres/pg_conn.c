@@ -1,8 +1,8 @@
 /* store/postgres/pg_conn.c -- opening, describing and closing libpq
  * connections. The URL goes to libpq as it is; the only thing oz adds is
- * a fallback application_name. Passwords never reach a log line: every
- * description goes through describe(), which masks what libpq marks as a
- * password option. */
+ * a fallback application_name. Passwords never reach a log line: the URL
+ * is logged through store_url_mask (store/url.c), the effective options
+ * through describe(), which masks what libpq marks as a password option. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,20 +42,6 @@ describe(const PQconninfoOption *opts, char *out, size_t cap)
 	}
 }
 
-void
-pg_url_describe(const char *url, char *out, size_t cap)
-{
-	char *err = NULL;
-	PQconninfoOption *opts = PQconninfoParse(url, &err);
-	if (opts == NULL) {
-		snprintf(out, cap, "(unparsable)");
-	} else {
-		describe(opts, out, cap);
-	}
-	PQconninfoFree(opts);
-	PQfreemem(err);
-}
-
 /* Logs the options the connection actually uses. */
 static void
 log_effective(PGconn *pg)
@@ -92,7 +78,7 @@ connect_url(pg_conn *c, oz_status *st)
 	}
 	if (PQstatus(c->pg) != CONNECTION_OK) {
 		char where[1024];
-		pg_url_describe(c->url, where, sizeof(where));
+		store_url_mask(c->url, where, sizeof(where));
 		const char *why = PQerrorMessage(c->pg);
 		log_error("postgres: cannot connect (%s): %.*s", where,
 			pg_msg_len(why), why);

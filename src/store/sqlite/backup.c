@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "store/backup.h"
 #include "store/sqlite/backup_impl.h"
 
@@ -250,7 +251,7 @@ store_backup_to(store_conn *src, const char *dest, bool overwrite,
 {
 	char tmp[STORE_PATH_MAX + 64], dir[STORE_PATH_MAX];
 	store_backup_stats stats = {0};
-	int64_t t0 = backup_mono_us();
+	int64_t t0 = oz_now_us();
 	oz_code rc = check_dest(src, dest, overwrite, st);
 	if (rc != OZ_OK) {
 		return rc;
@@ -270,7 +271,7 @@ store_backup_to(store_conn *src, const char *dest, bool overwrite,
 		return backup_errno(err, "sync directory", dir, st);
 	}
 	stats.size_bytes = backup_file_size(dest);
-	stats.duration_us = backup_mono_us() - t0;
+	stats.duration_us = oz_now_us() - t0;
 	if (out != NULL) {
 		*out = stats;
 	}

@@ -49,7 +49,4 @@ oz_code backup_open_plain(const char *path, bool create, store_conn **out,
 oz_code backup_integrity_check(
 	store_conn *c, const char *name, oz_status *st) OZ_MUST_USE;
 
-/* Microseconds of a monotonic clock, for durations. */
-int64_t backup_mono_us(void);
-
 #endif /* OZ_STORE_BACKUP_IMPL_H */

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "store/sqlite/backup_impl.h"
@@ -160,12 +159,4 @@ backup_integrity_check(store_conn *c, const char *name, oz_status *st)
 	}
 	sqlite3_finalize(s);
 	return out;
-}
-
-int64_t
-backup_mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }

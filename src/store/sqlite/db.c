@@ -25,26 +25,6 @@ store_config_init(store_config *cfg)
 	cfg->synchronous = STORE_SYNC_FULL;
 }
 
-/* Copies url into out with the password of a "scheme://user:password@"
- * part replaced by ***, so a refused URL can be echoed. */
-static void
-mask_password(const char *url, char *out, size_t n)
-{
-	const char *auth = strstr(url, "://");
-	snprintf(out, n, "%s", url);
-	if (auth == NULL) {
-		return;
-	}
-	auth += 3;
-	size_t len = strcspn(auth, "/?#");
-	const char *at = memchr(auth, '@', len);
-	const char *colon =
-		at != NULL ? memchr(auth, ':', (size_t) (at - auth)) : NULL;
-	if (colon != NULL) {
-		snprintf(out, n, "%.*s:***%s", (int) (colon - url), url, at);
-	}
-}
-
 oz_code
 store_url_parse(const char *url, store_config *cfg, oz_status *st)
 {
@@ -53,7 +33,7 @@ store_url_parse(const char *url, store_config *cfg, oz_status *st)
 	if (strncmp(url, prefix, pl) != 0 || url[pl] == '\0' ||
 		strlen(url + pl) >= sizeof(cfg->path)) {
 		char shown[512];
-		mask_password(url, shown, sizeof(shown));
+		store_url_mask(url, shown, sizeof(shown));
 		return oz_fail(st, OZ_INVALID_ARGUMENT,
 			"unsupported DATABASE_URL \"%s\": expected "
 			"sqlite:///relative.db, sqlite:////absolute/path.db "

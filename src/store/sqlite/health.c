@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "store/sqlite/db.h"
 #include "store/health.h"
@@ -29,14 +29,6 @@ struct store_health {
 	int64_t checked_us; /* Monotonic time of the last check (0: none). */
 	bool logged_bad;    /* The last logged state was unhealthy. */
 };
-
-static int64_t
-mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 oz_code
 store_health_new(store_health **out, const store_config *cfg, oz_status *st)
@@ -236,7 +228,7 @@ oz_code
 store_health_check(store_health *h, oz_status *st)
 {
 	pthread_mutex_lock(&h->mu);
-	int64_t now = mono_us();
+	int64_t now = oz_now_us();
 	if (h->checked_us == 0 ||
 		now - h->checked_us >= STORE_HEALTH_TTL_MS * 1000) {
 		oz_status_clear(&h->last);

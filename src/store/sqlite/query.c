@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
+#include "core/clock.h"
 #include "store/sqlite/db.h"
 #include "store/query.h"
 
@@ -69,19 +69,11 @@ authorize(void *arg, int action, const char *a1, const char *a2,
 	}
 }
 
-static int64_t
-mono_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* The progress handler: non-zero (interrupt) once past the deadline. */
 static int
 past_deadline(void *arg)
 {
-	return mono_us() > *(const int64_t *) arg;
+	return oz_now_us() > *(const int64_t *) arg;
 }
 
 /* Skips blanks and SQL comments. */
@@ -328,7 +320,7 @@ run(store_conn *c, const store_query *q, arena *a, store_qresult *out,
 	oz_status *st)
 {
 	sqlite3_stmt *s = NULL;
-	int64_t deadline = mono_us() + (int64_t) q->timeout_ms * 1000;
+	int64_t deadline = oz_now_us() + (int64_t) q->timeout_ms * 1000;
 	oz_code rc = prepare(c->db, q, &s, st);
 	for (size_t i = 0; rc == OZ_OK && i < q->n_params; i++) {
 		if (bind(s, (int) i + 1, &q->params[i]) != SQLITE_OK) {
