@@ -70,14 +70,6 @@ typedef struct rpc_call {
 	oz_status st;
 } rpc_call;
 
-/* Monotonic microseconds: oz_now_us under its older name, still used by
- * src/rpc/server.c. */
-static inline int64_t
-rpc_now_us(void)
-{
-	return oz_now_us();
-}
-
 /* Decodes the envelope and payload of buf[0..len) into call, using a for
  * every allocation, and decides whether the caller may call the method
  * (peer: where it came from; NULL = not local). On failure call->st holds

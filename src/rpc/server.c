@@ -28,6 +28,7 @@
 #include <nng/protocol/reqrep0/rep.h>
 
 #include "core/arena.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/thread.h"
 #include "rpc/auth.h"
@@ -132,7 +133,7 @@ log_call(const rpc_call *call)
 	}
 	log_info("rpc method=%s code=%s us=%lld request-id=%.64s",
 		rpc_call_method_name(call), oz_code_name(call->st.code),
-		(long long) (rpc_now_us() - call->start_us),
+		(long long) (oz_now_us() - call->start_us),
 		call->request_id != NULL ? call->request_id : "-");
 }
 
@@ -287,7 +288,7 @@ count(struct worker *w)
 	rpc_server *s = w->srv;
 	if (!w->call.probe) {
 		rpc_stats_record(s->stats, w->call.method, w->call.st.code,
-			rpc_now_us() - w->call.start_us);
+			oz_now_us() - w->call.start_us);
 		atomic_fetch_add(&s->calls, 1);
 	}
 	/* Answered: a client that sends its next call as soon as it has
@@ -688,7 +689,7 @@ rpc_server_start(rpc_server **out, const rpc_server_config *cfg, oz_status *st)
 	s->call_cfg.auth = s->auth;
 	s->call_cfg.admin = s->admin;
 	s->call_cfg.server = s;
-	s->start_us = rpc_now_us();
+	s->start_us = oz_now_us();
 	if ((s->stats = rpc_stats_new()) == NULL) {
 		rc = oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
 		goto fail;
@@ -734,9 +735,9 @@ rpc_server_drain(rpc_server *s)
 bool
 rpc_server_wait_idle(rpc_server *s, int timeout_ms)
 {
-	int64_t end = rpc_now_us() + (int64_t) timeout_ms * 1000;
+	int64_t end = oz_now_us() + (int64_t) timeout_ms * 1000;
 	while (atomic_load(&s->busy) > 0) {
-		if (rpc_now_us() >= end) {
+		if (oz_now_us() >= end) {
 			return false;
 		}
 		struct timespec ts = {0, 5 * 1000 * 1000};
@@ -754,7 +755,7 @@ rpc_server_stats(rpc_server *s)
 int64_t
 rpc_server_uptime_us(rpc_server *s)
 {
-	return rpc_now_us() - s->start_us;
+	return oz_now_us() - s->start_us;
 }
 
 const store_config *
