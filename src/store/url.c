@@ -60,7 +60,8 @@ value_len(const char *v)
 }
 
 /* Length of the "scheme://user:" prefix when url holds a password in its
- * authority (written as MASK up to the '@'), else 0. OUT: *rest, the '@'. */
+ * authority (written as MASK up to the last '@'), else 0. OUT: *rest, that
+ * '@'. */
 static size_t
 userinfo_password(const char *url, const char **rest)
 {
@@ -70,7 +71,12 @@ userinfo_password(const char *url, const char **rest)
 	}
 	auth += 3;
 	size_t len = strcspn(auth, "/?#");
-	const char *at = memchr(auth, '@', len);
+	/* The userinfo ends at the authority's last '@' (as URL parsers
+	 * read it), so a password holding an '@' is masked whole. */
+	const char *at = NULL;
+	for (size_t i = 0; i < len; i++) {
+		at = auth[i] == '@' ? auth + i : at;
+	}
 	const char *colon =
 		at != NULL ? memchr(auth, ':', (size_t) (at - auth)) : NULL;
 	if (colon == NULL) {

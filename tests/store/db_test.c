@@ -130,7 +130,7 @@ refused_url_masks_its_password(void **state)
 	} cases[] = {
 		{"postgresql://u:p4ss@db.example.com:5432/app",
 			"postgresql://u:***@db.example.com:5432/app"},
-		{"mysql://root:s:e@cret@h/db", "mysql://root:***@cret@h/db"},
+		{"mysql://root:s:e@cret@h/db", "mysql://root:***@h/db"},
 		{"postgresql://u@h/db", "postgresql://u@h/db"},
 		{"http://h/a:b@c", "http://h/a:b@c"},
 	};
