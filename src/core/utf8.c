@@ -96,6 +96,11 @@ render(char *r, const unsigned char *s, size_t len, unsigned flags)
 		r[0] = r[1] = '\\';
 		return 2;
 	}
+	if (len == 1 && s[0] == '"' && (flags & UTF8_ESC_QUOTE)) {
+		r[0] = '\\';
+		r[1] = '"';
+		return 2;
+	}
 	memcpy(r, s, len);
 	return len;
 }

@@ -19,6 +19,7 @@ bool utf8_clean(const char *s);
 
 /* utf8_escape flags. */
 #define UTF8_ESC_BACKSLASH 1u /* Also write "\\" for a backslash. */
+#define UTF8_ESC_QUOTE     2u /* Also write "\"" for a double quote. */
 
 /* Copies in[0..n) into out (cap bytes, cap >= 8) as valid UTF-8 without
  * control characters: each byte of an invalid sequence and each control

@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/utf8.h"
 #include "oz/v1/admin_service.pb-c.h"
 #include "service/service.h"
 #include "service/validate.h"
@@ -20,26 +21,17 @@
 #define QUERY_PARAMS_MAX      100
 #define QUERY_LOG_MAX         400
 
-/* Logs the statement, escaped (it is the caller's text: control bytes,
- * backslashes, quotes and non-ASCII bytes as \xNN), cut after
+/* Logs the statement through the one escaper (it is the caller's text:
+ * control characters and invalid bytes as \xNN, backslashes and quotes
+ * escaped, so it cannot end the sql="..." field), cut at about
  * QUERY_LOG_MAX bytes. */
 static void
 log_statement(const char *sql, size_t n_params)
 {
-	char buf[QUERY_LOG_MAX * 4 + 1];
-	size_t o = 0, i = 0;
-	for (; sql[i] != '\0' && i < QUERY_LOG_MAX; i++) {
-		unsigned char ch = (unsigned char) sql[i];
-		if (ch < 0x20 || ch >= 0x7f || ch == '\\' || ch == '"') {
-			o += (size_t) snprintf(
-				buf + o, sizeof(buf) - o, "\\x%02x", ch);
-		} else {
-			buf[o++] = (char) ch;
-		}
-	}
-	buf[o] = '\0';
-	log_info("admin query params=%zu sql=\"%s%s\"", n_params, buf,
-		sql[i] != '\0' ? "..." : "");
+	char buf[QUERY_LOG_MAX + 4];
+	log_info("admin query params=%zu sql=\"%s\"", n_params,
+		utf8_escape(buf, sizeof(buf), sql, strlen(sql),
+			UTF8_ESC_BACKSLASH | UTF8_ESC_QUOTE));
 }
 
 /* Reads the parameters. OUT: *out (from the arena). */

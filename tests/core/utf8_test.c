@@ -62,6 +62,11 @@ escape_keeps_text_and_escapes_the_rest(void **state)
 	assert_string_equal(
 		utf8_escape(out, sizeof(out), LIT("a\\b\t"), 0), "a\\b\\x09");
 	assert_string_equal(utf8_quote(out, sizeof(out), NULL), "");
+	/* A quote is kept unless UTF8_ESC_QUOTE (a quoted log field). */
+	assert_string_equal(utf8_quote(out, sizeof(out), "x\"y"), "x\"y");
+	assert_string_equal(utf8_escape(out, sizeof(out), LIT("x\"y"),
+				    UTF8_ESC_BACKSLASH | UTF8_ESC_QUOTE),
+		"x\\\"y");
 }
 
 static void
