@@ -12,7 +12,7 @@
 
 static const char *const workload_names[BENCH_NWORKLOADS] = {"get_user",
 	"create_user", "list_tasks", "update_task", "mixed", "list_tasks_deep",
-	"create_task", "batch_create_tasks"};
+	"create_task", "batch_create_tasks", "update_user", "delete_task"};
 static const char *const mode_names[] = {
 	"rpc", "ceiling-transport", "ceiling-store"};
 
@@ -115,6 +115,17 @@ run_json(const bench_config *cfg, const bench_result *res)
 		res->server_cpu_us_per_call >= 0
 			? json_real(res->server_cpu_us_per_call)
 			: json_null());
+	json_object_set_new(o, "client_cpu_us_per_call",
+		res->client_cpu_us_per_call >= 0
+			? json_real(res->client_cpu_us_per_call)
+			: json_null());
+	json_object_set_new(o, "server_write_bytes_per_call",
+		res->server_wchar_per_call >= 0
+			? json_real(res->server_wchar_per_call)
+			: json_null());
+	json_object_set_new(o, "client",
+		cfg->client == BENCH_CLIENT_RAW ? json_string("raw")
+						: json_string("nng"));
 	json_object_set_new(o, "server_rss_mib",
 		res->server_rss_kib >= 0
 			? json_real((double) res->server_rss_kib / 1024.0)
@@ -296,6 +307,8 @@ print_group(struct rows *r, size_t first, bool *done)
 	cell(dget(o, "max_us"), "%.0f");
 	errors_cell(o);
 	cell(dget(o, "server_cpu_us_per_call"), "%.1f");
+	cell(dget(o, "client_cpu_us_per_call"), "%.1f");
+	cell(dget(o, "server_write_bytes_per_call") / 1024, "%.1f");
 	cell(dget(o, "server_rss_mib"), "%.1f");
 	printf(" %zu |\n", n);
 }
@@ -438,10 +451,11 @@ bench_report_file(const char *path)
 	}
 	printf("| users | workload | mode | transport | in flight | sync | "
 	       "label | calls/s | p50 us | p90 us | p99 us | p99.9 us | max "
-	       "us | errors | server CPU us/call | server RSS MiB | runs "
-	       "|\n");
+	       "us | errors | server CPU us/call | client CPU us/call | "
+	       "server KiB written/call | server RSS MiB | runs |\n");
 	printf("| ---: | --- | --- | --- | ---: | --- | --- | ---: | ---: | "
-	       "---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |\n");
+	       "---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | "
+	       "---: |\n");
 	for (size_t i = 0; i < r.n; i++) {
 		if (!done[i]) {
 			print_group(&r, i, done);
