@@ -153,7 +153,8 @@ envelope(struct raw *r, const bench_op *op, uint8_t *dst, size_t cap)
 	Oz__Rpc__V1__Request req = OZ__RPC__V1__REQUEST__INIT;
 	req.method = (char *) bench_op_method(op);
 	req.timeout_ms = CALL_TIMEOUT_MS;
-	req.payload.len = protobuf_c_message_get_packed_size(bench_op_input(op));
+	req.payload.len =
+		protobuf_c_message_get_packed_size(bench_op_input(op));
 	if (req.payload.len > SCRATCH) {
 		return 0;
 	}
@@ -253,8 +254,8 @@ issue(struct raw *r, int i, uint64_t now)
 
 /* Handles one reply body (request id first). */
 static void
-reply(struct raw *r, const uint8_t *b, size_t n, uint64_t now,
-	uint64_t m0, uint64_t m1, bool stop)
+reply(struct raw *r, const uint8_t *b, size_t n, uint64_t now, uint64_t m0,
+	uint64_t m1, bool stop)
 {
 	uint32_t id = n >= 4 ? (uint32_t) get_be(b, 4) & ~ID_BIT : UINT32_MAX;
 	if (id >= (uint32_t) r->cfg->inflight || !r->slots[id].out) {
@@ -268,8 +269,8 @@ reply(struct raw *r, const uint8_t *b, size_t n, uint64_t now,
 	arena_reset(&r->arena);
 	r->reply_bytes = n - 4;
 	s->out = false;
-	bench_counts_add(&r->counts, s->op.kind, code, good, s->t0, now, m0,
-		m1);
+	bench_counts_add(
+		&r->counts, s->op.kind, code, good, s->t0, now, m0, m1);
 	if (stop || issue(r, (int) id, now) != 0) {
 		r->active--;
 	}
@@ -285,8 +286,8 @@ drain_in(struct raw *r, uint64_t now, uint64_t m0, uint64_t m1, bool stop)
 		if (buf_reserve(&r->in, 256 * 1024) != 0) {
 			return -1;
 		}
-		ssize_t got = read(r->fd, r->in.p + r->in.len,
-			r->in.cap - r->in.len);
+		ssize_t got = read(
+			r->fd, r->in.p + r->in.len, r->in.cap - r->in.len);
 		if (got == 0) {
 			return -1;
 		}
@@ -336,8 +337,8 @@ connect_url(const char *url, bool *ipc)
 		}
 		strcpy(sa.sun_path, url + 6);
 		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd >= 0 &&
-			connect(fd, (struct sockaddr *) &sa, sizeof(sa)) != 0) {
+		if (fd >= 0 && connect(fd, (struct sockaddr *) &sa,
+				       sizeof(sa)) != 0) {
 			close(fd);
 			fd = -1;
 		}
@@ -456,7 +457,8 @@ run(struct raw *r, bench_result *res)
 			stop = edge++ == 1;
 		}
 		if (now > m1 + DRAIN_NS) {
-			fprintf(stderr, "ozbench: %d calls still out; closing\n",
+			fprintf(stderr,
+				"ozbench: %d calls still out; closing\n",
 				r->active);
 			break;
 		}
@@ -504,9 +506,8 @@ bench_load_raw(const bench_config *cfg_in, const char *url, bool check,
 	r.run_tag = (uint32_t) (bench_now_ns() ^ (uint64_t) getpid() << 16);
 	arena_init(&r.arena, 64 * 1024, 0);
 	bench_counts_init(&r.counts);
-	int rv = cfg.workload == BENCH_LIST_DEEP
-			 ? bench_deep_setup(url, &cfg)
-			 : 0;
+	int rv = cfg.workload == BENCH_LIST_DEEP ? bench_deep_setup(url, &cfg)
+						 : 0;
 	for (int k = 0; k < OP_NKINDS; k++) {
 		r.pure[k] = cfg;
 		r.pure[k].workload = pure_workload[k];
@@ -522,8 +523,8 @@ bench_load_raw(const bench_config *cfg_in, const char *url, bool check,
 		return 1;
 	}
 	for (int i = 0; i < cfg.inflight; i++) {
-		bench_rng_init(&r.slots[i].rng,
-			cfg.seed * 1000003u + (uint64_t) i);
+		bench_rng_init(
+			&r.slots[i].rng, cfg.seed * 1000003u + (uint64_t) i);
 	}
 	rv = run(&r, res);
 	if (rv != 0) {
