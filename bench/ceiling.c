@@ -372,7 +372,7 @@ bench_run_ceiling_store(const bench_config *cfg, bench_result *res)
 		calls > 0 ? (double) (cpu1 - cpu0) / (double) calls : -1;
 	res->client_cpu_us_per_call = -1; /* Client and server are one. */
 	res->server_wchar_per_call = -1;
-	res->server_rss_kib = bench_proc_hwm_kib(getpid());
+	bench_result_memory(res, getpid());
 	pthread_mutex_destroy(&sr.write_mu);
 	free(th);
 	return sr.failed;

@@ -396,8 +396,7 @@ bench_load(const bench_config *cfg_in, const char *url, bool check,
 	collect(&ld, res);
 	close_slots(&ld);
 	bench_result_rates(res, cpu, self, wchar);
-	res->server_rss_kib =
-		cfg->server_pid > 0 ? bench_proc_hwm_kib(cfg->server_pid) : -1;
+	bench_result_memory(res, cfg->server_pid);
 	pthread_cond_destroy(&ld.cv);
 	pthread_mutex_destroy(&ld.mu);
 	free((char *) deep.deep_token);

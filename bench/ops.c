@@ -513,21 +513,38 @@ bench_write_cdf(const char *path, const hist *h)
 	return fclose(f) == 0 ? 0 : -1;
 }
 
-long
-bench_proc_hwm_kib(int pid)
+/* The value of field (e.g. "VmHWM:") in /proc/PID/status, in KiB. */
+static long
+status_kib(int pid, const char *field)
 {
 	char path[64], line[256];
 	long kib = -1;
+	size_t n = strlen(field);
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
 	FILE *f = fopen(path, "r");
 	if (f == NULL) {
 		return -1;
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {
-		if (sscanf(line, "VmHWM: %ld kB", &kib) == 1) {
+		if (strncmp(line, field, n) == 0 &&
+			sscanf(line + n, "%ld", &kib) == 1) {
 			break;
 		}
 	}
 	fclose(f);
 	return kib;
+}
+
+long
+bench_proc_hwm_kib(int pid)
+{
+	return status_kib(pid, "VmHWM:");
+}
+
+void
+bench_result_memory(bench_result *res, int pid)
+{
+	res->server_rss_kib = pid > 0 ? status_kib(pid, "VmHWM:") : -1;
+	res->server_anon_kib = pid > 0 ? status_kib(pid, "RssAnon:") : -1;
+	res->server_file_kib = pid > 0 ? status_kib(pid, "RssFile:") : -1;
 }

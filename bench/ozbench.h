@@ -166,12 +166,13 @@ void bench_counts_add(bench_counts *c, bench_op_kind kind, int code, bool good,
 
 typedef struct bench_result {
 	bench_counts all;
-	double seconds;                    /* Length of the measured window. */
-	double server_cpu_us_per_call;     /* < 0 when not measured. */
-	double client_cpu_us_per_call;     /* ozbench's own; < 0 if unknown. */
-	double server_wchar_per_call;      /* Bytes written; < 0 if unknown. */
-	long server_rss_kib;               /* VmHWM; < 0 when not measured. */
-	size_t request_bytes, reply_bytes; /* Sizes seen (last call). */
+	double seconds;                /* Length of the measured window. */
+	double server_cpu_us_per_call; /* < 0 when not measured. */
+	double client_cpu_us_per_call; /* ozbench's own; < 0 if unknown. */
+	double server_wchar_per_call;  /* Bytes written; < 0 if unknown. */
+	long server_rss_kib;           /* VmHWM; < 0 when not measured. */
+	long server_anon_kib, server_file_kib; /* RssAnon, RssFile at end. */
+	size_t request_bytes, reply_bytes;     /* Sizes seen (last call). */
 } bench_result;
 
 /* Monotonic nanoseconds. */
@@ -184,6 +185,10 @@ void bench_sleep_until(uint64_t t);
  * VmHWM in KiB. Return -1 when pid's files cannot be read. */
 long long bench_proc_cpu_us(int pid);
 long bench_proc_hwm_kib(int pid);
+
+/* The server's figures at the end of a run: VmHWM, RssAnon and RssFile
+ * (-1 each when pid is 0 or its status cannot be read). */
+void bench_result_memory(bench_result *res, int pid);
 
 /* Bytes pid has written (wchar of /proc/PID/io: files and sockets), or -1
  * when it cannot be read. */

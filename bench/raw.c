@@ -477,8 +477,7 @@ run(struct raw *r, bench_result *res)
 		cpu[0] = cpu[1] = self[0] = self[1] = wchar[0] = wchar[1] = -1;
 	}
 	bench_result_rates(res, cpu, self, wchar);
-	res->server_rss_kib =
-		cfg->server_pid > 0 ? bench_proc_hwm_kib(cfg->server_pid) : -1;
+	bench_result_memory(res, cfg->server_pid);
 	return rc;
 }
 
