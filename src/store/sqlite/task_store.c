@@ -32,7 +32,7 @@ static const char sql_by_user[] =
  * column named, 5.4 without status (bench/RESULTS.md, issue 18). */
 #define UPD(cols)                                                             \
 	"UPDATE tasks SET " cols "update_time = ?6, version = ?7 WHERE id = " \
-				 "?1"
+	"?1"
 static const char *const sql_update[8] = {
 	UPD(""),
 	UPD("title = ?2, "),

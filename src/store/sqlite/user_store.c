@@ -31,7 +31,7 @@ static const char sql_email_taken[] =
  * one (see the same in task_store.c). */
 #define UPD(cols)                                                             \
 	"UPDATE users SET " cols "update_time = ?5, version = ?6 WHERE id = " \
-				 "?1"
+	"?1"
 static const char *const sql_update[8] = {
 	UPD(""),
 	UPD("username = ?2, "),
