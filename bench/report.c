@@ -324,13 +324,14 @@ print_group(struct rows *r, size_t first, bool *done)
 	printf(" %zu |\n", n);
 }
 
-/* The row of run `run` of the standard table matching the fields given
- * (NULL matches anything). */
+/* The last row of run `run` of the standard table matching the fields
+ * given (NULL matches anything): the one measured nearest to the rows
+ * that follow it, such as the writes measured after the sweep. */
 static json_t *
 find(struct rows *r, double run, const char *workload, const char *mode,
 	const char *transport, int inflight, const char *sync)
 {
-	for (size_t i = 0; i < r->n; i++) {
+	for (size_t i = r->n; i-- > 0;) {
 		json_t *o = r->row[i];
 		if (dget(o, "run") == run && sget(o, "label")[0] == '\0' &&
 			dget(o, "users") == (double) r->users &&

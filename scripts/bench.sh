@@ -178,7 +178,9 @@ sweep() {
 	seed "$db" "$USERS" "$TASKS"
 	r=1
 	while [ $r -le "$RUNS" ]; do
-		start_ozd "$db" full
+		# Past --max-inflight (64 by default) ozd refuses calls at
+		# once (RESOURCE_EXHAUSTED); the sweep shows its own queueing.
+		start_ozd "$db" full --max-inflight 1024
 		for w in get_user create_user mixed; do
 			for n in $SWEEP; do
 				cdf=$(cdf_file $r $w ozd $n)
