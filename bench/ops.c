@@ -122,6 +122,17 @@ batch_tasks(bench_op *op)
 	op->in.batch.n_operations = BENCH_BATCH_OPS;
 }
 
+/* op's field mask, naming path alone. */
+static Google__Protobuf__FieldMask *
+one_path(bench_op *op, char *path)
+{
+	google__protobuf__field_mask__init(&op->mask);
+	op->paths[0] = path;
+	op->mask.paths = op->paths;
+	op->mask.n_paths = 1;
+	return &op->mask;
+}
+
 /* A new email for a random user: unique to the user, so it never takes
  * another's, and new on every call, so every call changes a column. */
 static void
@@ -130,17 +141,13 @@ update_user(bench_op *op, const bench_config *cfg, bench_rng *r,
 {
 	oz__v1__update_user_request__init(&op->in.update_user);
 	oz__v1__user__init(&op->user);
-	google__protobuf__field_mask__init(&op->mask);
 	op->id = pick(r, cfg->users);
 	snprintf(op->email, sizeof(op->email), "u%lld.%08x.%d.%llu@b.example",
 		(long long) op->id, run_tag, slot, (unsigned long long) seq);
 	op->user.id = op->id;
 	op->user.email = op->email;
-	op->paths[0] = "email";
-	op->mask.paths = op->paths;
-	op->mask.n_paths = 1;
 	op->in.update_user.user = &op->user;
-	op->in.update_user.update_mask = &op->mask;
+	op->in.update_user.update_mask = one_path(op, "email");
 }
 
 /* The k-th task deleted (k = seq * inflight + slot): a fixed scattered
@@ -214,17 +221,13 @@ bench_op_next(bench_op *op, const bench_config *cfg, bench_rng *r,
 	default:
 		oz__v1__update_task_request__init(&op->in.update);
 		oz__v1__task__init(&op->task);
-		google__protobuf__field_mask__init(&op->mask);
 		op->id = pick(r, cfg->tasks);
 		snprintf(op->name, sizeof(op->name), "t%08x %d %llu", run_tag,
 			slot, (unsigned long long) seq);
 		op->task.id = op->id;
 		op->task.title = op->name;
-		op->paths[0] = "title";
-		op->mask.paths = op->paths;
-		op->mask.n_paths = 1;
 		op->in.update.task = &op->task;
-		op->in.update.update_mask = &op->mask;
+		op->in.update.update_mask = one_path(op, "title");
 		break;
 	}
 }
