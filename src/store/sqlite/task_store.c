@@ -33,16 +33,18 @@ static const char sql_by_user[] =
 #define UPD(cols)                                                             \
 	"UPDATE tasks SET " cols "update_time = ?6, version = ?7 WHERE id = " \
 	"?1"
-static const char *const sql_update[8] = {
-	UPD(""),
-	UPD("title = ?2, "),
-	UPD("description = ?3, "),
-	UPD("title = ?2, description = ?3, "),
-	UPD("status = ?5, "),
-	UPD("title = ?2, status = ?5, "),
-	UPD("description = ?3, status = ?5, "),
-	UPD("title = ?2, description = ?3, status = ?5, "),
-};
+static const char sql_update0[] = UPD("");
+static const char sql_update1[] = UPD("title = ?2, ");
+static const char sql_update2[] = UPD("description = ?3, ");
+static const char sql_update3[] = UPD("title = ?2, description = ?3, ");
+static const char sql_update4[] = UPD("status = ?5, ");
+static const char sql_update5[] = UPD("title = ?2, status = ?5, ");
+static const char sql_update6[] = UPD("description = ?3, status = ?5, ");
+static const char sql_update7[] =
+	UPD("title = ?2, description = ?3, status = ?5, ");
+static const char *const sql_update[8] = {sql_update0, sql_update1,
+	sql_update2, sql_update3, sql_update4, sql_update5, sql_update6,
+	sql_update7};
 static const char sql_delete[] = "DELETE FROM tasks WHERE id = ?1";
 static const char sql_delete_by_user[] =
 	"DELETE FROM tasks WHERE user_id = ?1";
@@ -64,13 +66,17 @@ static const char *const filters[4][2] = {
 #define COUNT_USER   COUNT " WHERE user_id = ?1"
 #define COUNT_STATUS COUNT " WHERE status = ?2"
 #define COUNT_BOTH   COUNT " WHERE user_id = ?1 AND status = ?2"
+static const char sql_count0[] = COUNT;
+static const char sql_count1[] = COUNT_USER;
+static const char sql_count2[] = COUNT_STATUS;
+static const char sql_count3[] = COUNT_BOTH;
 static const char *const sql_count[4] = {
-	COUNT, COUNT_USER, COUNT_STATUS, COUNT_BOTH};
+	sql_count0, sql_count1, sql_count2, sql_count3};
 
 static const char *const statements[] = {sql_insert, sql_get, sql_by_user,
-	sql_update[0], sql_update[1], sql_update[2], sql_update[3],
-	sql_update[4], sql_update[5], sql_update[6], sql_update[7], sql_delete,
-	sql_delete_by_user, COUNT, COUNT_USER, COUNT_STATUS, COUNT_BOTH, NULL};
+	sql_update0, sql_update1, sql_update2, sql_update3, sql_update4,
+	sql_update5, sql_update6, sql_update7, sql_delete, sql_delete_by_user,
+	sql_count0, sql_count1, sql_count2, sql_count3, NULL};
 
 const char *const *
 store_task_statements(void)

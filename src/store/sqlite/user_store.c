@@ -32,25 +32,27 @@ static const char sql_email_taken[] =
 #define UPD(cols)                                                             \
 	"UPDATE users SET " cols "update_time = ?5, version = ?6 WHERE id = " \
 	"?1"
-static const char *const sql_update[8] = {
-	UPD(""),
-	UPD("username = ?2, "),
-	UPD("email = ?3, "),
-	UPD("username = ?2, email = ?3, "),
-	UPD("is_active = ?4, "),
-	UPD("username = ?2, is_active = ?4, "),
-	UPD("email = ?3, is_active = ?4, "),
-	UPD("username = ?2, email = ?3, is_active = ?4, "),
-};
+static const char sql_update0[] = UPD("");
+static const char sql_update1[] = UPD("username = ?2, ");
+static const char sql_update2[] = UPD("email = ?3, ");
+static const char sql_update3[] = UPD("username = ?2, email = ?3, ");
+static const char sql_update4[] = UPD("is_active = ?4, ");
+static const char sql_update5[] = UPD("username = ?2, is_active = ?4, ");
+static const char sql_update6[] = UPD("email = ?3, is_active = ?4, ");
+static const char sql_update7[] =
+	UPD("username = ?2, email = ?3, is_active = ?4, ");
+static const char *const sql_update[8] = {sql_update0, sql_update1,
+	sql_update2, sql_update3, sql_update4, sql_update5, sql_update6,
+	sql_update7};
 static const char sql_delete[] = "DELETE FROM users WHERE id = ?1";
 static const char sql_count_all[] = "SELECT count(*) FROM users";
 static const char sql_count_active[] =
 	"SELECT count(*) FROM users WHERE is_active = ?1";
 
 static const char *const statements[] = {sql_insert, sql_get, sql_get_by_email,
-	sql_email_taken, sql_update[0], sql_update[1], sql_update[2],
-	sql_update[3], sql_update[4], sql_update[5], sql_update[6],
-	sql_update[7], sql_delete, sql_count_all, sql_count_active, NULL};
+	sql_email_taken, sql_update0, sql_update1, sql_update2, sql_update3,
+	sql_update4, sql_update5, sql_update6, sql_update7, sql_delete,
+	sql_count_all, sql_count_active, NULL};
 
 const char *const *
 store_user_statements(void)
