@@ -103,7 +103,7 @@ EXAMPLES := $(patsubst clients/c/examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC)
 
 .PHONY: all test run install uninstall clean format format-check lint help \
 	test-concurrency test-valgrind readme-check \
-	check-cflags bench bench-scale test-browser test-postgres
+	check-cflags bench bench-table bench-scale test-browser test-postgres
 all: $(BINS) $(if $(CLIENT_SRC),$(LIBCLIENT_A) $(LIBCLIENT_SO)) $(EXAMPLES) \
 	$(TEST_BINS)
 
@@ -196,9 +196,13 @@ test-browser: $(OZD) $(JS_MODULES)
 		OZ_SCREENSHOTS=$(abspath $(BUILD))/screenshots \
 		node --test test-browser/*.test.js
 
-# The standard ozbench table (scripts/bench.sh; BENCH_SECONDS, BENCH_RUNS).
+# The latency-vs-load sweep, the writes and their SVG charts; the former
+# standard table; the cost vs size (scripts/bench.sh: BENCH_SECONDS,
+# BENCH_RUNS, BENCH_SWEEP, BENCH_PLOTS).
 bench: $(OZD) $(OZBENCH)
 	BUILD=$(BUILD) sh scripts/bench.sh
+bench-table: $(OZD) $(OZBENCH)
+	BUILD=$(BUILD) BENCH_TABLE=1 sh scripts/bench.sh
 bench-scale: $(OZD) $(OZBENCH)
 	BUILD=$(BUILD) BENCH_SCALE=1 sh scripts/bench.sh
 

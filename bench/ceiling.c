@@ -242,7 +242,7 @@ bench_run_ceiling_transport(const bench_config *cfg, bench_result *res)
 	}
 	bench_config client = *cfg;
 	client.server_pid = (int) pid; /* CPU and RSS of the echo server. */
-	int rc = bench_load(&client, cfg->url, false, res);
+	int rc = bench_load_any(&client, cfg->url, false, res);
 	kill(pid, SIGTERM);
 	int status;
 	waitpid(pid, &status, 0);
@@ -370,7 +370,9 @@ bench_run_ceiling_store(const bench_config *cfg, bench_result *res)
 	res->seconds = (double) (sr.m1 - sr.m0) / 1e9;
 	res->server_cpu_us_per_call =
 		calls > 0 ? (double) (cpu1 - cpu0) / (double) calls : -1;
-	res->server_rss_kib = bench_proc_hwm_kib(getpid());
+	res->client_cpu_us_per_call = -1; /* Client and server are one. */
+	res->server_wchar_per_call = -1;
+	bench_result_memory(res, getpid());
 	pthread_mutex_destroy(&sr.write_mu);
 	free(th);
 	return sr.failed;

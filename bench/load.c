@@ -115,15 +115,13 @@ slot_issue(struct slot *s)
 	nng_ctx_send(s->ctx, s->aio);
 }
 
-/* Decodes a reply. Returns the status code; *good tells whether the
- * payload is a correct answer (always true when checks are off). */
-static int
-slot_decode(struct slot *s, nng_msg *m, bool *good)
+int
+bench_reply_decode(const bench_config *cfg, const bench_op *op, bool check,
+	arena *a, const uint8_t *data, size_t len, bool *good)
 {
-	ProtobufCAllocator *pa = arena_pb(&s->arena);
-	s->reply_bytes = nng_msg_len(m);
-	Oz__Rpc__V1__Response *r = oz__rpc__v1__response__unpack(
-		pa, nng_msg_len(m), nng_msg_body(m));
+	ProtobufCAllocator *pa = arena_pb(a);
+	Oz__Rpc__V1__Response *r =
+		oz__rpc__v1__response__unpack(pa, len, data);
 	*good = false;
 	if (r == NULL) {
 		return OZ_OK; /* Garbage from the server: a wrong reply. */
@@ -133,10 +131,19 @@ slot_decode(struct slot *s, nng_msg *m, bool *good)
 		return code < 0 || code >= OZ_CODE_COUNT ? OZ_UNKNOWN : code;
 	}
 	ProtobufCMessage *out = protobuf_c_message_unpack(
-		bench_op_output(&s->op), pa, r->payload.len, r->payload.data);
-	*good = out != NULL &&
-		(!s->ld->check || bench_op_check(&s->op, s->ld->cfg, out));
+		bench_op_output(op), pa, r->payload.len, r->payload.data);
+	*good = out != NULL && (!check || bench_op_check(op, cfg, out));
 	return OZ_OK;
+}
+
+/* Decodes a reply. Returns the status code; *good tells whether the
+ * payload is a correct answer (always true when checks are off). */
+static int
+slot_decode(struct slot *s, nng_msg *m, bool *good)
+{
+	s->reply_bytes = nng_msg_len(m);
+	return bench_reply_decode(s->ld->cfg, &s->op, s->ld->check, &s->arena,
+		nng_msg_body(m), nng_msg_len(m), good);
 }
 
 static void
@@ -276,7 +283,7 @@ collect(struct load *ld, bench_result *res)
  * after it, which keyset pagination finds with one index seek. Returns 0
  * or an nng error (NNG_EPROTO for a reply without a token). */
 static int
-deep_setup(nng_socket sock, bench_config *cfg)
+deep_ask(nng_socket sock, bench_config *cfg)
 {
 	Oz__V1__ListTasksRequest in = OZ__V1__LIST_TASKS_REQUEST__INIT;
 	int64_t depth = cfg->tasks / 10 * 9;
@@ -317,6 +324,30 @@ deep_setup(nng_socket sock, bench_config *cfg)
 }
 
 int
+bench_deep_setup(const char *url, bench_config *cfg)
+{
+	struct load ld = {.cfg = cfg};
+	int rv = dial(&ld, url);
+	if (rv == 0) {
+		rv = deep_ask(ld.sock, cfg);
+		nng_close(ld.sock);
+	}
+	return rv;
+}
+
+int
+bench_load_any(const bench_config *cfg, const char *url, bool check,
+	bench_result *res)
+{
+	if (cfg->client == BENCH_CLIENT_RAW &&
+		(strncmp(url, "tcp://", 6) == 0 ||
+			strncmp(url, "ipc://", 6) == 0)) {
+		return bench_load_raw(cfg, url, check, res);
+	}
+	return bench_load(cfg, url, check, res);
+}
+
+int
 bench_load(const bench_config *cfg_in, const char *url, bool check,
 	bench_result *res)
 {
@@ -329,7 +360,7 @@ bench_load(const bench_config *cfg_in, const char *url, bool check,
 	pthread_cond_init(&ld.cv, NULL);
 	int rv = dial(&ld, url);
 	if (rv == 0 && cfg->workload == BENCH_LIST_DEEP) {
-		rv = deep_setup(ld.sock, &deep);
+		rv = deep_ask(ld.sock, &deep);
 	}
 	if (rv == 0) {
 		rv = open_slots(&ld);
@@ -348,27 +379,24 @@ bench_load(const bench_config *cfg_in, const char *url, bool check,
 	for (int i = 0; i < cfg->inflight; i++) {
 		slot_issue(&ld.slots[i]);
 	}
-	bench_sleep_until(ld.m0);
-	long long cpu0 =
-		cfg->server_pid > 0 ? bench_proc_cpu_us(cfg->server_pid) : -1;
-	bench_sleep_until(ld.m1);
-	long long cpu1 =
-		cfg->server_pid > 0 ? bench_proc_cpu_us(cfg->server_pid) : -1;
+	long long cpu[2], self[2], wchar[2];
+	for (int end = 0; end < 2; end++) {
+		bench_sleep_until(end == 0 ? ld.m0 : ld.m1);
+		cpu[end] = cfg->server_pid > 0
+				   ? bench_proc_cpu_us(cfg->server_pid)
+				   : -1;
+		wchar[end] = cfg->server_pid > 0
+				     ? bench_proc_wchar(cfg->server_pid)
+				     : -1;
+		self[end] = bench_self_cpu_us(false); /* nng threads too. */
+	}
 	atomic_store(&ld.stop, true);
 	wait_idle(&ld);
 	nng_close(ld.sock);
 	collect(&ld, res);
 	close_slots(&ld);
-	uint64_t calls = 0;
-	for (int k = 0; k < OP_NKINDS; k++) {
-		calls += res->all.by_kind[k];
-	}
-	res->server_cpu_us_per_call =
-		cpu0 >= 0 && cpu1 >= 0 && calls > 0
-			? (double) (cpu1 - cpu0) / (double) calls
-			: -1;
-	res->server_rss_kib =
-		cfg->server_pid > 0 ? bench_proc_hwm_kib(cfg->server_pid) : -1;
+	bench_result_rates(res, cpu, self, wchar);
+	bench_result_memory(res, cfg->server_pid);
 	pthread_cond_destroy(&ld.cv);
 	pthread_mutex_destroy(&ld.mu);
 	free((char *) deep.deep_token);

@@ -2,9 +2,11 @@
  * replies, and the small shared helpers (random numbers, clocks, /proc).
  * The names built here match what seed.c writes; nothing here does I/O
  * except reading /proc. */
+#define _GNU_SOURCE /* RUSAGE_THREAD */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "core/clock.h"
@@ -82,6 +84,10 @@ kind_of(const bench_config *cfg, bench_rng *r)
 		return OP_CREATE_TASK;
 	case BENCH_BATCH_TASKS:
 		return OP_BATCH_TASKS;
+	case BENCH_UPDATE_USER:
+		return OP_UPDATE_USER;
+	case BENCH_DELETE_TASK:
+		return OP_DELETE_TASK;
 	default: {
 		uint64_t d = bench_rng_next(r) % 10;
 		return d < 8    ? OP_GET_USER
@@ -116,12 +122,61 @@ batch_tasks(bench_op *op)
 	op->in.batch.n_operations = BENCH_BATCH_OPS;
 }
 
+/* op's field mask, naming path alone. */
+static Google__Protobuf__FieldMask *
+one_path(bench_op *op, char *path)
+{
+	google__protobuf__field_mask__init(&op->mask);
+	op->paths[0] = path;
+	op->mask.paths = op->paths;
+	op->mask.n_paths = 1;
+	return &op->mask;
+}
+
+/* A new email for a random user: unique to the user, so it never takes
+ * another's, and new on every call, so every call changes a column. */
+static void
+update_user(bench_op *op, const bench_config *cfg, bench_rng *r,
+	uint32_t run_tag, int slot, uint64_t seq)
+{
+	oz__v1__update_user_request__init(&op->in.update_user);
+	oz__v1__user__init(&op->user);
+	op->id = pick(r, cfg->users);
+	snprintf(op->email, sizeof(op->email), "u%lld.%08x.%d.%llu@b.example",
+		(long long) op->id, run_tag, slot, (unsigned long long) seq);
+	op->user.id = op->id;
+	op->user.email = op->email;
+	op->in.update_user.user = &op->user;
+	op->in.update_user.update_mask = one_path(op, "email");
+}
+
+/* The k-th task deleted (k = seq * inflight + slot): a fixed scattered
+ * permutation of 1..tasks (multiplying by a prime that does not divide
+ * tasks is a bijection modulo tasks), so each seeded task is deleted at
+ * most once in a run and the deletes land all over the table. */
+static int64_t
+delete_id(const bench_config *cfg, int slot, uint64_t seq)
+{
+	const unsigned __int128 prime = 2654435761u;
+	uint64_t n = cfg->tasks > 0 ? (uint64_t) cfg->tasks : 1;
+	uint64_t k = seq * (uint64_t) cfg->inflight + (uint64_t) slot;
+	return (int64_t) ((unsigned __int128) (k % n) * prime % n) + 1;
+}
+
 void
 bench_op_next(bench_op *op, const bench_config *cfg, bench_rng *r,
 	uint32_t run_tag, int slot, uint64_t seq)
 {
 	op->kind = kind_of(cfg, r);
 	switch (op->kind) {
+	case OP_UPDATE_USER:
+		update_user(op, cfg, r, run_tag, slot, seq);
+		break;
+	case OP_DELETE_TASK:
+		oz__v1__delete_task_request__init(&op->in.del);
+		op->id = delete_id(cfg, slot, seq);
+		op->in.del.id = op->id;
+		break;
 	case OP_GET_USER:
 		oz__v1__get_user_request__init(&op->in.get);
 		op->id = pick(r, cfg->users);
@@ -166,17 +221,13 @@ bench_op_next(bench_op *op, const bench_config *cfg, bench_rng *r,
 	default:
 		oz__v1__update_task_request__init(&op->in.update);
 		oz__v1__task__init(&op->task);
-		google__protobuf__field_mask__init(&op->mask);
 		op->id = pick(r, cfg->tasks);
 		snprintf(op->name, sizeof(op->name), "t%08x %d %llu", run_tag,
 			slot, (unsigned long long) seq);
 		op->task.id = op->id;
 		op->task.title = op->name;
-		op->paths[0] = "title";
-		op->mask.paths = op->paths;
-		op->mask.n_paths = 1;
 		op->in.update.task = &op->task;
-		op->in.update.update_mask = &op->mask;
+		op->in.update.update_mask = one_path(op, "title");
 		break;
 	}
 }
@@ -189,6 +240,8 @@ static const char *const methods[OP_NKINDS] = {
 	"/oz.v1.TaskService/ListTasks",
 	"/oz.v1.TaskService/CreateTask",
 	"/oz.v1.BatchService/Execute",
+	"/oz.v1.UserService/UpdateUser",
+	"/oz.v1.TaskService/DeleteTask",
 };
 
 const char *
@@ -215,6 +268,8 @@ bench_op_output(const bench_op *op)
 		return &oz__v1__task__descriptor;
 	case OP_BATCH_TASKS:
 		return &oz__v1__execute_response__descriptor;
+	case OP_DELETE_TASK:
+		return &google__protobuf__empty__descriptor;
 	default:
 		return &oz__v1__user__descriptor;
 	}
@@ -306,6 +361,12 @@ bench_op_check(const bench_op *op, const bench_config *cfg,
 		return check_created(op, cfg, (const void *) out);
 	case OP_BATCH_TASKS:
 		return check_batch(op, cfg, (const void *) out);
+	case OP_DELETE_TASK:
+		return true; /* An Empty, and the status was OK. */
+	case OP_UPDATE_USER: {
+		const Oz__V1__User *u = (const void *) out;
+		return u->id == op->id && strcmp(u->email, op->email) == 0;
+	}
 	case OP_CREATE_USER: {
 		const Oz__V1__User *u = (const void *) out;
 		return u->id > cfg->users &&
@@ -386,21 +447,107 @@ bench_proc_cpu_us(int pid)
 	return (long long) ((ut + stt) * 1000000ull / (unsigned long long) hz);
 }
 
-long
-bench_proc_hwm_kib(int pid)
+long long
+bench_proc_wchar(int pid)
+{
+	char path[64], line[128];
+	long long n = -1;
+	snprintf(path, sizeof(path), "/proc/%d/io", pid);
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "wchar: %lld", &n) == 1) {
+			break;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+long long
+bench_self_cpu_us(bool thread)
+{
+	struct rusage ru;
+	if (getrusage(thread ? RUSAGE_THREAD : RUSAGE_SELF, &ru) != 0) {
+		return -1;
+	}
+	return (long long) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) *
+		       1000000 +
+	       ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+}
+
+static double
+per_call(long long v[2], uint64_t calls)
+{
+	return v[0] >= 0 && v[1] >= 0 && calls > 0
+		       ? (double) (v[1] - v[0]) / (double) calls
+		       : -1;
+}
+
+void
+bench_result_rates(bench_result *res, long long server_cpu[2],
+	long long client_cpu[2], long long wchar[2])
+{
+	uint64_t calls = 0;
+	for (int k = 0; k < OP_NKINDS; k++) {
+		calls += res->all.by_kind[k];
+	}
+	res->server_cpu_us_per_call = per_call(server_cpu, calls);
+	res->client_cpu_us_per_call = per_call(client_cpu, calls);
+	res->server_wchar_per_call = per_call(wchar, calls);
+}
+
+int
+bench_write_cdf(const char *path, const hist *h)
+{
+	static const double qs[] = {0, .01, .05, .1, .2, .3, .4, .5, .6, .7,
+		.8, .9, .95, .98, .99, .995, .999, .9995, .9999, 1};
+	FILE *f = fopen(path, "w");
+	if (f == NULL) {
+		perror(path);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+		uint64_t v = i == 0 ? h->min : hist_quantile(h, qs[i]);
+		fprintf(f, "%.1f %g\n", (double) v / 1000.0, qs[i]);
+	}
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+/* The value of field (e.g. "VmHWM:") in /proc/PID/status, in KiB. */
+static long
+status_kib(int pid, const char *field)
 {
 	char path[64], line[256];
 	long kib = -1;
+	size_t n = strlen(field);
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
 	FILE *f = fopen(path, "r");
 	if (f == NULL) {
 		return -1;
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {
-		if (sscanf(line, "VmHWM: %ld kB", &kib) == 1) {
+		if (strncmp(line, field, n) == 0 &&
+			sscanf(line + n, "%ld", &kib) == 1) {
 			break;
 		}
 	}
 	fclose(f);
 	return kib;
+}
+
+long
+bench_proc_hwm_kib(int pid)
+{
+	return status_kib(pid, "VmHWM:");
+}
+
+void
+bench_result_memory(bench_result *res, int pid)
+{
+	res->server_rss_kib = pid > 0 ? status_kib(pid, "VmHWM:") : -1;
+	res->server_anon_kib = pid > 0 ? status_kib(pid, "RssAnon:") : -1;
+	res->server_file_kib = pid > 0 ? status_kib(pid, "RssFile:") : -1;
 }

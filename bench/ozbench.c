@@ -31,7 +31,11 @@ static const char usage[] =
 	"                         list_tasks_deep (the page of all tasks 90%\n"
 	"                         in, by its page token; servers only),\n"
 	"                         create_task or batch_create_tasks (one\n"
-	"                         Execute of 100 CreateTasks; servers only).\n"
+	"                         Execute of 100 CreateTasks; servers only),\n"
+	"                         update_user (a random user's email) or\n"
+	"                         delete_task (each seeded task at most "
+	"once;\n"
+	"                         use a fresh database; servers only).\n"
 	"                         Default get_user\n"
 	"  --seed-users N         the database holds users 1..N (default\n"
 	"                         10000); with --database-url, missing ones\n"
@@ -57,6 +61,14 @@ static const char usage[] =
 	"  --label TEXT           recorded in the result\n"
 	"  --run N                run number, recorded (for medians)\n"
 	"  --seed N               random seed. Default 1\n"
+	"  --client C             raw (default: ozbench speaks nng's wire\n"
+	"                         protocol itself, one connection, one "
+	"thread,\n"
+	"                         several calls per wake-up; tcp:// and "
+	"ipc://)\n"
+	"                         or nng (nng contexts and aio callbacks)\n"
+	"  --cdf FILE             write the latency CDF (us, fraction) to "
+	"FILE\n"
 	"  --json                 print one JSON line instead of text\n"
 	"  --help\n";
 
@@ -78,6 +90,8 @@ enum {
 	OPT_RUN,
 	OPT_SEED,
 	OPT_JSON,
+	OPT_CLIENT,
+	OPT_CDF,
 	OPT_REPORT,
 	OPT_HELP,
 };
@@ -100,6 +114,8 @@ static const struct option opts[] = {
 	{"run", required_argument, NULL, OPT_RUN},
 	{"seed", required_argument, NULL, OPT_SEED},
 	{"json", no_argument, NULL, OPT_JSON},
+	{"client", required_argument, NULL, OPT_CLIENT},
+	{"cdf", required_argument, NULL, OPT_CDF},
 	{"report", required_argument, NULL, OPT_REPORT},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
@@ -217,6 +233,16 @@ parse(bench_config *cfg, bool *seed_only, const char **report, int argc,
 		case OPT_JSON:
 			cfg->json = true;
 			break;
+		case OPT_CLIENT:
+			if (strcmp(a, "raw") != 0 && strcmp(a, "nng") != 0) {
+				return bad("--client", a);
+			}
+			cfg->client = strcmp(a, "raw") == 0 ? BENCH_CLIENT_RAW
+							    : BENCH_CLIENT_NNG;
+			break;
+		case OPT_CDF:
+			cfg->cdf_path = a;
+			break;
 		case OPT_REPORT:
 			*report = a;
 			break;
@@ -235,7 +261,9 @@ parse(bench_config *cfg, bool *seed_only, const char **report, int argc,
 	}
 	if ((cfg->workload == BENCH_LIST_DEEP ||
 		    cfg->workload == BENCH_CREATE_TASK ||
-		    cfg->workload == BENCH_BATCH_TASKS) &&
+		    cfg->workload == BENCH_BATCH_TASKS ||
+		    cfg->workload == BENCH_UPDATE_USER ||
+		    cfg->workload == BENCH_DELETE_TASK) &&
 		cfg->mode != BENCH_RPC) {
 		return bad("--workload with a ceiling", "servers only");
 	}
@@ -283,10 +311,11 @@ main(int argc, char **argv)
 		rc = bench_run_ceiling_store(&cfg, &res);
 		break;
 	default:
-		rc = bench_load(&cfg, cfg.url, true, &res);
+		rc = bench_load_any(&cfg, cfg.url, true, &res);
 		break;
 	}
-	if (rc != 0) {
+	if (rc != 0 || (cfg.cdf_path != NULL && bench_write_cdf(cfg.cdf_path,
+							&res.all.lat) != 0)) {
 		return 1;
 	}
 	bench_report_run(&cfg, &res);

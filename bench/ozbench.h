@@ -27,6 +27,8 @@ typedef enum bench_workload {
 	BENCH_LIST_DEEP, /* The next page of all tasks, 90 % of the way in. */
 	BENCH_CREATE_TASK, /* One CreateTask per call. */
 	BENCH_BATCH_TASKS, /* One Execute of BENCH_BATCH_OPS CreateTasks. */
+	BENCH_UPDATE_USER, /* A random user's email (GetUser checks names). */
+	BENCH_DELETE_TASK, /* Each seeded task once, in a scattered order. */
 	BENCH_NWORKLOADS,
 } bench_workload;
 
@@ -36,6 +38,14 @@ typedef enum bench_mode {
 	BENCH_CEILING_STORE,     /* Service layer in-process, no RPC. */
 } bench_mode;
 
+/* Which client drives the load: raw speaks nng's SP wire protocol
+ * itself on one connection from one thread (several calls per wake-up,
+ * requests pre-encoded); nng is the original client on nng contexts. */
+typedef enum bench_client {
+	BENCH_CLIENT_RAW = 0,
+	BENCH_CLIENT_NNG,
+} bench_client;
+
 typedef struct bench_config {
 	const char *url;
 	const char *database_url; /* For seeding and --ceiling-store. */
@@ -44,8 +54,10 @@ typedef struct bench_config {
 	double warmup_s;
 	bench_workload workload;
 	bench_mode mode;
-	int64_t users; /* The database holds users 1..users. */
-	int64_t tasks; /* ... and tasks 1..tasks, in blocks per user. */
+	bench_client client;
+	const char *cdf_path; /* When set, the latency CDF is written here. */
+	int64_t users;        /* The database holds users 1..users. */
+	int64_t tasks;        /* ... and tasks 1..tasks, in blocks per user. */
 	int server_pid;
 	bool json;
 	const char *sync;  /* "FULL"/"NORMAL": recorded; used by store mode. */
@@ -68,6 +80,8 @@ typedef enum bench_op_kind {
 	OP_LIST_DEEP,
 	OP_CREATE_TASK,
 	OP_BATCH_TASKS,
+	OP_UPDATE_USER,
+	OP_DELETE_TASK,
 	OP_NKINDS,
 } bench_op_kind;
 
@@ -90,6 +104,8 @@ typedef struct bench_op {
 		Oz__V1__UpdateTaskRequest update;
 		Oz__V1__CreateTaskRequest create_task;
 		Oz__V1__ExecuteRequest batch;
+		Oz__V1__UpdateUserRequest update_user;
+		Oz__V1__DeleteTaskRequest del;
 	} in;
 	/* batch_create_tasks: the operations of the Execute. */
 	Oz__V1__Operation ops[BENCH_BATCH_OPS];
@@ -97,6 +113,7 @@ typedef struct bench_op {
 	Oz__V1__CreateTaskRequest creates[BENCH_BATCH_OPS];
 	Google__Protobuf__Int64Value user_id;
 	Oz__V1__Task task;
+	Oz__V1__User user;
 	Google__Protobuf__FieldMask mask;
 	char *paths[1];
 } bench_op;
@@ -149,10 +166,13 @@ void bench_counts_add(bench_counts *c, bench_op_kind kind, int code, bool good,
 
 typedef struct bench_result {
 	bench_counts all;
-	double seconds;                    /* Length of the measured window. */
-	double server_cpu_us_per_call;     /* < 0 when not measured. */
-	long server_rss_kib;               /* VmHWM; < 0 when not measured. */
-	size_t request_bytes, reply_bytes; /* Sizes seen (last call). */
+	double seconds;                /* Length of the measured window. */
+	double server_cpu_us_per_call; /* < 0 when not measured. */
+	double client_cpu_us_per_call; /* ozbench's own; < 0 if unknown. */
+	double server_wchar_per_call;  /* Bytes written; < 0 if unknown. */
+	long server_rss_kib;           /* VmHWM; < 0 when not measured. */
+	long server_anon_kib, server_file_kib; /* RssAnon, RssFile at end. */
+	size_t request_bytes, reply_bytes;     /* Sizes seen (last call). */
 } bench_result;
 
 /* Monotonic nanoseconds. */
@@ -166,11 +186,50 @@ void bench_sleep_until(uint64_t t);
 long long bench_proc_cpu_us(int pid);
 long bench_proc_hwm_kib(int pid);
 
+/* The server's figures at the end of a run: VmHWM, RssAnon and RssFile
+ * (-1 each when pid is 0 or its status cannot be read). */
+void bench_result_memory(bench_result *res, int pid);
+
+/* Bytes pid has written (wchar of /proc/PID/io: files and sockets), or -1
+ * when it cannot be read. */
+long long bench_proc_wchar(int pid);
+
+/* This thread's (thread) or this process's CPU time in microseconds. */
+long long bench_self_cpu_us(bool thread);
+
+/* The latency CDF of h as "latency_us fraction" lines into path. */
+int bench_write_cdf(const char *path, const hist *h);
+
 /* The closed loop of load.c against url: decodes every reply and, when
  * check is true, checks it with bench_op_check. Used by bench_run_rpc and
  * by the transport ceiling. 0, or non-zero when url cannot be reached. */
 int bench_load(const bench_config *cfg, const char *url, bool check,
 	bench_result *res);
+
+/* Decodes the Response envelope in data (allocating from a) and, when
+ * check is true, checks its payload with bench_op_check. Returns the
+ * status code; *good tells whether the payload is a correct answer. */
+struct arena;
+int bench_reply_decode(const bench_config *cfg, const bench_op *op, bool check,
+	struct arena *a, const uint8_t *data, size_t len, bool *good);
+
+/* The same closed loop in raw.c, without nng (tcp:// and ipc:// only). */
+int bench_load_raw(const bench_config *cfg, const char *url, bool check,
+	bench_result *res);
+
+/* list_tasks_deep: asks url once for the page 90 % of the way in and
+ * keeps its token in cfg (load.c). 0 or an nng error. */
+int bench_deep_setup(const char *url, bench_config *cfg);
+
+/* bench_load_raw for the urls it speaks (when cfg->client is raw), else
+ * bench_load. */
+int bench_load_any(const bench_config *cfg, const char *url, bool check,
+	bench_result *res);
+
+/* Fills res's per-call CPU and write figures from the counters taken at
+ * the two ends of the measured window (-1 where not taken). */
+void bench_result_rates(bench_result *res, long long server_cpu[2],
+	long long client_cpu[2], long long wchar[2]);
 
 /* The two ceilings: each fills res and returns 0, or prints why it
  * cannot run and returns non-zero. */

@@ -1,8 +1,20 @@
 #!/bin/sh
-# scripts/bench.sh -- `make bench`: the standard ozbench table.
+# scripts/bench.sh -- `make bench`: the latency-vs-load sweep, the writes
+# at 32 in flight, and the SVG charts of both.
 #
-# Seeds a fresh database (BENCH_USERS users, BENCH_TASKS tasks) in a
-# temporary directory, then for each run: starts ozd with --synchronous
+# `make bench`: seeds a fresh database (BENCH_USERS users, BENCH_TASKS
+# tasks), starts ozd (--synchronous full, tcp://) and for GetUser,
+# CreateUser and mixed at 1, 4, 16, 32, 64, 128 and 256 calls in flight
+# (BENCH_SWEEP) measures ozd, then the nng echo server (the transport
+# ceiling) with the same client; at 32 in flight it also writes each
+# latency CDF. Then every write at 32 in flight: CreateUser, CreateTask,
+# UpdateTask, UpdateUser and DeleteTask (on a fresh copy of the seeded
+# database, as each task is deleted once) and the one-commit-per-write
+# store ceiling of CreateUser. The charts (gnuplot, bench/plots.gp) go to
+# BENCH_PLOTS (default $BUILD/bench/).
+#
+# `make bench-table` (BENCH_TABLE=1), the former standard table: for each
+# run, starts ozd with --synchronous
 # full and then normal (and once with --no-group-commit), listening on
 # tcp://127.0.0.1:<random port> and ipc://, and measures each workload at
 # 1 and 32 calls in flight over both (reads only against FULL: synchronous
@@ -20,8 +32,9 @@
 # BENCH_WARMUP (0.5), BENCH_RUNS (1; the README table uses 3, medians),
 # BENCH_USERS (10000), BENCH_TASKS (50000), BENCH_OUT (JSON lines file,
 # default $BUILD/bench/results.jsonl; a .md next to it gets the table),
-# BENCH_SCALE_USERS ("10000 100000 1000000"). Touches nothing outside its
-# temporary directory and BENCH_OUT.
+# BENCH_SCALE_USERS ("10000 100000 1000000"), BENCH_SWEEP ("1 4 16 32 64
+# 128 256"), BENCH_PLOTS (directory of the SVGs; "" for none). Touches
+# nothing outside its temporary directory, BENCH_OUT and BENCH_PLOTS.
 set -eu
 
 BUILD=${BUILD:-build}
@@ -32,9 +45,16 @@ WARM=${BENCH_WARMUP:-0.5}
 RUNS=${BENCH_RUNS:-1}
 USERS=${BENCH_USERS:-10000}
 TASKS=${BENCH_TASKS:-50000}
-OUT=${BENCH_OUT:-$BUILD/bench/results.jsonl}
 SCALE=${BENCH_SCALE:-}
+if [ -n "$SCALE" ]; then
+	OUT=${BENCH_OUT:-$BUILD/bench/scale.jsonl}
+else
+	OUT=${BENCH_OUT:-$BUILD/bench/results.jsonl}
+fi
 SCALE_USERS=${BENCH_SCALE_USERS:-10000 100000 1000000}
+TABLE=${BENCH_TABLE:-}
+SWEEP=${BENCH_SWEEP:-1 4 16 32 64 128 256}
+PLOTS=${BENCH_PLOTS-$(dirname "$OUT")}
 
 mkdir -p "$(dirname "$OUT")"
 : >"$OUT"
@@ -111,8 +131,8 @@ seed() {
 	sync
 }
 
-# ceiling_transport RUN TRANSPORT N WORKLOAD: the echo server's row (on a
-# fresh port each time; retried if the port is taken).
+# ceiling_transport RUN TRANSPORT N WORKLOAD [CDF]: the echo server's row
+# (on a fresh port each time; retried if the port is taken).
 ceiling_transport() {
 	tries=0
 	while :; do
@@ -125,7 +145,7 @@ ceiling_transport() {
 			--warmup "$WARM" --seed-users "$USERS" \
 			--seed-tasks "$TASKS" --sync full --ceiling-transport \
 			--url "$curl" --inflight "$3" --workload "$4" \
-			>"$TMP/row.json"; then
+			${5:+--cdf "$5"} >"$TMP/row.json"; then
 			cat "$TMP/row.json" >>"$OUT"
 			return 0
 		fi
@@ -144,11 +164,76 @@ ceiling_store() {
 		2>/dev/null
 }
 
+# cdf_file RUN WORKLOAD SIDE N: where the latency CDF of a row goes (only
+# at 32 in flight and in the first run; else empty).
+cdf_file() {
+	if [ "$4" = 32 ] && [ "$1" = 1 ] && [ -n "$PLOTS" ]; then
+		echo "$PLOTS/cdf-$2-$3.dat"
+	fi
+}
+
+# The latency-vs-load sweep over tcp, ozd (FULL) then the echo server.
+sweep() {
+	db="$TMP/bench.db"
+	seed "$db" "$USERS" "$TASKS"
+	r=1
+	while [ $r -le "$RUNS" ]; do
+		# Past --max-inflight (64 by default) ozd refuses calls at
+		# once (RESOURCE_EXHAUSTED); the sweep shows its own queueing.
+		start_ozd "$db" full --max-inflight 1024
+		for w in get_user create_user mixed; do
+			for n in $SWEEP; do
+				cdf=$(cdf_file $r $w ozd $n)
+				one $r "$USERS" "$TASKS" full --url "$TCP" \
+					--inflight $n --workload $w \
+					--server-pid $PID ${cdf:+--cdf "$cdf"}
+				ceiling_transport $r tcp $n $w \
+					"$(cdf_file $r $w echo $n)"
+			done
+		done
+		stop_ozd
+		r=$((r + 1))
+	done
+}
+
+# Every write at 32 in flight over tcp (FULL), DeleteTask on a fresh copy
+# of the seeded database, and CreateUser with one COMMIT per write.
+writes() {
+	db="$TMP/bench.db"
+	r=1
+	while [ $r -le "$RUNS" ]; do
+		start_ozd "$db" full
+		for w in create_user create_task update_task update_user; do
+			one $r "$USERS" "$TASKS" full --url "$TCP" \
+				--inflight 32 --workload $w --server-pid $PID
+		done
+		stop_ozd
+		cp "$db" "$TMP/del.db"
+		start_ozd "$TMP/del.db" full
+		one $r "$USERS" "$TASKS" full --url "$TCP" --inflight 32 \
+			--workload delete_task --server-pid $PID
+		stop_ozd
+		rm -f "$TMP/del.db" "$TMP/del.db-wal" "$TMP/del.db-shm"
+		ceiling_store $r "$db" full 32 create_user
+		r=$((r + 1))
+	done
+}
+
+# The SVG charts of OUT into PLOTS (bench/plots.gp).
+plots() {
+	[ -n "$PLOTS" ] || return 0
+	if ! command -v gnuplot >/dev/null 2>&1; then
+		echo "bench.sh: no gnuplot (Debian gnuplot-nox); no charts" >&2
+		return 0
+	fi
+	sh "$(dirname "$0")/bench-plots.sh" "$(dirname "$OUT")" "$PLOTS"
+}
+
 # Each reference row is measured right after the ozd row it is compared
 # with (the echo server on its own port, ozd idle meanwhile), so a change
 # in the machine's speed during a run (other tenants of the host) moves
 # both sides of a ratio alike.
-standard() {
+table() {
 	db="$TMP/bench.db"
 	seed "$db" "$USERS" "$TASKS"
 	r=1
@@ -226,9 +311,13 @@ machine() {
 
 if [ -n "$SCALE" ]; then
 	scale
+elif [ -n "$TABLE" ]; then
+	table
 else
-	standard
+	sweep
+	writes
 fi
+plots
 {
 	machine
 	"$OZBENCH" --report "$OUT"

@@ -13,7 +13,7 @@ libsqlite3-dev sqlite3
 libcmocka-dev libjansson-dev
 postgresql libpq-dev
 python3 python3-protobuf python3-pytest
-jq openssl
+jq openssl gnuplot-nox
 clang libclang-rt-14-dev libfuzzer-14-dev clang-tidy cppcheck valgrind
 "
 

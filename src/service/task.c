@@ -3,6 +3,7 @@
  * No SQL and no nng here. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "oz/v1/task_service.pb-c.h"
 #include "service/convert.h"
@@ -184,6 +185,32 @@ service_task_list(service_ctx *cx, const ProtobufCMessage *in,
 	return convert_page_limit(task_list(cx, in, out, st), st);
 }
 
+/* Applies the fields of in named by apply to t (as read from its row),
+ * tells the store in t->same which columns keep their value (it leaves
+ * them, and the indexes on them, alone), and moves the version and time
+ * on. */
+static oz_code
+task_apply(service_ctx *cx, store_task *t, const Oz__V1__Task *in,
+	const bool *apply, oz_status *st)
+{
+	bool title = apply[F_TITLE] && strcmp(str(in->title), t->title) != 0;
+	bool desc = apply[F_DESCRIPTION] &&
+		    strcmp(str(in->description), t->description) != 0;
+	bool status = apply[F_STATUS] && (int) in->status != t->status;
+	t->same = (title ? 0 : STORE_TASK_SAME_TITLE) |
+		  (desc ? 0 : STORE_TASK_SAME_DESCRIPTION) |
+		  (status ? 0 : STORE_TASK_SAME_STATUS);
+	t->title = title ? arena_strdup(cx->arena, str(in->title)) : t->title;
+	t->description = desc ? arena_strdup(cx->arena, str(in->description))
+			      : t->description;
+	t->status = status ? (int) in->status : t->status;
+	t->update_us = convert_next_time(t->update_us);
+	t->version++;
+	return t->title == NULL || t->description == NULL
+		       ? oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory")
+		       : store_task_update(cx->db, t, st);
+}
+
 oz_code
 service_task_update(service_ctx *cx, const ProtobufCMessage *in,
 	ProtobufCMessage *out, oz_status *st)
@@ -223,19 +250,7 @@ service_task_update(service_ctx *cx, const ProtobufCMessage *in,
 			in_t->etag, t.version, t.create_us, st);
 	}
 	if (rc == OZ_OK) {
-		t.title = apply[F_TITLE] ? arena_strdup(cx->arena, in_t->title)
-					 : t.title;
-		t.description = apply[F_DESCRIPTION]
-					? arena_strdup(cx->arena,
-						  str(in_t->description))
-					: t.description;
-		t.status = apply[F_STATUS] ? (int) in_t->status : t.status;
-		t.update_us = convert_next_time(t.update_us);
-		t.version++;
-		rc = t.title == NULL || t.description == NULL
-			     ? oz_fail(st, OZ_RESOURCE_EXHAUSTED,
-				       "out of memory")
-			     : store_task_update(cx->db, &t, st);
+		rc = task_apply(cx, &t, in_t, apply, st);
 	}
 	if (rc == OZ_OK) {
 		rc = convert_task(cx->arena, &t, (Oz__V1__Task *) out, st);

@@ -4,6 +4,7 @@
  * other. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "oz/v1/user_service.pb-c.h"
 #include "service/convert.h"
@@ -219,6 +220,30 @@ service_user_list(service_ctx *cx, const ProtobufCMessage *in,
 	return convert_page_limit(user_list(cx, in, out, st), st);
 }
 
+/* Applies the fields of in named by apply to u (as read from its row),
+ * tells the store in u->same which columns keep their value (it leaves
+ * them, and their indexes, alone), and moves the version and time on. */
+static oz_code
+user_apply(service_ctx *cx, store_user *u, const Oz__V1__User *in,
+	const bool *apply, oz_status *st)
+{
+	bool name = apply[F_USERNAME] &&
+		    strcmp(str(in->username), u->username) != 0;
+	bool email = apply[F_EMAIL] && strcmp(str(in->email), u->email) != 0;
+	bool active = apply[F_IS_ACTIVE] && in->is_active != u->is_active;
+	u->same = (name ? 0 : STORE_USER_SAME_USERNAME) |
+		  (email ? 0 : STORE_USER_SAME_EMAIL) |
+		  (active ? 0 : STORE_USER_SAME_ACTIVE);
+	u->username = name ? dup(cx->arena, in->username) : u->username;
+	u->email = email ? dup(cx->arena, in->email) : u->email;
+	u->is_active = active ? in->is_active : u->is_active;
+	u->update_us = convert_next_time(u->update_us);
+	u->version++;
+	return u->username == NULL || u->email == NULL
+		       ? no_memory(st)
+		       : store_user_update(cx->db, u, st);
+}
+
 oz_code
 service_user_update(service_ctx *cx, const ProtobufCMessage *in,
 	ProtobufCMessage *out, oz_status *st)
@@ -258,17 +283,7 @@ service_user_update(service_ctx *cx, const ProtobufCMessage *in,
 			in_u->etag, u.version, u.create_us, st);
 	}
 	if (rc == OZ_OK) {
-		u.username = apply[F_USERNAME] ? dup(cx->arena, in_u->username)
-					       : u.username;
-		u.email =
-			apply[F_EMAIL] ? dup(cx->arena, in_u->email) : u.email;
-		u.is_active =
-			apply[F_IS_ACTIVE] ? in_u->is_active : u.is_active;
-		u.update_us = convert_next_time(u.update_us);
-		u.version++;
-		rc = u.username == NULL || u.email == NULL
-			     ? no_memory(st)
-			     : store_user_update(cx->db, &u, st);
+		rc = user_apply(cx, &u, in_u, apply, st);
 	}
 	if (rc == OZ_OK) {
 		rc = convert_user(cx->arena, &u, (Oz__V1__User *) out, st);

@@ -33,7 +33,17 @@ typedef struct store_task {
 	int64_t create_us;
 	int64_t update_us;
 	int64_t version; /* 1 on insert, +1 on every update. */
+	/* store_task_update only: STORE_TASK_SAME_* bits of the columns the
+	 * caller knows keep their value, which a backend may leave out of
+	 * the write (0: write them all). */
+	unsigned same;
 } store_task;
+
+enum {
+	STORE_TASK_SAME_TITLE = 1,
+	STORE_TASK_SAME_DESCRIPTION = 2,
+	STORE_TASK_SAME_STATUS = 4,
+};
 
 /* The sortable columns, indexes into store_task_columns. */
 enum store_task_column {
@@ -66,7 +76,8 @@ oz_code store_task_get(store_conn *c, int64_t id, arena *a, store_task *out,
 	oz_status *st) OZ_MUST_USE;
 
 /* Writes title, description, status, update_us and version of t into the
- * row t->id (the caller computes the new version and time). Returns OK or
+ * row t->id (the caller computes the new version and time); columns in
+ * t->same may be skipped. Returns OK or
  * NOT_FOUND "Task not found". */
 oz_code store_task_update(
 	store_conn *c, const store_task *t, oz_status *st) OZ_MUST_USE;

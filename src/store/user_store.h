@@ -32,7 +32,17 @@ typedef struct store_user {
 	int64_t create_us;
 	int64_t update_us;
 	int64_t version; /* 1 on insert, +1 on every update. */
+	/* store_user_update only: STORE_USER_SAME_* bits of the columns the
+	 * caller knows keep their value, which a backend may leave out of
+	 * the write (0: write them all). */
+	unsigned same;
 } store_user;
+
+enum {
+	STORE_USER_SAME_USERNAME = 1,
+	STORE_USER_SAME_EMAIL = 2,
+	STORE_USER_SAME_ACTIVE = 4,
+};
 
 /* The sortable columns, indexes into store_user_columns. */
 enum store_user_column {

@@ -68,20 +68,55 @@ jq -e '.errors.NOT_FOUND > 0 and .ok > 0 and
 	"$TMP/missing.json" >/dev/null ||
 	fail "missing: $(cat "$TMP/missing.json")"
 
-# Every workload: all calls OK, every reply checked and right.
-# create_task and batch_create_tasks come last: the tasks they add would
-# make the list checks of the others fail.
+# Every workload: all calls OK, every reply checked and right, with the
+# client's own CPU and the server's bytes written per call. create_task,
+# batch_create_tasks and delete_task come last: the tasks they add or
+# remove would make the list checks of the others fail. delete_task runs
+# briefly: each seeded task is deleted once, so it must not run out.
+# get_user runs again on the nng client (--client nng).
 for w in get_user list_tasks list_tasks_deep create_user update_task \
-	mixed create_task batch_create_tasks; do
-	"$OZBENCH" --url "$URL" --workload $w $SEED $RUN --server-pid $PID \
-		--run 1 >"$TMP/$w.json" || fail "ozbench $w"
+	update_user mixed create_task batch_create_tasks delete_task nng; do
+	args="--workload $w $RUN"
+	[ $w = nng ] && args="--workload get_user --client nng $RUN"
+	[ $w = delete_task ] && args="$args --duration 0.3 --warmup 0"
+	# shellcheck disable=SC2086
+	"$OZBENCH" --url "$URL" $args $SEED --server-pid $PID --run 1 \
+		>"$TMP/$w.json" || fail "ozbench $w"
 	jq -e '.calls > 0 and .ok == .calls and .wrong_replies == 0 and
 		.transport_errors == 0 and .errors == {} and
 		.mode == "rpc" and .transport == "ipc" and
 		.server_cpu_us_per_call != null and .server_rss_mib > 0 and
+		.server_rss_anon_mib > 0 and .server_rss_file_mib > 0 and
+		.client_cpu_us_per_call != null and
+		.server_write_bytes_per_call != null and
 		.p50_us > 0 and .p50_us <= .p99_us and .p99_us <= .max_us' \
 		"$TMP/$w.json" >/dev/null || fail "$w: $(cat "$TMP/$w.json")"
 done
+jq -e '.client == "nng"' "$TMP/nng.json" >/dev/null || fail "nng client"
+jq -e '.client == "raw"' "$TMP/get_user.json" >/dev/null || fail "raw"
+# Writes write, reads do not (a read may write a log line or two).
+jq -e '.server_write_bytes_per_call > 1000' "$TMP/update_task.json" \
+	>/dev/null || fail "update_task wrote nothing"
+
+# The raw client over tcp, against the echo server on a random port
+# (another may hold it: a few tries).
+tries=0
+until "$OZBENCH" --ceiling-transport --workload get_user $SEED $RUN \
+	--url "tcp://127.0.0.1:$((20000 + $(od -An -N2 -tu2 /dev/urandom) % \
+	12000))" >"$TMP/ct-tcp.json"; do
+	tries=$((tries + 1))
+	[ $tries -lt 5 ] || fail "echo server over tcp"
+done
+jq -e '.transport == "tcp" and .client == "raw" and .calls > 0 and
+	.ok == .calls' "$TMP/ct-tcp.json" >/dev/null ||
+	fail "ct tcp: $(cat "$TMP/ct-tcp.json")"
+
+# --cdf writes the latency distribution: quantiles rising to 1.
+"$OZBENCH" --url "$URL" --workload get_user $SEED $RUN \
+	--cdf "$TMP/cdf.dat" >/dev/null || fail "cdf run"
+awk 'NR > 1 && ($1 < l || $2 < q) { bad = 1 } { l = $1; q = $2 }
+	END { exit bad || q != 1 || NR < 10 }' "$TMP/cdf.dat" ||
+	fail "cdf: $(cat "$TMP/cdf.dat")"
 jq -e '.workload == "mixed"' "$TMP/mixed.json" >/dev/null || fail "mixed"
 
 # Both ceilings measure and report the same way.

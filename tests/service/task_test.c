@@ -246,6 +246,47 @@ update_task_unknown_path_is_invalid_argument(void **state)
 		"\"???0123456789012345678901234567890123456...\"");
 }
 
+/* The store is told which columns keep their value (issue 18): each
+ * field changed alone, then all three at once, must be what GetTask reads
+ * back, and a field named with its own value stays. */
+static void
+update_task_writes_each_changed_field(void **state)
+{
+	fixture *fx = *state;
+	Oz__V1__User *a = fx_user(fx, "alice", "alice@example.com");
+	Oz__V1__Task *c = fx_task(fx, a->id, "read", PENDING);
+	Oz__V1__Task in = OZ__V1__TASK__INIT, out;
+	const char *all[] = {"title", "description", "status"};
+	in.id = c->id;
+	in.title = "read";
+	in.description = "d1";
+	in.status = (Oz__V1__TaskStatus) PENDING;
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(update(fx, &in, 1, &all[i], &out), OZ_OK);
+	}
+	in.title = "write";
+	in.description = "d2";
+	in.status = (Oz__V1__TaskStatus) DONE;
+	assert_int_equal(update(fx, &in, 1, &all[0], &out), OZ_OK);
+	assert_int_equal(fx_get_task(fx, c->id, &out), OZ_OK);
+	assert_string_equal(out.title, "write");
+	assert_string_equal(out.description, "d1");
+	assert_int_equal(out.status, PENDING);
+	assert_int_equal(update(fx, &in, 1, &all[2], &out), OZ_OK);
+	assert_int_equal(fx_get_task(fx, c->id, &out), OZ_OK);
+	assert_string_equal(out.description, "d1");
+	assert_int_equal(out.status, DONE);
+	in.title = "again";
+	in.description = "d3";
+	in.status = (Oz__V1__TaskStatus) IN_PROGRESS;
+	assert_int_equal(update(fx, &in, 3, all, &out), OZ_OK);
+	assert_int_equal(fx_get_task(fx, c->id, &out), OZ_OK);
+	assert_string_equal(out.title, "again");
+	assert_string_equal(out.description, "d3");
+	assert_int_equal(out.status, IN_PROGRESS);
+	assert_memory_equal(out.etag, "7-", 2);
+}
+
 static void
 update_task_moves_update_time_and_version(void **state)
 {
@@ -346,6 +387,7 @@ main(void)
 		BOTH(update_task_empty_mask_takes_every_set_field),
 		BOTH(update_task_validates_like_create),
 		BOTH(update_task_unknown_path_is_invalid_argument),
+		BOTH(update_task_writes_each_changed_field),
 		BOTH(update_task_moves_update_time_and_version),
 		BOTH(update_task_missing_is_not_found),
 		BOTH(update_task_stale_etag_is_aborted),

@@ -378,6 +378,34 @@ update_user_empty_mask_takes_every_set_field(void **state)
 	fx_expect_fields(fx, 1, "update_mask");
 }
 
+/* The store is told which columns keep their value (issue 18): a change
+ * of case only is a change, and all three fields at once are what GetUser
+ * reads back. */
+static void
+update_user_writes_each_changed_field(void **state)
+{
+	fixture *fx = *state;
+	Oz__V1__User *a = fx_user(fx, "alice", "alice@example.com");
+	Oz__V1__User in = OZ__V1__USER__INIT, out;
+	const char *all[] = {"username", "email", "is_active"};
+	in.id = a->id;
+	in.username = "alice";
+	in.email = "Alice@Example.com";
+	in.is_active = true;
+	assert_int_equal(update(fx, &in, 3, all, &out), OZ_OK);
+	assert_int_equal(fx_get_user(fx, a->id, 0, &out), OZ_OK);
+	assert_string_equal(out.email, "Alice@Example.com");
+	in.username = "alicia";
+	in.email = "alicia@example.com";
+	in.is_active = false;
+	assert_int_equal(update(fx, &in, 3, all, &out), OZ_OK);
+	assert_int_equal(fx_get_user(fx, a->id, 0, &out), OZ_OK);
+	assert_string_equal(out.username, "alicia");
+	assert_string_equal(out.email, "alicia@example.com");
+	assert_false(out.is_active);
+	assert_memory_equal(out.etag, "3-", 2);
+}
+
 static void
 update_user_mask_can_clear_is_active(void **state)
 {
@@ -682,6 +710,7 @@ main(void)
 		BOTH(get_user_with_tasks_uses_one_extra_query),
 		BOTH(update_user_changes_only_the_masked_fields),
 		BOTH(update_user_empty_mask_takes_every_set_field),
+		BOTH(update_user_writes_each_changed_field),
 		BOTH(update_user_mask_can_clear_is_active),
 		BOTH(update_user_moves_update_time_and_etag),
 		BOTH(update_user_unknown_path_is_invalid_argument),

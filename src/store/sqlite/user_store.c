@@ -25,17 +25,34 @@ static const char sql_get_by_email[] =
 static const char sql_email_taken[] =
 	"SELECT EXISTS (SELECT 1 FROM users WHERE email = ?1 COLLATE NOCASE "
 	"AND id <> ?2)";
-static const char sql_update[] =
-	"UPDATE users SET username = ?2, email = ?3, is_active = ?4, "
-	"update_time = ?5, version = ?6 WHERE id = ?1";
+/* UPDATE by the columns that change (index: the STORE_USER_SAME_* bits
+ * NOT set): every index on a column named in SET is rewritten even when
+ * the value stays, and username and email have unique indexes, is_active
+ * one (see the same in task_store.c). */
+#define UPD(cols)                                                             \
+	"UPDATE users SET " cols "update_time = ?5, version = ?6 WHERE id = " \
+	"?1"
+static const char sql_update0[] = UPD("");
+static const char sql_update1[] = UPD("username = ?2, ");
+static const char sql_update2[] = UPD("email = ?3, ");
+static const char sql_update3[] = UPD("username = ?2, email = ?3, ");
+static const char sql_update4[] = UPD("is_active = ?4, ");
+static const char sql_update5[] = UPD("username = ?2, is_active = ?4, ");
+static const char sql_update6[] = UPD("email = ?3, is_active = ?4, ");
+static const char sql_update7[] =
+	UPD("username = ?2, email = ?3, is_active = ?4, ");
+static const char *const sql_update[8] = {sql_update0, sql_update1,
+	sql_update2, sql_update3, sql_update4, sql_update5, sql_update6,
+	sql_update7};
 static const char sql_delete[] = "DELETE FROM users WHERE id = ?1";
 static const char sql_count_all[] = "SELECT count(*) FROM users";
 static const char sql_count_active[] =
 	"SELECT count(*) FROM users WHERE is_active = ?1";
 
 static const char *const statements[] = {sql_insert, sql_get, sql_get_by_email,
-	sql_email_taken, sql_update, sql_delete, sql_count_all,
-	sql_count_active, NULL};
+	sql_email_taken, sql_update0, sql_update1, sql_update2, sql_update3,
+	sql_update4, sql_update5, sql_update6, sql_update7, sql_delete,
+	sql_count_all, sql_count_active, NULL};
 
 const char *const *
 store_user_statements(void)
@@ -55,6 +72,7 @@ read_user(sqlite3_stmt *s, arena *a, void *row, oz_status *st)
 	u->create_us = sqlite3_column_int64(s, 4);
 	u->update_us = sqlite3_column_int64(s, 5);
 	u->version = sqlite3_column_int64(s, 6);
+	u->same = 0;
 	if (u->username == NULL || u->email == NULL) {
 		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
 	}
@@ -185,7 +203,7 @@ oz_code
 sqlite_user_update(store_conn *c, const store_user *u, oz_status *st)
 {
 	int64_t changes = 0;
-	oz_code rc = write_user(c, sql_update, u, &changes, st);
+	oz_code rc = write_user(c, sql_update[~u->same & 7u], u, &changes, st);
 	if (rc == OZ_OK && changes == 0) {
 		return oz_fail(st, OZ_NOT_FOUND, "User not found");
 	}
