@@ -133,7 +133,12 @@ pg_query(pg_conn *c, const char *sql, const pg_params *p, PGresult **res,
 	if (res != NULL) {
 		*res = NULL;
 	}
-	oz_code rc = prepare(c, sql, p, &name, st);
+	/* Outside a transaction (a single-statement read in autocommit), a
+	 * lost connection is re-established here as pg_tx_begin would. */
+	oz_code rc = pg_ensure(c, st);
+	if (rc == OZ_OK) {
+		rc = prepare(c, sql, p, &name, st);
+	}
 	if (rc != OZ_OK) {
 		return rc;
 	}
