@@ -249,11 +249,18 @@ set_pragmas(store_conn *c, oz_status *st)
 
 /* Process-wide SQLite settings, made once before the first connection.
  * Memory statistics off: with them SQLite takes one global mutex around
- * every allocation, which ozd's serving threads contend for. */
+ * every allocation, which ozd's serving threads contend for.
+ * Statement journals never spill to a file: the writer runs each call of
+ * a group commit in a SAVEPOINT, and SQLite copies every page a call
+ * changes into that savepoint's journal; past 64 KiB (the default) the
+ * copy went to a temporary file in /var/tmp, as many write(2)s as the WAL
+ * itself got during an import (bench/RESULTS.md). A journal holds the
+ * pages of one call at most (a batch of 1000 rows: ~2 MB). */
 static void
 configure_sqlite(void)
 {
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, -1);
 }
 
 store_conn *
