@@ -64,6 +64,10 @@ struct store_ops {
 		const store_idem *rec, oz_status *st);
 	oz_code (*idem_purge)(store_conn *c, int64_t before_us, int *n_deleted,
 		oz_status *st);
+
+	/* May be NULL: store.c then calls task_insert once per row. */
+	oz_code (*task_insert_many)(store_conn *c, store_task *ts, size_t n,
+		size_t *failed, oz_status *st);
 };
 
 /* The backend tables. */

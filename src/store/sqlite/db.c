@@ -578,4 +578,5 @@ const struct store_ops store_sqlite_ops = {
 	.idem_get = sqlite_idem_get,
 	.idem_put = sqlite_idem_put,
 	.idem_purge = sqlite_idem_purge,
+	.task_insert_many = sqlite_task_insert_many,
 };
