@@ -453,7 +453,7 @@ import_options(import_job *job, ozctl_opt *o, const char *path,
 		}
 		job->batch_size = (size_t) v;
 	}
-	*threads = 4;
+	*threads = IMPORT_THREADS_DFLT;
 	if (o[3].set && (!ozctl_int32(o[3].value, threads) || *threads < 1 ||
 				*threads > IMPORT_THREADS_MAX)) {
 		return ozctl_usage_error(usage, "--parallel is 1 to 16");
@@ -481,7 +481,7 @@ ozctl_import(ozctl *ctl, int argc, char **argv)
 		"Creates the users or tasks of FILE (- for stdin) through "
 		"BatchService/Execute,\n"
 		"--batch-size rows (default 1000) per transaction, "
-		"--parallel batches (default 4)\n"
+		"--parallel batches (default 8)\n"
 		"in flight. The resource comes from the file name "
 		"(users*, tasks*) or\n"
 		"--resource; the format from the extension (.jsonl, .csv) or "
@@ -511,7 +511,7 @@ ozctl_import(ozctl *ctl, int argc, char **argv)
 	import_job job;
 	const char *pos[1];
 	size_t len;
-	int n_pos, rc, threads = 4;
+	int n_pos, rc, threads = IMPORT_THREADS_DFLT;
 
 	if (!ozctl_begin(ctl, argc, argv, opts, N(opts), pos, 1, &n_pos, usage,
 		    help, &rc)) {

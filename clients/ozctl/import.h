@@ -11,6 +11,10 @@
 /* The server's limit of operations per Execute. */
 #define SERVICE_BATCH_LIMIT 1000
 #define IMPORT_THREADS_MAX  16
+/* Batches in flight by default: enough that ozd's writer always finds the
+ * next one queued while it syncs a commit (4 left it idle; bench/RESULTS.md).
+ */
+#define IMPORT_THREADS_DFLT 8
 
 typedef struct import_job {
 	const char *path;

@@ -16,6 +16,7 @@
 #include "oz/status.h"
 #include "oz/rpc/v1/rpc.pb-c.h"
 #include "store/store.h"
+#include "store/task_store.h"
 
 /* What a handler gets besides its input. */
 typedef struct service_ctx {
@@ -56,6 +57,12 @@ oz_code service_user_delete(service_ctx *cx, const ProtobufCMessage *in,
 /* oz.v1.TaskService */
 oz_code service_task_create(service_ctx *cx, const ProtobufCMessage *in,
 	ProtobufCMessage *out, oz_status *st);
+/* The part of service_task_create before the store: checks in (a
+ * CreateTaskRequest; out is its Task) and fills *t, to be given to
+ * store_task_insert or store_task_insert_many (the batch's runs of
+ * creates). Strings of *t come from cx->arena. */
+oz_code service_task_create_check(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, store_task *t, oz_status *st);
 oz_code service_task_get(service_ctx *cx, const ProtobufCMessage *in,
 	ProtobufCMessage *out, oz_status *st);
 oz_code service_task_list(service_ctx *cx, const ProtobufCMessage *in,

@@ -48,8 +48,8 @@ check_description(oz_status *st, const char *description)
 }
 
 oz_code
-service_task_create(service_ctx *cx, const ProtobufCMessage *in,
-	ProtobufCMessage *out, oz_status *st)
+service_task_create_check(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, store_task *t, oz_status *st)
 {
 	const Oz__V1__CreateTaskRequest *req = (const void *) in;
 	oz_code rc =
@@ -68,17 +68,27 @@ service_task_create(service_ctx *cx, const ProtobufCMessage *in,
 	if ((rc = validate_end(st, ok)) != OZ_OK) {
 		return rc;
 	}
-	store_task t = {
+	*t = (store_task) {
 		.title = arena_strdup(cx->arena, str(req->title)),
 		.description = arena_strdup(cx->arena, str(req->description)),
 		.user_id = req->user_id,
 		.status = status,
 		.create_us = store_now_us(),
 	};
-	if (t.title == NULL || t.description == NULL) {
+	if (t->title == NULL || t->description == NULL) {
 		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
 	}
-	if ((rc = store_tx_begin(cx->db, STORE_TX_WRITE, st)) != OZ_OK) {
+	return OZ_OK;
+}
+
+oz_code
+service_task_create(service_ctx *cx, const ProtobufCMessage *in,
+	ProtobufCMessage *out, oz_status *st)
+{
+	store_task t;
+	oz_code rc = service_task_create_check(cx, in, out, &t, st);
+	if (rc != OZ_OK ||
+		(rc = store_tx_begin(cx->db, STORE_TX_WRITE, st)) != OZ_OK) {
 		return rc;
 	}
 	rc = store_task_insert(cx->db, &t, st);

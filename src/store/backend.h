@@ -100,6 +100,10 @@ struct store_ops {
 	/* query.h. */
 	oz_code (*query_run)(store_conn *c, const store_query *q, arena *a,
 		store_qresult *out, oz_status *st);
+
+	/* May be NULL: store.c then calls task_insert once per row. */
+	oz_code (*task_insert_many)(store_conn *c, store_task *ts, size_t n,
+		size_t *failed, oz_status *st);
 };
 
 /* Each backend's store_open (cfg->backend names which). */

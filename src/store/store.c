@@ -110,6 +110,32 @@ store_task_insert(store_conn *c, store_task *t, oz_status *st)
 	return store_ops_of(c)->task_insert(c, t, st);
 }
 
+/* store_task_insert_many of a backend without its own: one row at a
+ * time. */
+static oz_code
+insert_each(
+	store_conn *c, store_task *ts, size_t n, size_t *failed, oz_status *st)
+{
+	for (size_t i = 0; i < n; i++) {
+		oz_code rc = store_ops_of(c)->task_insert(c, &ts[i], st);
+		if (rc != OZ_OK) {
+			*failed = i;
+			return rc;
+		}
+	}
+	return OZ_OK;
+}
+
+oz_code
+store_task_insert_many(
+	store_conn *c, store_task *ts, size_t n, size_t *failed, oz_status *st)
+{
+	const struct store_ops *ops = store_ops_of(c);
+	return ops->task_insert_many != NULL
+		       ? ops->task_insert_many(c, ts, n, failed, st)
+		       : insert_each(c, ts, n, failed, st);
+}
+
 oz_code
 store_task_get(
 	store_conn *c, int64_t id, arena *a, store_task *out, oz_status *st)

@@ -70,6 +70,15 @@ typedef struct store_task_filter {
 oz_code store_task_insert(
 	store_conn *c, store_task *t, oz_status *st) OZ_MUST_USE;
 
+/* Inserts ts[0..n) in order, as n calls of store_task_insert would (the
+ * same OUT fields, the same codes), in fewer statements where the backend
+ * can (SQLite: INSERTs of up to 1000 rows). Call it inside
+ * a write transaction: on failure some rows before the failing one may be
+ * inserted, and the caller rolls them back. OUT: *failed, on failure, the
+ * index of the row st is about. */
+oz_code store_task_insert_many(store_conn *c, store_task *ts, size_t n,
+	size_t *failed, oz_status *st) OZ_MUST_USE;
+
 /* OUT: *out, the task with this id. Returns OK or NOT_FOUND "Task not
  * found". */
 oz_code store_task_get(store_conn *c, int64_t id, arena *a, store_task *out,

@@ -391,6 +391,108 @@ failing_batch_in_a_group_commit_undoes_only_itself(void **state)
 	assert_int_equal(count_tasks(fx), 1);
 }
 
+/* A batch of n create_tasks for user_id, titled "t<i>". */
+static void
+add_tasks(batch *b, int n, int64_t user_id)
+{
+	for (int i = 0; i < n; i++) {
+		char *title = alloc(b, 16);
+		snprintf(title, 16, "t%d", i);
+		add_task(b, user_id, -1, title);
+	}
+}
+
+/* Consecutive create_tasks go to the store as one run (INSERTs of 1000,
+ * 100 and 10 rows on SQLite): results, ids and references must be those
+ * of one insert per operation. */
+static void
+runs_of_creates_keep_order_ids_and_references(void **state)
+{
+	fixture *fx = *state;
+	Oz__V1__User *a = fx_user(fx, "alice", "alice@example.com");
+	fx_task(fx, a->id, "before", 1);
+	batch b;
+	batch_init(&b, fx);
+	add_tasks(&b, SERVICE_BATCH_MAX, a->id);
+	assert_int_equal(run(&b), OZ_OK);
+	assert_int_equal(b.res.n_results, SERVICE_BATCH_MAX);
+	for (int i = 0; i < SERVICE_BATCH_MAX; i += 111) {
+		const Oz__V1__Task *t = b.res.results[i]->task;
+		char want[16];
+		snprintf(want, sizeof(want), "t%d", i);
+		assert_int_equal(t->id, 2 + i);
+		assert_string_equal(t->title, want);
+		Oz__V1__Task got;
+		assert_int_equal(fx_get_task(fx, t->id, &got), OZ_OK);
+		assert_string_equal(got.title, want);
+		assert_string_equal(got.etag, t->etag);
+	}
+	batch_init(&b, fx);
+	add_user(&b, "bob", "bob@example.com");
+	for (int i = 1; i < 999; i++) {
+		add_task(&b, 0, 0, "bob's");
+	}
+	add_retitle(&b, 0, 500, "renamed", NULL);
+	assert_int_equal(run(&b), OZ_OK);
+	int64_t t500 = b.res.results[500]->task->id;
+	assert_int_equal(t500, 1 + SERVICE_BATCH_MAX + 500);
+	Oz__V1__Task got;
+	assert_int_equal(fx_get_task(fx, t500, &got), OZ_OK);
+	assert_string_equal(got.title, "renamed");
+	assert_int_equal(got.user_id, b.res.results[0]->user->id);
+	assert_int_equal(count_tasks(fx), 1 + SERVICE_BATCH_MAX + 998);
+}
+
+/* A row failing inside a run (a user that does not exist) is named as the
+ * operation it is, wherever it sits: first, inside or last of a 1000-row
+ * INSERT, of a 100-row one, of a 10-row one, or among the last few. */
+static void
+failing_row_inside_a_run_is_named(void **state)
+{
+	fixture *fx = *state;
+	int64_t uid = fx_user(fx, "alice", "alice@example.com")->id;
+	const int cases[][2] = {{1000, 0}, {1000, 537}, {1000, 999}, {456, 99},
+		{456, 420}, {456, 455}};
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		batch b;
+		char field[48];
+		batch_init(&b, fx);
+		add_tasks(&b, cases[c][0], uid);
+		b.req.operations[cases[c][1]]->create_task->user_id = uid + 7;
+		assert_int_equal(run(&b), OZ_NOT_FOUND);
+		fx_expect(fx, OZ_NOT_FOUND, "User not found");
+		snprintf(field, sizeof(field), "operations[%d].create_task",
+			cases[c][1]);
+		fx_expect_fields(fx, 1, field);
+		assert_int_equal(b.res.n_results, 0);
+		assert_int_equal(count_tasks(fx), 0);
+		fx_reset(fx);
+	}
+}
+
+/* Inside a run the first failure in order wins, whether the store's (an
+ * unknown user) or the handler's checks (an empty title). */
+static void
+first_failure_of_a_run_in_order_wins(void **state)
+{
+	fixture *fx = *state;
+	Oz__V1__User *a = fx_user(fx, "alice", "alice@example.com");
+	batch b;
+	batch_init(&b, fx);
+	add_tasks(&b, 1000, a->id);
+	b.req.operations[300]->create_task->user_id = a->id + 7;
+	b.req.operations[700]->create_task->title = "";
+	assert_int_equal(run(&b), OZ_NOT_FOUND);
+	fx_expect_fields(fx, 1, "operations[300].create_task");
+	batch_init(&b, fx);
+	add_tasks(&b, 1000, a->id);
+	b.req.operations[300]->create_task->title = "";
+	b.req.operations[700]->create_task->user_id = a->id + 7;
+	assert_int_equal(run(&b), OZ_INVALID_ARGUMENT);
+	fx_expect_fields(fx, 1, "operations[300].create_task.title");
+	assert_int_equal(count_tasks(fx), 0);
+}
+
 #define BOTH(f)                                                               \
 	{#f, f, fx_setup_memory, fx_teardown, NULL},                          \
 	{                                                                     \
@@ -413,6 +515,9 @@ main(void)
 		BOTH(batch_holds_1_to_1000_operations),
 		BOTH(operation_without_an_arm_is_invalid),
 		BOTH(failing_batch_in_a_group_commit_undoes_only_itself),
+		BOTH(runs_of_creates_keep_order_ids_and_references),
+		BOTH(failing_row_inside_a_run_is_named),
+		BOTH(first_failure_of_a_run_in_order_wins),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -104,6 +104,8 @@ oz_code sqlite_user_list(store_conn *c, const store_user_filter *f,
 	const store_page *p, arena *a, store_user **rows, size_t *n_rows,
 	oz_status *st);
 oz_code sqlite_task_insert(store_conn *c, store_task *t, oz_status *st);
+oz_code sqlite_task_insert_many(store_conn *c, store_task *ts, size_t n,
+	size_t *failed, oz_status *st);
 oz_code sqlite_task_get(
 	store_conn *c, int64_t id, arena *a, store_task *out, oz_status *st);
 oz_code sqlite_task_update(store_conn *c, const store_task *t, oz_status *st);
