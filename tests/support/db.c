@@ -11,8 +11,74 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "store/postgres/pg.h"
 #include "store/sqlite/db.h"
 #include "support/db.h"
+
+const char *
+test_db_postgres_url(void)
+{
+	const char *url = getenv("OZ_TEST_DATABASE_URL");
+	return url != NULL && pg_url_is_postgres(url) ? url : NULL;
+}
+
+void
+test_sqlite_only(const char *why)
+{
+	if (test_db_postgres_url() != NULL) {
+		printf("skipped on postgres: %s\n", why);
+		fflush(stdout);
+		skip();
+	}
+}
+
+store_conn *
+test_db_postgres_open(void)
+{
+	const char *url = test_db_postgres_url();
+	pg_conn *c = NULL;
+	oz_status st;
+	assert_non_null(url);
+	if (pg_open(&c, url, &st) != OZ_OK) {
+		fail_msg("pg_open: %s", st.message);
+	}
+	return pg_store_conn(c);
+}
+
+/* Every table of the public schema but oz_migrations, emptied in one
+ * statement (CASCADE: foreign keys between them). */
+static const char pg_truncate_sql[] =
+	"DO $$ DECLARE t text; BEGIN "
+	"SELECT string_agg(quote_ident(tablename), ', ') INTO t "
+	"FROM pg_tables WHERE schemaname = 'public' "
+	"AND tablename <> 'oz_migrations'; "
+	"IF t IS NOT NULL THEN "
+	"EXECUTE 'TRUNCATE ' || t || ' RESTART IDENTITY CASCADE'; "
+	"END IF; END $$";
+
+store_conn *
+test_db_postgres_fresh(void)
+{
+	const char *url = test_db_postgres_url();
+	pg_conn *c = NULL;
+	oz_status st;
+	assert_non_null(url);
+	if (pg_open(&c, url, &st) != OZ_OK) {
+		fail_msg("pg_open: %s", st.message);
+	}
+	if (pg_exec_script(c, pg_truncate_sql, &st) != OZ_OK ||
+		pg_migrate_upgrade(c, "head", NULL, &st) != OZ_OK) {
+		/* Anything else (a revision this build does not know, a
+		 * half-made schema): start from nothing. */
+		if (pg_exec_script(c,
+			    "DROP SCHEMA public CASCADE; CREATE SCHEMA public",
+			    &st) != OZ_OK ||
+			pg_migrate_upgrade(c, "head", NULL, &st) != OZ_OK) {
+			fail_msg("postgres schema: %s", st.message);
+		}
+	}
+	return pg_store_conn(c);
+}
 
 store_conn *
 test_db_memory(void)

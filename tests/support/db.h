@@ -1,10 +1,13 @@
 /* tests/support/db.h -- helpers for store tests: open :memory: or a
- * temporary file database, read one value or the whole schema. Test code
- * only: every helper fails the running cmocka test instead of returning an
- * error. */
+ * temporary file database, read one value or the whole schema, and the
+ * backend the suites run on (OZ_TEST_DATABASE_URL: unset or sqlite: the
+ * SQLite files of each test; postgresql://...: that database, emptied
+ * before each test). Test code only: every helper fails the running
+ * cmocka test instead of returning an error. */
 #ifndef OZ_TESTS_SUPPORT_DB_H
 #define OZ_TESTS_SUPPORT_DB_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store/store.h"
@@ -14,6 +17,24 @@ typedef struct test_tmpdb {
 	char dir[256];  /* mkdtemp directory under $TMPDIR or /tmp. */
 	char path[300]; /* dir/test.db */
 } test_tmpdb;
+
+/* The PostgreSQL URL of OZ_TEST_DATABASE_URL, or NULL when the suites
+ * run on SQLite (unset, empty or another scheme). */
+const char *test_db_postgres_url(void);
+
+/* Skips the running test when the suites run on PostgreSQL, printing
+ * "skipped on postgres: why" (a test of what only SQLite has: WAL,
+ * checkpoints, the file lock, PRAGMAs, crashvfs, backup files). */
+void test_sqlite_only(const char *why);
+
+/* On PostgreSQL: opens a connection to test_db_postgres_url() as a
+ * store_conn, every table but oz_migrations emptied (identities
+ * restarted) and the schema at head (or dropped and migrated anew when
+ * it cannot reach head). */
+store_conn *test_db_postgres_fresh(void);
+
+/* On PostgreSQL: one more connection to the same database, as it is. */
+store_conn *test_db_postgres_open(void);
 
 /* Opens a fresh :memory: database with the default settings. */
 store_conn *test_db_memory(void);
