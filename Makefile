@@ -180,12 +180,18 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(call obj,$(TEST_SUPPORT_SRC) \
 test: all
 	BUILD=$(BUILD) sh tests/run.sh $(TEST_BINS)
 
-# The PostgreSQL backend against a throwaway cluster (scripts/pg.sh); in
-# `make test` the same programs skip without OZ_TEST_POSTGRES_URL.
+# The suites on a throwaway PostgreSQL cluster (scripts/pg.sh): the
+# programs that take their backend from OZ_TEST_DATABASE_URL (the store
+# tests on the fixture, the service, server and client tests; in
+# `make test` they run on SQLite), the PostgreSQL backend's own store tests
+# (they skip in `make test`), tests/e2e/*.sh, the Python tests, then the
+# fault tests of tests/postgres/.
 PG_TESTS := $(filter $(TEST_BINS),$(addprefix $(BUILD)/tests/store/, \
-	backend_test postgres_store_test postgres_pool_test))
-test-postgres: $(PG_TESTS)
-	sh scripts/test-postgres.sh $(PG_TESTS)
+	backend_test postgres_store_test postgres_pool_test \
+	user_store_test task_store_test) \
+	$(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/service/*_test.c)))
+test-postgres: $(PG_TESTS) $(BINS)
+	BUILD=$(BUILD) sh scripts/test-postgres.sh $(PG_TESTS)
 
 # The web console in headless Chromium (clients/js/test-browser): forms,
 # paging, stats charts, the Origin rule; screenshots in $(BUILD)/screenshots.

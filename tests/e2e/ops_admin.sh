@@ -22,7 +22,8 @@ NAME=ops_admin.sh
 . "$HERE/lib/ozctl.sh"
 . "$HERE/lib/ops.sh"
 
-export DATABASE_URL="sqlite:///$TMP/app.db"
+DATABASE_URL=$(db_url "$TMP/app.db")
+export DATABASE_URL
 ok migrate upgrade
 printf 'user-token\n' >"$TMP/tokens"
 printf '# admins\nadmin-token\n' >"$TMP/admin"

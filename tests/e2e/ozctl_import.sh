@@ -34,7 +34,7 @@ NAME=ozctl_import.sh
 DB="$TMP/app.db"
 start_ozd "$DB" --migrate
 export OZ_URL="$URL"
-q() { sqlite3 "$DB" "$1"; }
+q() { db_sql "$DB" "$1"; }
 
 # --- Bad rows -------------------------------------------------------------------
 cat >users.jsonl <<'EOF'

@@ -54,7 +54,7 @@ for bad in "INSERT INTO users (username, email, create_time, update_time) VALUES
 	status 5 sql "$bad"
 	err "  sql: "
 done
-[ "$(sqlite3 "$DB" 'SELECT count(*) FROM users')" -eq 2 ] || fail "users changed"
+[ "$(db_sql "$DB" 'SELECT count(*) FROM users')" -eq 2 ] || fail "users changed"
 [ ! -e "$TMP/other.db" ] || fail "ATTACH created a file"
 
 status 6 sql "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT max(x) FROM n" --limit-ms 300

@@ -36,13 +36,16 @@ store_conn *
 test_db_postgres_open(void)
 {
 	const char *url = test_db_postgres_url();
-	pg_conn *c = NULL;
+	store_config cfg;
+	store_conn *c = NULL;
 	oz_status st;
 	assert_non_null(url);
-	if (pg_open(&c, url, &st) != OZ_OK) {
-		fail_msg("pg_open: %s", st.message);
+	store_config_init(&cfg);
+	if (store_url_parse(url, &cfg, &st) != OZ_OK ||
+		store_open(&c, &cfg, &st) != OZ_OK) {
+		fail_msg("store_open %s: %s", url, st.message);
 	}
-	return pg_store_conn(c);
+	return c;
 }
 
 /* Every table of the public schema but oz_migrations, emptied in one
@@ -77,7 +80,8 @@ test_db_postgres_fresh(void)
 			fail_msg("postgres schema: %s", st.message);
 		}
 	}
-	return pg_store_conn(c);
+	pg_close(c);
+	return test_db_postgres_open();
 }
 
 store_conn *

@@ -33,7 +33,8 @@ void test_sqlite_only(const char *why);
  * it cannot reach head). */
 store_conn *test_db_postgres_fresh(void);
 
-/* On PostgreSQL: one more connection to the same database, as it is. */
+/* On PostgreSQL: one more connection to the same database, as it is
+ * (store_url_parse and store_open, as ozd opens it). */
 store_conn *test_db_postgres_open(void);
 
 /* Opens a fresh :memory: database with the default settings. */

@@ -9,7 +9,8 @@
 PID=""
 URL=""
 
-# start_ozd DBFILE [OZD OPTIONS...]: starts ozd on DBFILE listening on
+# start_ozd DBFILE [OZD OPTIONS...]: starts ozd on DBFILE (its
+# lib/db.sh db_url: the file, or a PostgreSQL database) listening on
 # tcp://127.0.0.1:<random 20000-31999, below the ephemeral ports> (a new
 # port when one is taken) and waits until its log says "serving". Sets
 # PID and URL.
@@ -22,7 +23,7 @@ start_ozd() {
 			'BEGIN { srand(s % 1000000); print 20000 + int(rand() * 12000) }')
 		URL="tcp://127.0.0.1:$port"
 		: >"$TMP/ozd.log"
-		"$OZD" --listen "$URL" --database-url "sqlite:///$db" "$@" \
+		"$OZD" --listen "$URL" --database-url "$(db_url "$db")" "$@" \
 			2>"$TMP/ozd.log" &
 		PID=$!
 		i=0

@@ -2,8 +2,10 @@
 # test itself: tests/run.sh runs only tests/e2e/*.sh).
 #
 # The caller sets NAME (for messages) and TMP (its temporary directory).
-# Each helper runs $OZCTL with stdout in $TMP/out and stderr in $TMP/err
+# Sources lib/db.sh (the backend, from $HERE). Each helper runs $OZCTL with stdout in $TMP/out and stderr in $TMP/err
 # and ends the test with a message on the first mismatch.
+
+. "$HERE/lib/db.sh"
 
 fail() {
 	echo "$NAME: FAIL: $*" >&2
