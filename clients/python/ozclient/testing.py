@@ -2,8 +2,11 @@
 
 Used by the pytest suite and tools/capture_dump.py. It runs the ozd binary
 given to it (env OZD in `make test`) on a loopback port or an ipc:// path in
-a temporary directory, with a fresh SQLite database; it must never touch a
-database or address it did not create.
+a temporary directory, with a fresh SQLite database (or, when
+OZ_TEST_DATABASE_URL names a PostgreSQL database, as in `make
+test-postgres`, a fresh database of that cluster, made with psql and
+dropped by cleanup); it must never touch a database or address it did not
+create.
 """
 
 import os
@@ -14,6 +17,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import zlib
 
 from .client import Client
 from .errors import OzError
@@ -47,6 +51,49 @@ def free_port():
     raise RuntimeError("no free port found")
 
 
+def test_postgres_url():
+    """OZ_TEST_DATABASE_URL when it names a PostgreSQL database, else
+    None (the tests run on SQLite)."""
+    url = os.environ.get("OZ_TEST_DATABASE_URL", "")
+    if url.startswith(("postgresql://", "postgres://")):
+        return url
+    return None
+
+
+def _pg_name(path):
+    return "oz_py_%08x" % zlib.crc32(path.encode())
+
+
+def _psql(sql):
+    env = dict(os.environ, PGOPTIONS="-c client_min_messages=warning")
+    subprocess.run(["psql", test_postgres_url(), "-Atq", "-c", sql],
+                   check=True, stdout=subprocess.DEVNULL, env=env)
+
+
+def test_database_url(path):
+    """The --database-url for a test database at path: sqlite:///path, or
+    on PostgreSQL a new empty database of OZ_TEST_DATABASE_URL's cluster
+    named after path."""
+    base = test_postgres_url()
+    if base is None:
+        return "sqlite:///" + path
+    name = _pg_name(path)
+    _psql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
+    _psql("CREATE DATABASE %s" % name)
+    scheme, rest = base.split("://", 1)
+    cut = min([i for i in (rest.find("/"), rest.find("?")) if i >= 0] +
+              [len(rest)])
+    query = rest.find("?")
+    return "%s://%s/%s%s" % (scheme, rest[:cut], name,
+                             rest[query:] if query >= 0 else "")
+
+
+def drop_test_database(path):
+    """Drops the PostgreSQL database test_database_url made for path."""
+    if test_postgres_url() is not None:
+        _psql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % _pg_name(path))
+
+
 class _AddressInUse(RuntimeError):
     """ozd could not listen on the address it was given."""
 
@@ -67,6 +114,7 @@ class OzdProcess:
         self.start_timeout = start_timeout
         self.dir = tempfile.mkdtemp(prefix="ozclient-test.")
         self.db = os.path.join(self.dir, "oz.db")
+        self.database_url = test_database_url(self.db)
         self.log_path = os.path.join(self.dir, "ozd.log")
         self.port = free_port()
         self.url = "tcp://127.0.0.1:%d" % self.port
@@ -83,7 +131,7 @@ class OzdProcess:
         for u in (self.ipc_url, self.ws_url):
             if u:
                 a += ["--listen", u]
-        a += ["--database-url", "sqlite:///" + self.db, "--migrate"]
+        a += ["--database-url", self.database_url, "--migrate"]
         return a + self.extra_args
 
     def start(self):
@@ -217,6 +265,7 @@ class OzdProcess:
 
     def cleanup(self):
         self.kill()
+        drop_test_database(self.db)
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def client(self, url=None, **options):
