@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "store/backend.h"
 #include "store/postgres/pg.h"
 #include "store/sqlite/db.h"
 #include "support/db.h"
@@ -84,12 +85,24 @@ test_db_postgres_fresh(void)
 	return test_db_postgres_open();
 }
 
+/* c as the PostgreSQL connection it is (pg.h: the same object), or NULL
+ * when c is SQLite's. */
+static pg_conn *
+as_pg(store_conn *c)
+{
+	return store_ops_of(c) == &store_postgres_ops ? (pg_conn *) (void *) c
+						       : NULL;
+}
+
 store_conn *
 test_db_memory(void)
 {
 	store_config cfg;
 	store_conn *c = NULL;
 	oz_status st;
+	if (test_db_postgres_url() != NULL) {
+		return test_db_postgres_fresh();
+	}
 	store_config_init(&cfg);
 	snprintf(cfg.path, sizeof(cfg.path), ":memory:");
 	assert_int_equal(store_open(&c, &cfg, &st), OZ_OK);
@@ -126,6 +139,9 @@ test_db_file(const test_tmpdb *t)
 	store_config cfg;
 	store_conn *c = NULL;
 	oz_status st;
+	if (test_db_postgres_url() != NULL) {
+		return test_db_postgres_open();
+	}
 	store_config_init(&cfg);
 	snprintf(cfg.path, sizeof(cfg.path), "%s", t->path);
 	if (store_open(&c, &cfg, &st) != OZ_OK) {
@@ -150,6 +166,13 @@ void
 test_db_exec(store_conn *c, const char *sql)
 {
 	char *err = NULL;
+	oz_status st;
+	if (as_pg(c) != NULL) {
+		if (pg_exec_script(as_pg(c), sql, &st) != OZ_OK) {
+			fail_msg("%s: %s", sql, st.message);
+		}
+		return;
+	}
 	if (sqlite3_exec(c->db, sql, NULL, NULL, &err) != SQLITE_OK) {
 		fail_msg("%s: %s", sql, err != NULL ? err : "?");
 	}
@@ -160,6 +183,15 @@ test_db_int(store_conn *c, const char *sql)
 {
 	sqlite3_stmt *s = NULL;
 	int64_t v = 0;
+	if (as_pg(c) != NULL) {
+		char line[64] = "";
+		oz_status st;
+		if (pg_query_lines(as_pg(c), sql, line, sizeof(line), &st) !=
+			OZ_OK) {
+			fail_msg("%s: %s", sql, st.message);
+		}
+		return strtoll(line, NULL, 10);
+	}
 	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) != SQLITE_OK) {
 		fail_msg("%s: %s", sql, sqlite3_errmsg(c->db));
 	}

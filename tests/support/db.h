@@ -37,7 +37,8 @@ store_conn *test_db_postgres_fresh(void);
  * (store_url_parse and store_open, as ozd opens it). */
 store_conn *test_db_postgres_open(void);
 
-/* Opens a fresh :memory: database with the default settings. */
+/* Opens a fresh :memory: database with the default settings
+ * (PostgreSQL: test_db_postgres_fresh). */
 store_conn *test_db_memory(void);
 
 /* cmocka setup and teardown: *state = test_db_memory(), and closing
@@ -48,13 +49,15 @@ int test_db_teardown(void **state);
 /* Creates a temporary directory for a database file (not yet created). */
 void test_tmpdb_init(test_tmpdb *t);
 
-/* Opens (creating) the file database of t with the default settings. */
+/* Opens (creating) the file database of t with the default settings
+ * (PostgreSQL: test_db_postgres_open; t keeps only its directory). */
 store_conn *test_db_file(const test_tmpdb *t);
 
 /* Removes the database, its -wal and -shm files and the directory. */
 void test_tmpdb_fini(test_tmpdb *t);
 
-/* Runs sql (one or more statements); the test fails on any error. */
+/* Runs sql (one or more statements) on either backend; the test fails
+ * on any error. */
 void test_db_exec(store_conn *c, const char *sql);
 
 /* The first column of the first row of sql as an integer (0 if no row). */
