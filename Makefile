@@ -103,7 +103,7 @@ EXAMPLES := $(patsubst clients/c/examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC)
 
 .PHONY: all test run install uninstall clean format format-check lint help \
 	test-concurrency test-valgrind readme-check \
-	check-cflags bench bench-scale test-browser test-postgres
+	check-cflags bench bench-scale test-browser test-postgres bench-postgres
 all: $(BINS) $(if $(CLIENT_SRC),$(LIBCLIENT_A) $(LIBCLIENT_SO)) $(EXAMPLES) \
 	$(TEST_BINS)
 
@@ -207,6 +207,10 @@ bench: $(OZD) $(OZBENCH)
 	BUILD=$(BUILD) sh scripts/bench.sh
 bench-scale: $(OZD) $(OZBENCH)
 	BUILD=$(BUILD) BENCH_SCALE=1 sh scripts/bench.sh
+# ozd on a throwaway PostgreSQL against pgbench on the same server
+# (bench/postgres.sh; BENCH_SECONDS): a benchmark, never a test.
+bench-postgres: $(OZD) $(OZCTL) $(OZBENCH)
+	BUILD=$(BUILD) sh bench/postgres.sh
 
 # Concurrency tests only, for `make SANITIZE=thread test-concurrency` in CI:
 # the server under parallel clients, group commit, handlers on several
