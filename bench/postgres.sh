@@ -39,6 +39,7 @@ PGBENCH=$PG_BIN/pgbench
 }
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/oz-bench-pg.XXXXXX")
+chmod 711 "$TMP" # The cluster's owner (scripts/pg.sh) passes through.
 PID=""
 cleanup() {
 	if [ -n "$PID" ]; then
