@@ -188,7 +188,7 @@ test: all
 # fault tests of tests/postgres/.
 PG_TESTS := $(filter $(TEST_BINS),$(addprefix $(BUILD)/tests/store/, \
 	backend_test postgres_store_test postgres_pool_test \
-	user_store_test task_store_test) \
+	postgres_backend_test user_store_test task_store_test) \
 	$(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/service/*_test.c)))
 test-postgres: $(PG_TESTS) $(BINS)
 	BUILD=$(BUILD) sh scripts/test-postgres.sh $(PG_TESTS)

@@ -764,6 +764,15 @@ rpc_server_store_config(rpc_server *s)
 	return &s->cfg.store;
 }
 
+void
+rpc_server_db_sizes(rpc_server *s, int64_t *db, int64_t *wal)
+{
+	store_file_sizes(&s->cfg.store, db, wal);
+	if (store_reads_block(&s->cfg.store)) {
+		*db = rpc_writer_db_size(s->writer);
+	}
+}
+
 int
 rpc_server_inflight(rpc_server *s)
 {

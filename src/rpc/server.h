@@ -79,6 +79,11 @@ int64_t rpc_server_uptime_us(rpc_server *s);
 /* The database the server serves. */
 const store_config *rpc_server_store_config(rpc_server *s);
 
+/* Sizes of the database and its WAL in bytes, without waiting on the
+ * network: SQLite's files, or PostgreSQL's pg_database_size as the
+ * writer's last idle probe read it (WAL 0: the server's own). */
+void rpc_server_db_sizes(rpc_server *s, int64_t *db, int64_t *wal);
+
 /* Calls received and not yet answered, right now. */
 int rpc_server_inflight(rpc_server *s);
 

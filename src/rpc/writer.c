@@ -1,6 +1,7 @@
 /* rpc/writer.c -- the group-commit writer thread. It owns the only write
  * connection; nothing else writes, so writers never meet SQLITE_BUSY. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -30,6 +31,10 @@ struct rpc_writer {
 	int64_t next_optimize_us; /* Monotonic. */
 	store_health *health;     /* Told the outcome of every batch. */
 	int64_t next_probe_us;    /* Monotonic; 0 while writes succeed. */
+	/* The database is another process (PostgreSQL): probe it while
+	 * idle too, so Health sees a lost server with no write to fail. */
+	bool remote;
+	_Atomic int64_t db_size; /* store_size at the last probe (remote). */
 	struct rpc_stats *stats;
 };
 
@@ -175,7 +180,14 @@ probe_writes(rpc_writer *w)
 		rc = store_write_probe(w->db, &st);
 	}
 	store_health_note_write(w->health, rc, &st);
-	w->next_probe_us = rc == OZ_OK ? 0 : oz_now_us() + PROBE_MS * 1000;
+	if (rc == OZ_OK && w->remote) {
+		int64_t db = 0, wal = 0;
+		if (store_size(w->db, &db, &wal, &st) == OZ_OK) {
+			atomic_store(&w->db_size, db);
+		}
+	}
+	w->next_probe_us =
+		rc == OZ_OK && !w->remote ? 0 : oz_now_us() + PROBE_MS * 1000;
 }
 
 /* The next time the idle writer has something to do (0: none). */
@@ -249,7 +261,7 @@ writer_main(void *arg)
 		}
 		pthread_mutex_unlock(&w->mu);
 		run_batch(w, batch, n);
-		if (store_health_write_failed(w->health)) {
+		if (store_health_write_failed(w->health) || w->remote) {
 			w->next_probe_us = oz_now_us() + PROBE_MS * 1000;
 		} else {
 			w->next_probe_us = 0;
@@ -282,7 +294,8 @@ rpc_writer_start(rpc_writer **out, const store_config *cfg, bool group,
 		free(w);
 		return rc;
 	}
-	if (!store_config_is_memory(cfg)) {
+	w->remote = store_reads_block(cfg);
+	if (store_traits_of(cfg)->has_wal && !store_config_is_memory(cfg)) {
 		rc = rpc_checkpointer_start(&w->checkpointer, cfg, st);
 		if (rc != OZ_OK) {
 			store_health_free(w->health);
@@ -296,6 +309,7 @@ rpc_writer_start(rpc_writer **out, const store_config *cfg, bool group,
 	w->optimize_ms = optimize_ms;
 	w->next_optimize_us = oz_now_us() + (int64_t) optimize_ms * 1000;
 	w->stats = stats;
+	w->next_probe_us = w->remote ? oz_now_us() : 0;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
@@ -400,4 +414,10 @@ store_health *
 rpc_writer_health(rpc_writer *w)
 {
 	return w->health;
+}
+
+int64_t
+rpc_writer_db_size(rpc_writer *w)
+{
+	return atomic_load(&w->db_size);
 }
