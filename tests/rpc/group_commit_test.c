@@ -188,11 +188,10 @@ setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	oz_status st;
 	test_tmpdb_init(&f->db);
+	test_db_config(&f->db, &f->cfg);
 	store_conn *c = test_db_file(&f->db);
 	assert_int_equal(store_migrate_upgrade(c, "head", &st), OZ_OK);
 	store_close(c);
-	store_config_init(&f->cfg);
-	snprintf(f->cfg.path, sizeof(f->cfg.path), "%s", f->db.path);
 	atomic_store(&g.commits, 0);
 	atomic_store(&g.fail_at, 0);
 	atomic_store(&g.fail_all, false);
@@ -267,6 +266,8 @@ run_behind_gate(
 static void
 failed_commit_fails_every_call_of_its_batch_and_acks_none(void **state)
 {
+	test_sqlite_only(
+		"commit and transaction hooks (store_set_commit_hook, store_set_tx_hook) are SQLite's; PostgreSQL faults: tests/postgres/");
 	struct fixture *f = *state;
 	static struct caller gate, cs[N_CALLS];
 	char name[32];
@@ -367,6 +368,8 @@ fail_rollback_to(void *arg, const char *sql)
 static void
 failed_rollback_to_fails_the_whole_batch(void **state)
 {
+	test_sqlite_only(
+		"commit and transaction hooks (store_set_commit_hook, store_set_tx_hook) are SQLite's; PostgreSQL faults: tests/postgres/");
 	struct fixture *f = *state;
 	static struct caller gate, cs[N_CALLS];
 	char name[32], second[64];
@@ -433,6 +436,7 @@ busy_writer(void *arg)
 static void
 wal_stays_short_with_checkpoints_off_the_writer(void **state)
 {
+	test_sqlite_only("SQLite's WAL and checkpoints");
 	struct fixture *f = *state;
 	enum { THREADS = 16 };
 	oz_status st;
@@ -484,6 +488,8 @@ fail_one_write(struct fixture *f, struct caller *c, int idx)
 static void
 failed_commit_makes_health_unavailable_until_a_write_succeeds(void **state)
 {
+	test_sqlite_only(
+		"commit and transaction hooks (store_set_commit_hook, store_set_tx_hook) are SQLite's; PostgreSQL faults: tests/postgres/");
 	struct fixture *f = *state;
 	static struct caller a, b;
 	oz_status st;
@@ -505,6 +511,8 @@ failed_commit_makes_health_unavailable_until_a_write_succeeds(void **state)
 static void
 idle_writer_finds_writes_work_again(void **state)
 {
+	test_sqlite_only(
+		"commit and transaction hooks (store_set_commit_hook, store_set_tx_hook) are SQLite's; PostgreSQL faults: tests/postgres/");
 	struct fixture *f = *state;
 	static struct caller a;
 	oz_status st;

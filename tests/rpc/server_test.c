@@ -776,7 +776,9 @@ stats_count_exactly_the_calls_made(void **state)
 		find_code(sr->errors, sr->n_errors, "INVALID_ARGUMENT")->count,
 		1);
 	assert_true(sr->database_size_bytes > 0);
-	assert_true(sr->cache_hits + sr->cache_misses > 0);
+	/* SQLite's page cache; PostgreSQL's is the server's own. */
+	assert_true(test_db_postgres_url() != NULL ||
+		    sr->cache_hits + sr->cache_misses > 0);
 	assert_true(sr->cache_hit_ratio >= 0 && sr->cache_hit_ratio <= 1);
 	oz__v1__stats_response__free_unpacked(sr, NULL);
 	/* Now the first Stats call is counted too. */

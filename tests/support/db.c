@@ -60,6 +60,44 @@ static const char pg_truncate_sql[] =
 	"EXECUTE 'TRUNCATE ' || t || ' RESTART IDENTITY CASCADE'; "
 	"END IF; END $$";
 
+/* Drops every table, index and sequence of the public schema. */
+static void
+postgres_empty(void)
+{
+	pg_conn *c = NULL;
+	oz_status st;
+	if (pg_open(&c, test_db_postgres_url(), &st) != OZ_OK ||
+		pg_exec_script(c,
+			"DROP SCHEMA public CASCADE; CREATE SCHEMA public",
+			&st) != OZ_OK) {
+		fail_msg("postgres: %s", st.message);
+	}
+	pg_close(c);
+}
+
+void
+test_db_url(const test_tmpdb *t, char *out, size_t n)
+{
+	if (test_db_postgres_url() != NULL) {
+		postgres_empty();
+		snprintf(out, n, "%s", test_db_postgres_url());
+	} else {
+		snprintf(out, n, "sqlite:///%s", t->path);
+	}
+}
+
+void
+test_db_config(const test_tmpdb *t, store_config *cfg)
+{
+	char url[STORE_URL_MAX];
+	oz_status st;
+	store_config_init(cfg);
+	test_db_url(t, url, sizeof(url));
+	if (store_url_parse(url, cfg, &st) != OZ_OK) {
+		fail_msg("%s: %s", url, st.message);
+	}
+}
+
 store_conn *
 test_db_postgres_fresh(void)
 {

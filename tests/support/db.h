@@ -37,6 +37,14 @@ store_conn *test_db_postgres_fresh(void);
  * (store_url_parse and store_open, as ozd opens it). */
 store_conn *test_db_postgres_open(void);
 
+/* The URL of t's database, for ozd or store_url_parse: sqlite:///path
+ * (the file, not created), or on PostgreSQL OZ_TEST_DATABASE_URL with its
+ * public schema emptied (no tables: the test migrates it). */
+void test_db_url(const test_tmpdb *t, char *out, size_t n);
+
+/* store_config_init, then cfg names t's database as test_db_url does. */
+void test_db_config(const test_tmpdb *t, store_config *cfg);
+
 /* Opens a fresh :memory: database with the default settings
  * (PostgreSQL: test_db_postgres_fresh). */
 store_conn *test_db_memory(void);
