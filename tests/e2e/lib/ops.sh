@@ -41,6 +41,23 @@ start_ozd() {
 	fail "ozd did not start"
 }
 
+# backup_ok ARGS...: `ozctl ARGS` (a backup the caller may make) must
+# succeed on SQLite; on PostgreSQL it must be refused FAILED_PRECONDITION
+# naming pg_dump, after the same authorization (lib/ozctl.sh, lib/db.sh).
+backup_ok() {
+	if db_postgres; then
+		status 4 "$@"
+		err pg_dump
+	else
+		ok "$@"
+	fi
+}
+
+# backup_written FILE: on SQLite, FILE must be a non-empty backup.
+backup_written() {
+	db_postgres || [ -s "$1" ] || fail "no backup written at $1"
+}
+
 # stop_ozd: SIGTERM, and ozd must exit 0.
 stop_ozd() {
 	[ -n "$PID" ] || return 0
