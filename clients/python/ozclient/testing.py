@@ -51,7 +51,7 @@ def free_port():
     raise RuntimeError("no free port found")
 
 
-def test_postgres_url():
+def postgres_url():
     """OZ_TEST_DATABASE_URL when it names a PostgreSQL database, else
     None (the tests run on SQLite)."""
     url = os.environ.get("OZ_TEST_DATABASE_URL", "")
@@ -66,15 +66,15 @@ def _pg_name(path):
 
 def _psql(sql):
     env = dict(os.environ, PGOPTIONS="-c client_min_messages=warning")
-    subprocess.run(["psql", test_postgres_url(), "-Atq", "-c", sql],
+    subprocess.run(["psql", postgres_url(), "-Atq", "-c", sql],
                    check=True, stdout=subprocess.DEVNULL, env=env)
 
 
-def test_database_url(path):
+def database_url_for(path):
     """The --database-url for a test database at path: sqlite:///path, or
     on PostgreSQL a new empty database of OZ_TEST_DATABASE_URL's cluster
     named after path."""
-    base = test_postgres_url()
+    base = postgres_url()
     if base is None:
         return "sqlite:///" + path
     name = _pg_name(path)
@@ -88,9 +88,9 @@ def test_database_url(path):
                              rest[query:] if query >= 0 else "")
 
 
-def drop_test_database(path):
-    """Drops the PostgreSQL database test_database_url made for path."""
-    if test_postgres_url() is not None:
+def drop_database_for(path):
+    """Drops the PostgreSQL database that database_url_for(path) made."""
+    if postgres_url() is not None:
         _psql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % _pg_name(path))
 
 
@@ -114,7 +114,7 @@ class OzdProcess:
         self.start_timeout = start_timeout
         self.dir = tempfile.mkdtemp(prefix="ozclient-test.")
         self.db = os.path.join(self.dir, "oz.db")
-        self.database_url = test_database_url(self.db)
+        self.database_url = database_url_for(self.db)
         self.log_path = os.path.join(self.dir, "ozd.log")
         self.port = free_port()
         self.url = "tcp://127.0.0.1:%d" % self.port
@@ -265,7 +265,7 @@ class OzdProcess:
 
     def cleanup(self):
         self.kill()
-        drop_test_database(self.db)
+        drop_database_for(self.db)
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def client(self, url=None, **options):
