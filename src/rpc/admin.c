@@ -24,5 +24,9 @@ rpc_admin_stats(service_ctx *cx, const ProtobufCMessage *in,
 	resp->uptime_s = rpc_server_uptime_us(srv) / 1000000;
 	rpc_server_db_sizes(
 		srv, &resp->database_size_bytes, &resp->wal_size_bytes);
+	resp->backend =
+		(char *) store_traits_of(rpc_server_store_config(srv))->name;
+	rpc_server_db_conns(
+		srv, &resp->db_connections, &resp->db_connections_busy);
 	return OZ_OK;
 }

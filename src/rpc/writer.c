@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "core/log.h"
@@ -16,6 +17,7 @@
 #define BATCH_MAX        256
 #define CHECKPOINT_PAGES 1000 /* SQLite's wal_autocheckpoint default. */
 #define PROBE_MS         1000 /* While writes fail, retry this often. */
+#define WRITE_RETRIES    5    /* Re-runs of calls a conflict rolled back. */
 
 struct rpc_writer {
 	store_conn *db;
@@ -75,18 +77,19 @@ check_file(rpc_writer *w, oz_status *st)
 	return OZ_OK;
 }
 
-static void
-run_batch(rpc_writer *w, rpc_write **batch, int n)
+/* One transaction for the batch. Returns OK when it committed, ABORTED
+ * when the COMMIT met a serialization failure or deadlock (everything
+ * rolled back, every call failed ABORTED: run_batch may run them again),
+ * else the failure every call was answered with. */
+static oz_code
+run_once(rpc_writer *w, rpc_write **batch, int n)
 {
 	oz_status st;
 	oz_status_clear(&st);
-	if (check_file(w, &st) != OZ_OK) {
+	if (check_file(w, &st) != OZ_OK ||
+		store_tx_begin(w->db, STORE_TX_WRITE, &st) != OZ_OK) {
 		batch_failed(w, batch, n, &st);
-		return;
-	}
-	if (store_tx_begin(w->db, STORE_TX_WRITE, &st) != OZ_OK) {
-		batch_failed(w, batch, n, &st);
-		return;
+		return st.code;
 	}
 	for (int i = 0; i < n; i++) {
 		rpc_call_run(batch[i]->call, w->db, batch[i]->serving);
@@ -109,16 +112,54 @@ run_batch(rpc_writer *w, rpc_write **batch, int n)
 			const oz_status *why = &batch[i]->call->st;
 			store_health_note_write(w->health, OZ_UNAVAILABLE,
 				why->code != OZ_OK ? why : &st);
-			return;
+			return OZ_UNAVAILABLE;
 		}
 	}
 	if (store_tx_end(w->db, OZ_OK, &st) != OZ_OK) {
+		if (st.code == OZ_ABORTED) {
+			/* A conflict, not a database in trouble. */
+			fail_batch(batch, n, &st);
+			return OZ_ABORTED;
+		}
 		batch_failed(w, batch, n, &st);
-		return;
+		return st.code;
 	}
 	store_health_note_write(w->health, OZ_OK, &st);
 	w->batches++;
 	w->calls += n;
+	return OZ_OK;
+}
+
+/* Runs the batch; on PostgreSQL, calls that a serialization failure or
+ * deadlock (SQLSTATE 40001, 40P01) rolled back run again in a new
+ * transaction, at most WRITE_RETRIES times, then stay ABORTED: all of
+ * them when the COMMIT failed so, else those whose own savepoint did.
+ * Only a definite rollback is re-run: a call whose outcome is unknown (a
+ * connection lost at COMMIT) is answered UNAVAILABLE and never re-run. */
+static void
+run_batch(rpc_writer *w, rpc_write **batch, int n)
+{
+	rpc_write *todo[BATCH_MAX];
+	memcpy(todo, batch, (size_t) n * sizeof(*todo));
+	for (int attempt = 0;; attempt++) {
+		oz_code rc = run_once(w, todo, n);
+		if (!w->remote || attempt == WRITE_RETRIES ||
+			(rc != OZ_OK && rc != OZ_ABORTED)) {
+			return;
+		}
+		int m = 0;
+		for (int i = 0; i < n; i++) {
+			if (todo[i]->call->st.code == OZ_ABORTED) {
+				rpc_call_reset(todo[i]->call);
+				todo[m++] = todo[i];
+			}
+		}
+		if (m == 0) {
+			return;
+		}
+		log_debug("write conflict: running %d call(s) again", m);
+		n = m;
+	}
 }
 
 static void
