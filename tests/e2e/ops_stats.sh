@@ -111,7 +111,9 @@ grep -q "^$M/CreateUser  *4  *1  " "$TMP/out" ||
 grep -q "^ALREADY_EXISTS  *$ae$" "$TMP/out" || fail "errors table"
 grep -q "^uptime [0-9]* s, 1 in flight, 14 calls, $all errors$" "$TMP/out" ||
 	fail "summary line: $(head -1 "$TMP/out")"
-grep -q '^backend sqlite, [1-9][0-9]* database connection(s), [0-9]* busy$' \
+backend=sqlite
+db_postgres && backend=postgres
+grep -q "^backend $backend, [1-9][0-9]* database connection(s), [0-9]* busy\$" \
 	"$TMP/out" || fail "backend line: $(sed -n 2p "$TMP/out")"
 
 # --watch: bounded by --count, and ended by a signal.

@@ -138,13 +138,17 @@ test_db_memory(void)
 	store_config cfg;
 	store_conn *c = NULL;
 	oz_status st;
-	if (test_db_postgres_url() != NULL) {
-		return test_db_postgres_fresh();
-	}
 	store_config_init(&cfg);
 	snprintf(cfg.path, sizeof(cfg.path), ":memory:");
 	assert_int_equal(store_open(&c, &cfg, &st), OZ_OK);
 	return c;
+}
+
+store_conn *
+test_db_fresh(void)
+{
+	return test_db_postgres_url() != NULL ? test_db_postgres_fresh()
+					      : test_db_memory();
 }
 
 int

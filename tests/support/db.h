@@ -45,9 +45,13 @@ void test_db_url(const test_tmpdb *t, char *out, size_t n);
 /* store_config_init, then cfg names t's database as test_db_url does. */
 void test_db_config(const test_tmpdb *t, store_config *cfg);
 
-/* Opens a fresh :memory: database with the default settings
- * (PostgreSQL: test_db_postgres_fresh). */
+/* Opens a fresh :memory: database with the default settings (SQLite,
+ * whatever the suites' backend). */
 store_conn *test_db_memory(void);
+
+/* A fresh database of the suites' backend: test_db_memory, or on
+ * PostgreSQL test_db_postgres_fresh (already at head). */
+store_conn *test_db_fresh(void);
 
 /* cmocka setup and teardown: *state = test_db_memory(), and closing
  * *state with store_close. */
