@@ -55,9 +55,12 @@ sh "$HERE/scripts/pg.sh" start "$TMP/pg"
 DB=$(sh "$HERE/scripts/pg.sh" env "$TMP/pg" | sed 's/^DATABASE_URL=//')
 psql_q() { psql "$DB" -AtqX -v ON_ERROR_STOP=1 -c "$1"; }
 
-"$OZCTL" migrate upgrade --database-url "$DB" >/dev/null
+"$OZCTL" migrate upgrade --database-url "$DB" >"$TMP/seed.log" 2>&1
 "$OZBENCH" --database-url "$DB" --seed-users "$USERS" \
-	--seed-tasks "$TASKS" --seed-only >/dev/null
+	--seed-tasks "$TASKS" --seed-only >>"$TMP/seed.log" 2>&1 || {
+	cat "$TMP/seed.log" >&2
+	exit 1
+}
 psql_q "VACUUM ANALYZE"
 
 # postgres CPU in clock ticks: the live server processes (the
@@ -76,7 +79,7 @@ HZ=$(getconf CLK_TCK)
 # pg_us_per_call TICKS_BEFORE CALLS: postgres CPU us per call since.
 pg_us_per_call() {
 	awk -v a="$1" -v b="$(pg_ticks)" -v n="$2" -v hz="$HZ" \
-		'BEGIN { printf "%.1f", n > 0 ? (b - a) * 1e6 / hz / n : 0 }'
+		'BEGIN { printf "%.1f", (n > 0 ? (b - a) * 1e6 / hz / n : 0) }'
 }
 
 port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 12000))
@@ -146,28 +149,29 @@ pgbench_row "pgbench one-INSERT" -f "$TMP/one_insert.sql"
 
 # The table.
 awk -F '\t' -v secs="$SECS" '
-	{ name[NR] = $1; rate[name[NR]] = $2; ozcpu[NR] = $3; pgcpu[NR] = $4
+	function num(v, f) { return v == "-" ? "-" : sprintf(f, v) }
+	{ name[NR] = $1; rate[$1] = $2; ozcpu[NR] = $3; pgcpu[NR] = $4
 	  p50[NR] = $5; p99[NR] = $6; err[NR] = $7 }
 	END {
-		ref["get_user"] = "pgbench -S"; target["get_user"] = 0.5
+		ref["get_user"] = "pgbench -S"; target["get_user"] = ">= 0.5x"
 		ref["create_user"] = "pgbench one-INSERT"
-		target["create_user"] = 2
-		ref["mixed"] = "pgbench -S"
-		printf "| row (32 in flight, %s s) | calls/s | reference | " \
-			"ratio | target | ozd CPU us/call | postgres CPU " \
-			"us/call | p50 us | p99 us | error kinds |\n", secs
+		target["create_user"] = ">= 2x"
+		ref["mixed"] = "pgbench -S"; target["mixed"] = "-"
+		printf "| row (32 in flight, %s s) | calls/s | reference | ", secs
+		printf "ratio | target | ozd CPU us/call | postgres CPU "
+		printf "us/call | p50 us | p99 us | error kinds |\n"
 		print "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"
 		for (i = 1; i <= NR; i++) {
-			n = name[i]; r = ref[n]
-			ratio = r != "" && rate[r] > 0 ?
-				sprintf("%.2fx", rate[n] / rate[r]) : "-"
-			t = n in target ? sprintf(">= %gx", target[n]) : "-"
-			printf "| %s | %.0f | %s | %s | %s | %s | %s | %s | " \
-				"%s | %s |\n", n, rate[n], r != "" ? r : "-",
-				ratio, t, ozcpu[i] == "-" ? "-" :
-				sprintf("%.1f", ozcpu[i]), pgcpu[i],
-				p50[i] == "-" ? "-" : sprintf("%.0f", p50[i]),
-				p99[i] == "-" ? "-" : sprintf("%.0f", p99[i]),
+			n = name[i]
+			r = (n in ref) ? ref[n] : "-"
+			ratio = "-"
+			if (r != "-" && rate[r] > 0)
+				ratio = sprintf("%.2fx", rate[n] / rate[r])
+			t = (n in target) ? target[n] : "-"
+			printf "| %s | %.0f | %s | %s | %s | ", n, rate[n], r,
+				ratio, t
+			printf "%s | %s | %s | %s | %s |\n", num(ozcpu[i], "%.1f"),
+				pgcpu[i], num(p50[i], "%.0f"), num(p99[i], "%.0f"),
 				err[i]
 		}
 	}' "$TMP/rows"
