@@ -39,6 +39,11 @@
 #include "support/server.h"
 #include "support/wire.h"
 
+/* Why the tests of the commit and transaction hooks skip on PostgreSQL. */
+#define HOOKS_ARE_SQLITES                                                     \
+	"store_set_commit_hook and store_set_tx_hook are SQLite's; "          \
+	"PostgreSQL's faults: tests/postgres/"
+
 #define N_CALLS 24
 
 /* --- a test method and its bookkeeping ---------------------------------- */
@@ -266,8 +271,7 @@ run_behind_gate(
 static void
 failed_commit_fails_every_call_of_its_batch_and_acks_none(void **state)
 {
-	test_sqlite_only(
-		"commit and transaction hooks (store_set_commit_hook, store_set_tx_hook) are SQLite's; PostgreSQL faults: tests/postgres/");
+	test_sqlite_only(HOOKS_ARE_SQLITES);
 	struct fixture *f = *state;
 	static struct caller gate, cs[N_CALLS];
 	char name[32];
@@ -368,8 +372,7 @@ fail_rollback_to(void *arg, const char *sql)
 static void
 failed_rollback_to_fails_the_whole_batch(void **state)
 {
-	test_sqlite_only(
-		"commit and transaction hooks (store_set_commit_hook, store_set_tx_hook) are SQLite's; PostgreSQL faults: tests/postgres/");
+	test_sqlite_only(HOOKS_ARE_SQLITES);
 	struct fixture *f = *state;
 	static struct caller gate, cs[N_CALLS];
 	char name[32], second[64];
@@ -488,8 +491,7 @@ fail_one_write(struct fixture *f, struct caller *c, int idx)
 static void
 failed_commit_makes_health_unavailable_until_a_write_succeeds(void **state)
 {
-	test_sqlite_only(
-		"commit and transaction hooks (store_set_commit_hook, store_set_tx_hook) are SQLite's; PostgreSQL faults: tests/postgres/");
+	test_sqlite_only(HOOKS_ARE_SQLITES);
 	struct fixture *f = *state;
 	static struct caller a, b;
 	oz_status st;
@@ -511,8 +513,7 @@ failed_commit_makes_health_unavailable_until_a_write_succeeds(void **state)
 static void
 idle_writer_finds_writes_work_again(void **state)
 {
-	test_sqlite_only(
-		"commit and transaction hooks (store_set_commit_hook, store_set_tx_hook) are SQLite's; PostgreSQL faults: tests/postgres/");
+	test_sqlite_only(HOOKS_ARE_SQLITES);
 	struct fixture *f = *state;
 	static struct caller a;
 	oz_status st;

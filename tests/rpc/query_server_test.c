@@ -94,12 +94,13 @@ only_the_admin_token_may_query(void **state)
 	assert_int_equal(query(s, NORMAL, "SELECT 1", 0, &r, &st),
 		OZ_PERMISSION_DENIED);
 	/* One statement of each kind of value, in the backend's dialect. */
-	const char *sql = test_db_postgres_url() != NULL
-				  ? "SELECT 42 AS n, 'x' AS s, 2.5::float8, NULL, "
-				    "'\\x01'::bytea, tablename::text FROM "
-				    "pg_tables LIMIT 1"
-				  : "SELECT 42 AS n, 'x' AS s, 2.5, NULL, x'01', "
-				    "name FROM sqlite_master LIMIT 1";
+	const char *sql =
+		test_db_postgres_url() != NULL
+			? "SELECT 42 AS n, 'x' AS s, 2.5::float8, NULL, "
+			  "'\\x01'::bytea, tablename::text FROM "
+			  "pg_tables LIMIT 1"
+			: "SELECT 42 AS n, 'x' AS s, 2.5, NULL, x'01', "
+			  "name FROM sqlite_master LIMIT 1";
 	assert_int_equal(query(s, ADMIN, sql, 0, &r, &st), OZ_OK);
 	assert_int_equal(r->n_columns, 6);
 	assert_string_equal(r->columns[0]->name, "n");

@@ -649,10 +649,14 @@ overload_is_refused_promptly_with_resource_exhausted(void **state)
 	t->cfg.max_inflight = 2;
 	test_server_start(t);
 	/* Hold the write lock from outside: the writer's BEGIN IMMEDIATE
-	 * waits, so the two creates below stay in flight. */
+	 * waits (on PostgreSQL its INSERT, behind a table lock), so the two
+	 * creates below stay in flight. */
 	store_conn *lock = test_db_file(&t->db);
 	oz_status st;
 	assert_int_equal(store_tx_begin(lock, STORE_TX_WRITE, &st), OZ_OK);
+	if (test_db_postgres_url() != NULL) {
+		test_db_exec(lock, "LOCK TABLE users IN EXCLUSIVE MODE");
+	}
 	static struct race rc;
 	race_start(t, &rc, 2);
 	for (int i = 0; i < 500 && rpc_server_inflight(t->srv) < 2; i++) {

@@ -1,6 +1,7 @@
 /* tests/service/concurrency_test.c -- handlers on several connections to
- * one database (a file, or PostgreSQL) at once: writers never see "database is locked"
- * (busy_timeout + BEGIN IMMEDIATE), readers see consistent snapshots
+ * one database (a file, or PostgreSQL) at once: writers never see
+ * "database is locked" (busy_timeout + BEGIN IMMEDIATE; PostgreSQL's
+ * retries), readers see consistent snapshots
  * (total_size and the rows of one ListUsers call agree), and every write
  * lands. Threads only record results; the main thread asserts. */
 #include <setjmp.h>

@@ -129,7 +129,7 @@ static pg_conn *
 as_pg(store_conn *c)
 {
 	return store_ops_of(c) == &store_postgres_ops ? (pg_conn *) (void *) c
-						       : NULL;
+						      : NULL;
 }
 
 store_conn *

@@ -27,8 +27,7 @@ test_server_init(test_server *t)
 			OZ_OK);
 	} else {
 		store_conn *c = test_db_file(&t->db);
-		assert_int_equal(
-			store_migrate_upgrade(c, "head", &st), OZ_OK);
+		assert_int_equal(store_migrate_upgrade(c, "head", &st), OZ_OK);
 		store_close(c);
 		snprintf(t->cfg.store.path, sizeof(t->cfg.store.path), "%s",
 			t->db.path);
