@@ -12,15 +12,12 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "lib"))
-from pgfault import (Cluster, Writers, check_acked, fail, health,  # noqa
-                     ozd_on, say, wait_for)
+from pgfault import (Writers, check_acked, fail, health, say,  # noqa
+                     served, wait_for)
 
 
 def main():
-    cluster = Cluster()
-    srv = None
-    try:
-        srv = ozd_on(cluster)
+    with served() as (cluster, srv):
         pid = srv.proc.pid
         with srv.client(timeout=2.0, retries=0) as c:
             w = Writers(srv.url, threads=4, max_calls=3000)
@@ -44,10 +41,6 @@ def main():
         n = check_acked(cluster, srv, w.acked)
         say("ok: %d acknowledged creates all found (%d rows), errors "
             "during the outage %r" % (len(w.acked), n, w.errors))
-    finally:
-        if srv is not None:
-            srv.cleanup()
-        cluster.close()
 
 
 main()

@@ -12,8 +12,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "lib"))
-from pgfault import (Cluster, Writers, check_acked, fail, ozclient,  # noqa
-                     ozd_on, say, wait_for)
+from pgfault import (Writers, check_acked, fail, ozclient, say,  # noqa
+                     served, wait_for)
 
 KILLS = 3
 
@@ -47,10 +47,7 @@ class Reader:
 
 
 def main():
-    cluster = Cluster()
-    srv = None
-    try:
-        srv = ozd_on(cluster)
+    with served() as (cluster, srv):
         pid = srv.proc.pid
         db = srv.database_url.split("?")[0].rsplit("/", 1)[1]
         with srv.client(timeout=5.0) as c:
@@ -86,10 +83,6 @@ def main():
         say("ok: %d kills; %d creates acknowledged, all found (%d rows); "
             "%d reads; errors: writes %r, reads %r"
             % (KILLS, len(w.acked), n, r.ok, w.errors, r.errors))
-    finally:
-        if srv is not None:
-            srv.cleanup()
-        cluster.close()
 
 
 main()

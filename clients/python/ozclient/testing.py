@@ -94,6 +94,17 @@ def drop_database_for(path):
         _psql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % _pg_name(path))
 
 
+def started(**kw):
+    """An OzdProcess(**kw), started; cleaned up if it does not start."""
+    srv = OzdProcess(**kw)
+    try:
+        srv.start()
+    except Exception:
+        srv.cleanup()
+        raise
+    return srv
+
+
 class _AddressInUse(RuntimeError):
     """ozd could not listen on the address it was given."""
 

@@ -3,6 +3,7 @@
 test's own (scripts/pg.sh) that can be stopped and started under ozd,
 psql on it, ozd serving a fresh database of it, and a writer load whose
 acknowledged creates are kept to be looked for afterwards."""
+import contextlib
 import os
 import subprocess
 import sys
@@ -56,16 +57,20 @@ class Cluster:
             subprocess.run(["rm", "-rf", self.dir])
 
 
-def ozd_on(cluster, **kw):
-    """ozd (started) on a fresh database of cluster; .database_url is
-    its URL."""
-    srv = testing.OzdProcess(**kw)
+@contextlib.contextmanager
+def served(**kw):
+    """(cluster, srv): a Cluster of the test's own and ozd (an OzdProcess
+    with **kw, started) on a fresh database of it (srv.database_url);
+    both cleaned up at the end."""
+    cluster = Cluster()
+    srv = None
     try:
-        srv.start()
-    except Exception:
-        srv.cleanup()
-        raise
-    return srv
+        srv = testing.started(**kw)
+        yield cluster, srv
+    finally:
+        if srv is not None:
+            srv.cleanup()
+        cluster.close()
 
 
 class Writers:
