@@ -1,5 +1,6 @@
-/* tests/support/db.c -- database helpers for store tests (see db.h). It
- * fails the running test on any error rather than returning one. */
+/* tests/support/db.c -- database helpers of the suites, on SQLite or on
+ * the PostgreSQL database of OZ_TEST_DATABASE_URL (see db.h). It fails the
+ * running test on any error rather than returning one. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -61,15 +62,16 @@ static const char pg_truncate_sql[] =
 	"END IF; END $$";
 
 /* Drops every table, index and sequence of the public schema. */
+static const char pg_empty_sql[] =
+	"DROP SCHEMA public CASCADE; CREATE SCHEMA public";
+
 static void
 postgres_empty(void)
 {
 	pg_conn *c = NULL;
 	oz_status st;
 	if (pg_open(&c, test_db_postgres_url(), &st) != OZ_OK ||
-		pg_exec_script(c,
-			"DROP SCHEMA public CASCADE; CREATE SCHEMA public",
-			&st) != OZ_OK) {
+		pg_exec_script(c, pg_empty_sql, &st) != OZ_OK) {
 		fail_msg("postgres: %s", st.message);
 	}
 	pg_close(c);
@@ -112,9 +114,7 @@ test_db_postgres_fresh(void)
 		pg_migrate_upgrade(c, "head", NULL, &st) != OZ_OK) {
 		/* Anything else (a revision this build does not know, a
 		 * half-made schema): start from nothing. */
-		if (pg_exec_script(c,
-			    "DROP SCHEMA public CASCADE; CREATE SCHEMA public",
-			    &st) != OZ_OK ||
+		if (pg_exec_script(c, pg_empty_sql, &st) != OZ_OK ||
 			pg_migrate_upgrade(c, "head", NULL, &st) != OZ_OK) {
 			fail_msg("postgres schema: %s", st.message);
 		}

@@ -125,7 +125,8 @@ class OzdProcess:
         self.start_timeout = start_timeout
         self.dir = tempfile.mkdtemp(prefix="ozclient-test.")
         self.db = os.path.join(self.dir, "oz.db")
-        self.database_url = database_url_for(self.db)
+        self._pg_db = None  # The path a PostgreSQL database was made for,
+        self._pg_url = None  # and its URL (database_url).
         self.log_path = os.path.join(self.dir, "ozd.log")
         self.port = free_port()
         self.url = "tcp://127.0.0.1:%d" % self.port
@@ -135,6 +136,18 @@ class OzdProcess:
         self.proc = None
         self._log = None
         self.started_once = False
+
+    @property
+    def database_url(self):
+        """ozd's --database-url: sqlite:/// and self.db (which a test may
+        move before the first start), or the PostgreSQL database made for
+        it on first use."""
+        if postgres_url() is None:
+            return "sqlite:///" + self.db
+        if self._pg_db is None:
+            self._pg_url = database_url_for(self.db)
+            self._pg_db = self.db
+        return self._pg_url
 
     # --- lifecycle ----------------------------------------------------------
     def args(self):
@@ -276,7 +289,8 @@ class OzdProcess:
 
     def cleanup(self):
         self.kill()
-        drop_database_for(self.db)
+        if self._pg_db is not None:
+            drop_database_for(self._pg_db)
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def client(self, url=None, **options):
