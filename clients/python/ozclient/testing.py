@@ -70,16 +70,17 @@ def _psql(sql):
                    check=True, stdout=subprocess.DEVNULL, env=env)
 
 
-def database_url_for(path):
+def database_url_for(path, fresh=True):
     """The --database-url for a test database at path: sqlite:///path, or
-    on PostgreSQL a new empty database of OZ_TEST_DATABASE_URL's cluster
-    named after path."""
+    on PostgreSQL a database of OZ_TEST_DATABASE_URL's cluster named after
+    path (made anew, empty, when fresh)."""
     base = postgres_url()
     if base is None:
         return "sqlite:///" + path
     name = _pg_name(path)
-    _psql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
-    _psql("CREATE DATABASE %s" % name)
+    if fresh:
+        _psql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
+        _psql("CREATE DATABASE %s" % name)
     scheme, rest = base.split("://", 1)
     cut = min([i for i in (rest.find("/"), rest.find("?")) if i >= 0] +
               [len(rest)])
