@@ -103,7 +103,8 @@ EXAMPLES := $(patsubst clients/c/examples/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC)
 
 .PHONY: all test run install uninstall clean format format-check lint help \
 	test-concurrency test-valgrind readme-check \
-	check-cflags bench bench-table bench-scale test-browser test-postgres
+	check-cflags bench bench-table bench-scale test-browser test-postgres \
+	bench-postgres
 all: $(BINS) $(if $(CLIENT_SRC),$(LIBCLIENT_A) $(LIBCLIENT_SO)) $(EXAMPLES) \
 	$(TEST_BINS)
 
@@ -180,13 +181,19 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(call obj,$(TEST_SUPPORT_SRC) \
 test: all
 	BUILD=$(BUILD) sh tests/run.sh $(TEST_BINS)
 
-# The PostgreSQL backend against a throwaway cluster (scripts/pg.sh); in
-# `make test` the same programs skip without OZ_TEST_POSTGRES_URL.
+# The suites on a throwaway PostgreSQL cluster (scripts/pg.sh): the
+# programs that take their backend from OZ_TEST_DATABASE_URL (the store
+# tests on the fixture, the service, server and client tests; in
+# `make test` they run on SQLite), the PostgreSQL backend's own store tests
+# (they skip in `make test`), tests/e2e/*.sh, the Python tests, then the
+# fault tests of tests/postgres/.
 PG_TESTS := $(filter $(TEST_BINS),$(addprefix $(BUILD)/tests/store/, \
 	backend_test postgres_store_test postgres_pool_test \
-	postgres_backend_test))
-test-postgres: $(PG_TESTS)
-	sh scripts/test-postgres.sh $(PG_TESTS)
+	postgres_backend_test user_store_test task_store_test) \
+	$(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/service/*_test.c \
+	tests/rpc/*_test.c tests/client/*_test.c)))
+test-postgres: $(PG_TESTS) $(BINS)
+	BUILD=$(BUILD) sh scripts/test-postgres.sh $(PG_TESTS)
 
 # The web console in headless Chromium (clients/js/test-browser): forms,
 # paging, stats charts, the Origin rule; screenshots in $(BUILD)/screenshots.
@@ -206,6 +213,10 @@ bench-table: $(OZD) $(OZBENCH)
 	BUILD=$(BUILD) BENCH_TABLE=1 sh scripts/bench.sh
 bench-scale: $(OZD) $(OZBENCH)
 	BUILD=$(BUILD) BENCH_SCALE=1 sh scripts/bench.sh
+# ozd on a throwaway PostgreSQL against pgbench on the same server
+# (bench/postgres.sh; BENCH_SECONDS): a benchmark, never a test.
+bench-postgres: $(OZD) $(OZCTL) $(OZBENCH)
+	BUILD=$(BUILD) sh bench/postgres.sh
 
 # Concurrency tests only, for `make SANITIZE=thread test-concurrency` in CI:
 # the server under parallel clients, group commit, handlers on several

@@ -48,7 +48,7 @@ for t in $(ls tests/e2e/*.sh 2>/dev/null | sort); do
 	run "$t" "$SCRIPT_LIMIT" sh "$t"
 done
 if [ -d clients/python/tests ] && [ -z "${OZ_SKIP_PYTHON:-}" ]; then
-	run pytest "$SCRIPT_LIMIT" /usr/bin/python3 -m pytest -q clients/python/tests
+	run pytest "$SCRIPT_LIMIT" /usr/bin/python3 -m pytest -q -rs clients/python/tests
 fi
 if [ -d clients/js/node_modules ] && [ -z "${OZ_SKIP_JS:-}" ]; then
 	run node-client "$SCRIPT_LIMIT" node --test clients/js/test/*.test.js

@@ -8,6 +8,7 @@
 #
 # Needs OZD and OZBENCH (set by tests/run.sh) and jq.
 set -eu
+. "$(cd "$(dirname "$0")" && pwd)/lib/db.sh"
 
 : "${OZD:?OZD must point at the ozd binary}"
 : "${OZBENCH:?OZBENCH must point at the ozbench binary}"
@@ -28,7 +29,7 @@ fail() {
 	exit 1
 }
 
-DB="sqlite:///$TMP/bench.db"
+DB=$(db_url "$TMP/bench.db")
 URL="ipc://$TMP/oz.sock"
 SEED="--seed-users 2000 --seed-tasks 6000"
 RUN="--duration 1 --warmup 0.2 --inflight 8 --json"

@@ -11,6 +11,7 @@
 # Touches nothing outside its temporary directory (the build dir is only
 # read: everything in it is already built).
 set -eu
+. "$(cd "$(dirname "$0")" && pwd)/lib/db.sh"
 
 : "${OZD:?OZD must point at the ozd binary}"
 : "${OZ_BUILD:?OZ_BUILD must point at the build directory}"
@@ -70,7 +71,7 @@ cc -std=c11 -Wall -Wextra -Werror $sanflag $cflags \
 	fail "building quickstart (static)"
 
 URL="ipc://$TMP/oz.sock"
-"$OZD" --listen "$URL" --database-url "sqlite:///$TMP/app.db" --migrate \
+"$OZD" --listen "$URL" --database-url "$(db_url "$TMP/app.db")" --migrate \
 	2>"$TMP/ozd.log" &
 PID=$!
 n=0

@@ -1,19 +1,20 @@
 #!/usr/bin/python3
 """tests/e2e/crash_kill.py -- crashes lose nothing: a write load against a
-real ozd ($OZD) on a temporary file database, SIGKILLed at random moments
+real ozd ($OZD) on a temporary file database (under make test-postgres a
+PostgreSQL database of its own), SIGKILLed at random moments
 (at least KILLS times, within BUDGET seconds) and restarted each time.
 
 Writer threads create users with unique names, then tasks for them, and
 force-delete every other user (one call deleting a user and its tasks). Each
 write is recorded before it is sent ("tried") and when acknowledged
 ("acked"); a write that fails is in flight at a kill: its outcome is unknown.
-At the end, with ozd stopped, the database file is read with sqlite3:
+At the end, with ozd stopped, the database is read (sqlite3 or psql):
 - every acknowledged create is present (same id), unless acknowledged deleted;
 - every acknowledged delete is absent, with its tasks;
 - every row is one the load tried to write (nothing made up);
 - an unacknowledged force delete is all or nothing: the user is either
   present with all its acknowledged tasks or gone with all of them;
-- no task without its user; PRAGMA integrity_check says ok.
+- no task without its user; PRAGMA integrity_check says ok (SQLite).
 Run by tests/e2e/crash_kill.sh. Servers only on 127.0.0.1."""
 import os
 import random
@@ -29,6 +30,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "clients", "python"))
 import ozclient  # noqa: E402
+from ozclient.testing import (database_url_for, drop_database_for,  # noqa
+                              postgres_url)
 
 KILLS = int(os.environ.get("CRASH_KILLS", "25"))
 SYNC = os.environ.get("CRASH_SYNC", "full")  # ozd --synchronous
@@ -69,8 +72,8 @@ class Ledger:
 
 class Server:
     def __init__(self, ozd, db, url, log):
-        self.args = [ozd, "--database-url", "sqlite:///" + db,
-                     "--listen", url, "--log-level", "warn",
+        self.args = [ozd, "--database-url", database_url_for(db),
+                     "--migrate", "--listen", url, "--log-level", "warn",
                      "--synchronous", SYNC]
         self.url = url
         self.log = log
@@ -150,7 +153,21 @@ def writer(url, wid, ledger, stop):
                     ledger.acked_count += 1
 
 
-def check(db, ledger):
+def rows(db):
+    """(users, tasks) rows of the database: the SQLite file after its
+    integrity and foreign key checks, or through psql on PostgreSQL
+    (whose pages and foreign keys are the server's to keep)."""
+    users_sql = "SELECT id, username FROM users"
+    tasks_sql = "SELECT id, user_id, title FROM tasks"
+    if postgres_url() is not None:
+        def q(sql):
+            out = subprocess.run(
+                ["psql", database_url_for(db, fresh=False), "-AtqX", "-F",
+                 "\t", "-c", sql], check=True, capture_output=True,
+                text=True).stdout
+            return [[int(v) if v.isdigit() else v for v in line.split("\t")]
+                    for line in out.splitlines()]
+        return q(users_sql), q(tasks_sql)
     con = sqlite3.connect(db)
     ok = con.execute("PRAGMA integrity_check").fetchall()
     if ok != [("ok",)]:
@@ -158,14 +175,19 @@ def check(db, ledger):
     fk = con.execute("PRAGMA foreign_key_check").fetchall()
     if fk:
         fail("foreign_key_check: %r" % (fk[:5],))
-    users = {name: uid for uid, name in
-             con.execute("SELECT id, username FROM users")}
+    out = (con.execute(users_sql).fetchall(),
+           con.execute(tasks_sql).fetchall())
+    con.close()
+    return out
+
+
+def check(db, ledger):
+    user_rows, task_rows = rows(db)
+    users = {name: uid for uid, name in user_rows}
     by_id = {uid: name for name, uid in users.items()}
     tasks = {}  # title -> (task id, owner's username or None)
-    for tid, uid, title in con.execute(
-            "SELECT id, user_id, title FROM tasks"):
+    for tid, uid, title in task_rows:
         tasks[title] = (tid, by_id.get(uid))
-    con.close()
 
     for name, uid in ledger.acked_users.items():
         if name in ledger.acked_deletes:
@@ -243,13 +265,15 @@ def main():
         fail("too few acknowledged writes (%d) to mean anything" %
              len(ledger.acked_users))
     n_users, n_tasks = check(db, ledger)
-    print("crash_kill: ok (synchronous=%s): %d SIGKILLs in %.1f s; "
+    on = "postgres" if postgres_url() else "synchronous=%s" % SYNC
+    print("crash_kill: ok (%s): %d SIGKILLs in %.1f s; "
           "%d writes acknowledged, "
           "%d failed (in flight at a kill or sent while ozd was down); "
-          "%d users and %d tasks in the database; "
-          "integrity_check ok" %
-          (SYNC, kills, time.monotonic() - start, ledger.acked_count,
-           ledger.failed, n_users, n_tasks))
+          "%d users and %d tasks in the database%s" %
+          (on, kills, time.monotonic() - start, ledger.acked_count,
+           ledger.failed, n_users, n_tasks,
+           "" if postgres_url() else "; integrity_check ok"))
+    drop_database_for(db)
     for f in os.listdir(tmp):
         os.unlink(os.path.join(tmp, f))
     os.rmdir(tmp)

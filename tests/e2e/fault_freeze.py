@@ -78,7 +78,7 @@ def main():
         if ledger.replays_differ:
             fail("a retry returned another outcome: %s" %
                  ledger.replays_differ[:3])
-        lost, doubled, made_up = count_tasks(srv.db, ledger)
+        lost, doubled, made_up = count_tasks(srv, ledger)
         say("calls %d, errors %s, acknowledged %d, lost %d, doubled %d" %
             (ledger.calls, dict(ledger.errors), len(ledger.acked),
              len(lost), len(doubled)))

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """tests/e2e/injection.py -- no SQL is built from request text, proven over
-a real ozd ($OZD) on a temporary file database with the Python client.
+a real ozd ($OZD) on a temporary file database (or, under make
+test-postgres, a PostgreSQL database of its own) with the Python client.
 
 SQL-injection strings go through every string field of every request:
 username, email (as the local part of an otherwise valid address, and whole
@@ -8,8 +9,9 @@ in GetUserByEmail), title, description, page_token and order_by of both
 lists, update_mask paths, etag, request_id and metadata values. Each is
 either stored and read back verbatim or refused with INVALID_ARGUMENT
 (an etag may also be ABORTED: a stale etag); lookups by them find
-nothing. Afterwards the schema (sqlite_master) is unchanged, the row counts
-are what was written and PRAGMA integrity_check says ok. Run by
+nothing. Afterwards the schema (sqlite_master; PostgreSQL's columns and
+indexes) is unchanged, the row counts are what was written and PRAGMA
+integrity_check says ok (SQLite). Run by
 tests/e2e/injection.sh; servers only on 127.0.0.1."""
 import os
 import socket
@@ -23,6 +25,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "clients", "python"))
 import ozclient  # noqa: E402
 from ozclient import Code  # noqa: E402
+from ozclient.testing import (database_url_for, drop_database_for,  # noqa
+                              postgres_url)
 
 PAYLOADS = [
     "'; DROP TABLE users; --",
@@ -83,12 +87,41 @@ def stored_or_refused(fn, check, what):
     return r
 
 
+def psql(db, sql):
+    """Rows of sql on the PostgreSQL database made for db."""
+    out = subprocess.run(["psql", database_url_for(db, fresh=False),
+                          "-AtqX", "-c", sql], check=True,
+                         capture_output=True, text=True).stdout
+    return out.splitlines()
+
+
 def schema(db):
+    """The schema: sqlite_master, or PostgreSQL's columns and indexes."""
+    if postgres_url() is not None:
+        return psql(db, "SELECT table_name || ' ' || column_name || ' ' || "
+                    "data_type FROM information_schema.columns WHERE "
+                    "table_schema = 'public' ORDER BY 1") + psql(
+            db, "SELECT indexdef FROM pg_indexes WHERE schemaname = "
+            "'public' ORDER BY 1")
     con = sqlite3.connect(db)
     rows = con.execute("SELECT type, name, tbl_name, sql FROM sqlite_master "
                        "ORDER BY type, name").fetchall()
     con.close()
     return rows
+
+
+def counts(db):
+    """(users, tasks, integrity_check rows; PostgreSQL: [("ok",)])."""
+    if postgres_url() is not None:
+        n = psql(db, "SELECT (SELECT count(*) FROM users) || ' ' || "
+                 "(SELECT count(*) FROM tasks)")[0].split()
+        return int(n[0]), int(n[1]), [("ok",)]
+    con = sqlite3.connect(db)
+    n_users = con.execute("SELECT count(*) FROM users").fetchone()[0]
+    n_tasks = con.execute("SELECT count(*) FROM tasks").fetchone()[0]
+    ok = con.execute("PRAGMA integrity_check").fetchall()
+    con.close()
+    return n_users, n_tasks, ok
 
 
 def run(c, db):
@@ -161,11 +194,7 @@ def run(c, db):
     after = schema(db)
     if after != before:
         fail("schema changed")
-    con = sqlite3.connect(db)
-    n_users = con.execute("SELECT count(*) FROM users").fetchone()[0]
-    n_tasks = con.execute("SELECT count(*) FROM tasks").fetchone()[0]
-    ok = con.execute("PRAGMA integrity_check").fetchall()
-    con.close()
+    n_users, n_tasks, ok = counts(db)
     if (n_users, n_tasks) != (len(users), len(tasks)):
         fail("row counts %d/%d, want %d/%d" %
              (n_users, n_tasks, len(users), len(tasks)))
@@ -180,8 +209,9 @@ def main():
     db = os.path.join(tmp, "inject.db")
     url = "tcp://127.0.0.1:%d" % free_port()
     log = open(os.path.join(tmp, "ozd.log"), "wb")
-    proc = subprocess.Popen([ozd, "--database-url", "sqlite:///" + db,
-                             "--listen", url, "--log-level", "warn"],
+    proc = subprocess.Popen([ozd, "--database-url", database_url_for(db),
+                             "--migrate", "--listen", url, "--log-level",
+                             "warn"],
                             stdout=log, stderr=log, cwd=tmp)
     try:
         with ozclient.connect(url, timeout=5) as c:
@@ -200,8 +230,10 @@ def main():
         proc.wait(timeout=15)
         log.close()
     print("injection: ok: %d payloads through every string field; %d users,"
-          " %d tasks stored verbatim; schema unchanged; integrity_check ok"
-          % (len(PAYLOADS), nu, nt))
+          " %d tasks stored verbatim; schema unchanged%s"
+          % (len(PAYLOADS), nu, nt,
+             "" if postgres_url() else "; integrity_check ok"))
+    drop_database_for(db)
     for f in os.listdir(tmp):
         os.unlink(os.path.join(tmp, f))
     os.rmdir(tmp)

@@ -7,6 +7,7 @@
 # implementations. Needs OZD (set by tests/run.sh), protoc and nngcat. Uses
 # a random loopback port and a temporary directory; touches nothing else.
 set -eu
+. "$(cd "$(dirname "$0")" && pwd)/lib/db.sh"
 
 : "${OZD:?OZD must point at the ozd binary}"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -94,7 +95,7 @@ for try in 1 2 3; do
 	TCP="tcp://127.0.0.1:$PORT"
 	IPC="ipc://$TMP/oz.sock"
 	"$OZD" --listen "$TCP" --listen "$IPC" \
-		--database-url "sqlite:///$TMP/oz.db" --migrate \
+		--database-url "$(db_url "$TMP/oz.db")" --migrate \
 		> "$TMP/ozd.log" 2>&1 &
 	PID=$!
 	ok=""

@@ -8,6 +8,8 @@
 # Needs OZD, OZCTL, jq, sqlite3. Touches nothing outside its temporary
 # directory.
 set -eu
+. "$(cd "$(dirname "$0")" && pwd)/lib/db.sh"
+NAME=memory_db.sh sqlite_only "sqlite:///:memory:"
 
 : "${OZD:?OZD must point at the ozd binary}"
 : "${OZCTL:?OZCTL must point at the ozctl binary}"

@@ -22,7 +22,8 @@ NAME=ops_admin.sh
 . "$HERE/lib/ozctl.sh"
 . "$HERE/lib/ops.sh"
 
-export DATABASE_URL="sqlite:///$TMP/app.db"
+DATABASE_URL=$(db_url "$TMP/app.db")
+export DATABASE_URL
 ok migrate upgrade
 printf 'user-token\n' >"$TMP/tokens"
 printf '# admins\nadmin-token\n' >"$TMP/admin"
@@ -30,8 +31,8 @@ printf '# admins\nadmin-token\n' >"$TMP/admin"
 # No admin token: a loopback caller may back up and optimize.
 start_ozd "$TMP/app.db"
 export OZ_URL="$URL"
-ok backup local.db
-[ -s "$TMP/backups/local.db" ] || fail "no backup written by a local caller"
+backup_ok backup local.db
+backup_written "$TMP/backups/local.db"
 ok optimize
 stop_ozd
 
@@ -49,8 +50,8 @@ status 7 --token wrong users list
 err "UNAUTHENTICATED"
 [ ! -e "$TMP/backups/none.db" ] && [ ! -e "$TMP/backups/user.db" ] ||
 	fail "a refused backup wrote a file"
-ok --token admin-token backup admin.db
-[ -s "$TMP/backups/admin.db" ] || fail "no backup written for the admin"
+backup_ok --token admin-token backup admin.db
+backup_written "$TMP/backups/admin.db"
 ok --token admin-token optimize
 ok --token user-token stats
 ok --token admin-token users list

@@ -16,6 +16,8 @@
 # without one. Needs OZD, OZCTL, jq, sqlite3, script. Touches nothing
 # outside its temporary directory.
 set -eu
+. "$(cd "$(dirname "$0")" && pwd)/lib/db.sh"
+NAME=ops_backup.sh sqlite_only "Backup writes SQLite files (PostgreSQL: pg_dump/pg_basebackup)"
 
 : "${OZD:?OZD must point at the ozd binary}"
 : "${OZCTL:?OZCTL must point at the ozctl binary}"

@@ -7,6 +7,8 @@
 # refusal. Each refusal is INVALID_ARGUMENT or FAILED_PRECONDITION with a
 # violation of field "path". Needs OZD, OZCTL, jq, sqlite3.
 set -eu
+. "$(cd "$(dirname "$0")" && pwd)/lib/db.sh"
+NAME=ops_backup_paths.sh sqlite_only "Backup writes SQLite files (PostgreSQL: pg_dump/pg_basebackup)"
 
 : "${OZD:?OZD must point at the ozd binary}"
 : "${OZCTL:?OZCTL must point at the ozctl binary}"

@@ -9,6 +9,8 @@
 # head`; DATABASE_URL comes from ./.env too. Needs OZD, OZCTL, jq,
 # sqlite3. Touches nothing outside its temporary directory.
 set -eu
+. "$(cd "$(dirname "$0")" && pwd)/lib/db.sh"
+NAME=ops_restore.sh sqlite_only "ozctl restore and vacuum work on SQLite files"
 
 : "${OZD:?OZD must point at the ozd binary}"
 : "${OZCTL:?OZCTL must point at the ozctl binary}"

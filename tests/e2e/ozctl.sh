@@ -31,7 +31,7 @@ NAME=ozctl.sh
 
 start_server() {
 	url=$1
-	"$OZD" --listen "$url" --database-url "sqlite:///$TMP/$2.db" \
+	"$OZD" --listen "$url" --database-url "$(db_url "$TMP/$2.db")" \
 		--migrate 2>"$TMP/ozd.log" &
 	PID=$!
 	i=0

@@ -71,7 +71,7 @@ err "there is no database at $TMP/none.db"
 [ ! -e "$TMP/none.db" ] || fail "migrate current created $TMP/none.db"
 DATABASE_URL="sqlite:///$TMP/none2.db" status 3 migrate history
 [ ! -e "$TMP/none2.db" ] || fail "migrate history created none2.db"
-ok migrate current --database-url "sqlite:///$TMP/app.db"
+ok migrate current --database-url "$(db_url "$TMP/app.db")"
 
 # --- --help lists what the man page lists --------------------------------
 for verb in users tasks; do

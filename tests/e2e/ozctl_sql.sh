@@ -36,10 +36,13 @@ ok sql "SELECT id, username FROM users ORDER BY id"
 [ "$(sed -n 1p "$TMP/out")" = "id  username" ] || fail "header: $(cat "$TMP/out")"
 [ "$(sed -n 3p "$TMP/out")" = "2   bob" ] || fail "row: $(cat "$TMP/out")"
 err "(2 rows)"
-ok sql "SELECT username, email FROM users WHERE email = ?1" --param bob@example.com --csv
+# Parameters: ?1, ?2 on SQLite; $1, $2 on PostgreSQL (README).
+P1='?1' P2='?2'
+if db_postgres; then P1='$1' P2='$2'; fi
+ok sql "SELECT username, email FROM users WHERE email = $P1" --param bob@example.com --csv
 [ "$(cat "$TMP/out")" = "username,email
 bob,bob@example.com" ] || fail "csv: $(cat "$TMP/out")"
-ok sql "SELECT ?1 + 1 AS n, ?2 AS s, NULL AS z" --param 41 --param=x --json
+ok sql "SELECT $P1 + 1 AS n, $P2 AS s, NULL AS z" --param 41 --param=x --json
 jqt '.rows[0].values[0].integer == "42" and .rows[0].values[1].text == "x"'
 jqt '.rows[0].values[2].null == true and .columns[0].name == "n"'
 ok sql "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT x FROM n" --max-rows 3
@@ -54,7 +57,7 @@ for bad in "INSERT INTO users (username, email, create_time, update_time) VALUES
 	status 5 sql "$bad"
 	err "  sql: "
 done
-[ "$(sqlite3 "$DB" 'SELECT count(*) FROM users')" -eq 2 ] || fail "users changed"
+[ "$(db_sql "$DB" 'SELECT count(*) FROM users')" -eq 2 ] || fail "users changed"
 [ ! -e "$TMP/other.db" ] || fail "ATTACH created a file"
 
 status 6 sql "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT max(x) FROM n" --limit-ms 300
@@ -68,7 +71,7 @@ err "PERMISSION_DENIED"
 status 7 sql "SELECT 1"
 err "UNAUTHENTICATED"
 stop_ozd
-grep -qF 'admin query params=1 sql="SELECT username, email FROM users WHERE email = ?1"' \
+grep -qF "admin query params=1 sql=\"SELECT username, email FROM users WHERE email = $P1\"" \
 	"$TMP/ozd.log" || fail "statement not logged"
 ! grep -q 'bob@example.com' "$TMP/ozd.log" || fail "a parameter was logged"
 

@@ -50,7 +50,7 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 start() {
 	url=$1
 	shift
-	"$OZD" --listen "$url" --database-url "sqlite:///$TMP/app.db" \
+	"$OZD" --listen "$url" --database-url "$(db_url "$TMP/app.db")" \
 		--migrate "$@" 2>"$TMP/ozd.log" &
 	PID=$!
 	i=0

@@ -12,6 +12,7 @@
 # openssl; loopback only, random port; touches nothing outside its
 # temporary directory.
 set -eu
+. "$(cd "$(dirname "$0")" && pwd)/lib/db.sh"
 
 : "${OZD:?OZD must point at the ozd binary}"
 : "${OZCTL:?OZCTL must point at the ozctl binary}"
@@ -69,7 +70,7 @@ URL="tls+tcp://127.0.0.1:$PORT"
 
 # start ARGS...: ozd on $URL with the server certificate and ARGS.
 start() {
-	"$OZD" --listen "$URL" --database-url "sqlite:///$TMP/tls.db" \
+	"$OZD" --listen "$URL" --database-url "$(db_url "$TMP/tls.db")" \
 		--tls-cert server.pem --tls-key server.key "$@" \
 		2>>ozd.log &
 	PID=$!

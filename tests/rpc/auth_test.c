@@ -54,7 +54,7 @@ setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	oz_status st;
-	f->db = test_db_memory();
+	f->db = test_db_fresh();
 	assert_int_equal(store_migrate_upgrade(f->db, "head", &st), OZ_OK);
 	arena_init(&f->arena, 0, 0);
 	f->cfg.default_timeout_ms = 30000;

@@ -39,6 +39,11 @@
 #include "support/server.h"
 #include "support/wire.h"
 
+/* Why the tests of the commit and transaction hooks skip on PostgreSQL. */
+#define HOOKS_ARE_SQLITES                                                     \
+	"store_set_commit_hook and store_set_tx_hook are SQLite's; "          \
+	"PostgreSQL's faults: tests/postgres/"
+
 #define N_CALLS 24
 
 /* --- a test method and its bookkeeping ---------------------------------- */
@@ -187,11 +192,10 @@ setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	oz_status st;
 	test_tmpdb_init(&f->db);
+	test_db_config(&f->db, &f->cfg);
 	store_conn *c = test_db_file(&f->db);
 	assert_int_equal(store_migrate_upgrade(c, "head", &st), OZ_OK);
 	store_close(c);
-	store_config_init(&f->cfg);
-	snprintf(f->cfg.path, sizeof(f->cfg.path), "%s", f->db.path);
 	atomic_store(&g.commits, 0);
 	atomic_store(&g.fail_at, 0);
 	atomic_store(&g.fail_all, false);
@@ -266,6 +270,7 @@ run_behind_gate(
 static void
 failed_commit_fails_every_call_of_its_batch_and_acks_none(void **state)
 {
+	test_sqlite_only(HOOKS_ARE_SQLITES);
 	struct fixture *f = *state;
 	static struct caller gate, cs[N_CALLS];
 	char name[32];
@@ -366,6 +371,7 @@ fail_rollback_to(void *arg, const char *sql)
 static void
 failed_rollback_to_fails_the_whole_batch(void **state)
 {
+	test_sqlite_only(HOOKS_ARE_SQLITES);
 	struct fixture *f = *state;
 	static struct caller gate, cs[N_CALLS];
 	char name[32], second[64];
@@ -432,6 +438,7 @@ busy_writer(void *arg)
 static void
 wal_stays_short_with_checkpoints_off_the_writer(void **state)
 {
+	test_sqlite_only("SQLite's WAL and checkpoints");
 	struct fixture *f = *state;
 	enum { THREADS = 16 };
 	oz_status st;
@@ -483,6 +490,7 @@ fail_one_write(struct fixture *f, struct caller *c, int idx)
 static void
 failed_commit_makes_health_unavailable_until_a_write_succeeds(void **state)
 {
+	test_sqlite_only(HOOKS_ARE_SQLITES);
 	struct fixture *f = *state;
 	static struct caller a, b;
 	oz_status st;
@@ -504,6 +512,7 @@ failed_commit_makes_health_unavailable_until_a_write_succeeds(void **state)
 static void
 idle_writer_finds_writes_work_again(void **state)
 {
+	test_sqlite_only(HOOKS_ARE_SQLITES);
 	struct fixture *f = *state;
 	static struct caller a;
 	oz_status st;

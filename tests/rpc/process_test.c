@@ -166,7 +166,7 @@ setup(void **state)
 {
 	struct proc *p = calloc(1, sizeof(*p));
 	test_tmpdb_init(&p->db);
-	snprintf(p->dburl, sizeof(p->dburl), "sqlite:///%s", p->db.path);
+	test_db_url(&p->db, p->dburl, sizeof(p->dburl));
 	srand((unsigned) getpid() ^ (unsigned) time(NULL));
 	snprintf(p->tcp, sizeof(p->tcp), "tcp://127.0.0.1:%d",
 		20000 + rand() % 20000);
@@ -403,7 +403,7 @@ bad_flags_and_urls_exit_two_with_a_message(void **state)
 	assert_int_equal(wait_exit(p->pid, 10000), 2);
 	p->pid = 0;
 	assert_true(log_contains(p, "unsupported DATABASE_URL"));
-	snprintf(p->dburl, sizeof(p->dburl), "sqlite:///%s", p->db.path);
+	test_db_url(&p->db, p->dburl, sizeof(p->dburl));
 	const char *const bad[] = {"--max-inflight", "0", NULL};
 	p->pid = spawn(p, bad);
 	assert_int_equal(wait_exit(p->pid, 10000), 2);

@@ -649,10 +649,14 @@ overload_is_refused_promptly_with_resource_exhausted(void **state)
 	t->cfg.max_inflight = 2;
 	test_server_start(t);
 	/* Hold the write lock from outside: the writer's BEGIN IMMEDIATE
-	 * waits, so the two creates below stay in flight. */
+	 * waits (on PostgreSQL its INSERT, behind a table lock), so the two
+	 * creates below stay in flight. */
 	store_conn *lock = test_db_file(&t->db);
 	oz_status st;
 	assert_int_equal(store_tx_begin(lock, STORE_TX_WRITE, &st), OZ_OK);
+	if (test_db_postgres_url() != NULL) {
+		test_db_exec(lock, "LOCK TABLE users IN EXCLUSIVE MODE");
+	}
 	static struct race rc;
 	race_start(t, &rc, 2);
 	for (int i = 0; i < 500 && rpc_server_inflight(t->srv) < 2; i++) {
@@ -776,7 +780,9 @@ stats_count_exactly_the_calls_made(void **state)
 		find_code(sr->errors, sr->n_errors, "INVALID_ARGUMENT")->count,
 		1);
 	assert_true(sr->database_size_bytes > 0);
-	assert_true(sr->cache_hits + sr->cache_misses > 0);
+	/* SQLite's page cache; PostgreSQL's is the server's own. */
+	assert_true(test_db_postgres_url() != NULL ||
+		    sr->cache_hits + sr->cache_misses > 0);
 	assert_true(sr->cache_hit_ratio >= 0 && sr->cache_hit_ratio <= 1);
 	oz__v1__stats_response__free_unpacked(sr, NULL);
 	/* Now the first Stats call is counted too. */

@@ -297,6 +297,7 @@ static void
 get_user_with_tasks_uses_one_extra_query(void **state)
 {
 	fixture *fx = *state;
+	test_sqlite_only("counts statements with sqlite3_trace_v2");
 	Oz__V1__User *a = fx_user(fx, "alice", "alice@example.com");
 	Oz__V1__User *b = fx_user(fx, "bob", "bob@example.com");
 	for (int i = 0; i < 5; i++) {

@@ -60,6 +60,7 @@ static void
 explain_check_catches_a_full_scan(void **state)
 {
 	fixture *fx = *state;
+	test_sqlite_only("SQLite's EXPLAIN QUERY PLAN");
 	char *plan;
 	oz_status st;
 	assert_int_equal(store_explain(fx->db,
@@ -99,6 +100,7 @@ static void
 statements_are_prepared_once_and_reused(void **state)
 {
 	fixture *fx = *state;
+	test_sqlite_only("counts SQLite's prepared statements");
 	oz_status st;
 	store_user got, *rows;
 	size_t n;

@@ -1,5 +1,6 @@
-/* tests/support/db.c -- database helpers for store tests (see db.h). It
- * fails the running test on any error rather than returning one. */
+/* tests/support/db.c -- database helpers of the suites, on SQLite or on
+ * the PostgreSQL database of OZ_TEST_DATABASE_URL (see db.h). It fails the
+ * running test on any error rather than returning one. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,8 +12,125 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "store/backend.h"
+#include "store/postgres/pg.h"
 #include "store/sqlite/db.h"
 #include "support/db.h"
+
+const char *
+test_db_postgres_url(void)
+{
+	const char *url = getenv("OZ_TEST_DATABASE_URL");
+	return url != NULL && pg_url_is_postgres(url) ? url : NULL;
+}
+
+void
+test_sqlite_only(const char *why)
+{
+	if (test_db_postgres_url() != NULL) {
+		printf("skipped on postgres: %s\n", why);
+		fflush(stdout);
+		skip();
+	}
+}
+
+store_conn *
+test_db_postgres_open(void)
+{
+	const char *url = test_db_postgres_url();
+	store_config cfg;
+	store_conn *c = NULL;
+	oz_status st;
+	assert_non_null(url);
+	store_config_init(&cfg);
+	if (store_url_parse(url, &cfg, &st) != OZ_OK ||
+		store_open(&c, &cfg, &st) != OZ_OK) {
+		fail_msg("store_open %s: %s", url, st.message);
+	}
+	return c;
+}
+
+/* Every table of the public schema but oz_migrations, emptied in one
+ * statement (CASCADE: foreign keys between them). */
+static const char pg_truncate_sql[] =
+	"DO $$ DECLARE t text; BEGIN "
+	"SELECT string_agg(quote_ident(tablename), ', ') INTO t "
+	"FROM pg_tables WHERE schemaname = 'public' "
+	"AND tablename <> 'oz_migrations'; "
+	"IF t IS NOT NULL THEN "
+	"EXECUTE 'TRUNCATE ' || t || ' RESTART IDENTITY CASCADE'; "
+	"END IF; END $$";
+
+/* Drops every table, index and sequence of the public schema. */
+static const char pg_empty_sql[] =
+	"DROP SCHEMA public CASCADE; CREATE SCHEMA public";
+
+static void
+postgres_empty(void)
+{
+	pg_conn *c = NULL;
+	oz_status st;
+	if (pg_open(&c, test_db_postgres_url(), &st) != OZ_OK ||
+		pg_exec_script(c, pg_empty_sql, &st) != OZ_OK) {
+		fail_msg("postgres: %s", st.message);
+	}
+	pg_close(c);
+}
+
+void
+test_db_url(const test_tmpdb *t, char *out, size_t n)
+{
+	if (test_db_postgres_url() != NULL) {
+		postgres_empty();
+		snprintf(out, n, "%s", test_db_postgres_url());
+	} else {
+		snprintf(out, n, "sqlite:///%s", t->path);
+	}
+}
+
+void
+test_db_config(const test_tmpdb *t, store_config *cfg)
+{
+	char url[STORE_URL_MAX];
+	oz_status st;
+	store_config_init(cfg);
+	test_db_url(t, url, sizeof(url));
+	if (store_url_parse(url, cfg, &st) != OZ_OK) {
+		fail_msg("%s: %s", url, st.message);
+	}
+}
+
+store_conn *
+test_db_postgres_fresh(void)
+{
+	const char *url = test_db_postgres_url();
+	pg_conn *c = NULL;
+	oz_status st;
+	assert_non_null(url);
+	if (pg_open(&c, url, &st) != OZ_OK) {
+		fail_msg("pg_open: %s", st.message);
+	}
+	if (pg_exec_script(c, pg_truncate_sql, &st) != OZ_OK ||
+		pg_migrate_upgrade(c, "head", NULL, &st) != OZ_OK) {
+		/* Anything else (a revision this build does not know, a
+		 * half-made schema): start from nothing. */
+		if (pg_exec_script(c, pg_empty_sql, &st) != OZ_OK ||
+			pg_migrate_upgrade(c, "head", NULL, &st) != OZ_OK) {
+			fail_msg("postgres schema: %s", st.message);
+		}
+	}
+	pg_close(c);
+	return test_db_postgres_open();
+}
+
+/* c as the PostgreSQL connection it is (pg.h: the same object), or NULL
+ * when c is SQLite's. */
+static pg_conn *
+as_pg(store_conn *c)
+{
+	return store_ops_of(c) == &store_postgres_ops ? (pg_conn *) (void *) c
+						      : NULL;
+}
 
 store_conn *
 test_db_memory(void)
@@ -24,6 +142,13 @@ test_db_memory(void)
 	snprintf(cfg.path, sizeof(cfg.path), ":memory:");
 	assert_int_equal(store_open(&c, &cfg, &st), OZ_OK);
 	return c;
+}
+
+store_conn *
+test_db_fresh(void)
+{
+	return test_db_postgres_url() != NULL ? test_db_postgres_fresh()
+					      : test_db_memory();
 }
 
 int
@@ -56,6 +181,9 @@ test_db_file(const test_tmpdb *t)
 	store_config cfg;
 	store_conn *c = NULL;
 	oz_status st;
+	if (test_db_postgres_url() != NULL) {
+		return test_db_postgres_open();
+	}
 	store_config_init(&cfg);
 	snprintf(cfg.path, sizeof(cfg.path), "%s", t->path);
 	if (store_open(&c, &cfg, &st) != OZ_OK) {
@@ -80,6 +208,13 @@ void
 test_db_exec(store_conn *c, const char *sql)
 {
 	char *err = NULL;
+	oz_status st;
+	if (as_pg(c) != NULL) {
+		if (pg_exec_script(as_pg(c), sql, &st) != OZ_OK) {
+			fail_msg("%s: %s", sql, st.message);
+		}
+		return;
+	}
 	if (sqlite3_exec(c->db, sql, NULL, NULL, &err) != SQLITE_OK) {
 		fail_msg("%s: %s", sql, err != NULL ? err : "?");
 	}
@@ -90,6 +225,15 @@ test_db_int(store_conn *c, const char *sql)
 {
 	sqlite3_stmt *s = NULL;
 	int64_t v = 0;
+	if (as_pg(c) != NULL) {
+		char line[64] = "";
+		oz_status st;
+		if (pg_query_lines(as_pg(c), sql, line, sizeof(line), &st) !=
+			OZ_OK) {
+			fail_msg("%s: %s", sql, st.message);
+		}
+		return strtoll(line, NULL, 10);
+	}
 	if (sqlite3_prepare_v2(c->db, sql, -1, &s, NULL) != SQLITE_OK) {
 		fail_msg("%s: %s", sql, sqlite3_errmsg(c->db));
 	}

@@ -20,14 +20,17 @@ setup(void **state, bool on_file)
 {
 	fixture *fx = calloc(1, sizeof(*fx));
 	assert_non_null(fx);
-	fx->on_file = on_file;
-	if (on_file) {
+	fx->on_file = on_file && test_db_postgres_url() == NULL;
+	if (test_db_postgres_url() != NULL) {
+		fx->db = test_db_postgres_fresh(); /* At head already. */
+	} else if (on_file) {
 		test_tmpdb_init(&fx->tmp);
 		fx->db = test_db_file(&fx->tmp);
 	} else {
 		fx->db = test_db_memory();
 	}
-	if (store_migrate_upgrade(fx->db, "head", &fx->st) != OZ_OK) {
+	if (test_db_postgres_url() == NULL &&
+		store_migrate_upgrade(fx->db, "head", &fx->st) != OZ_OK) {
 		fail_msg("migrate: %s", fx->st.message);
 	}
 	arena_init(&fx->arena, 0, 0);
@@ -62,6 +65,16 @@ fx_teardown(void **state)
 	arena_fini(&fx->arena);
 	free(fx);
 	return 0;
+}
+
+store_conn *
+fx_connect(fixture *fx)
+{
+	if (test_db_postgres_url() != NULL) {
+		return test_db_postgres_open();
+	}
+	assert_true(fx->on_file);
+	return test_db_file(&fx->tmp);
 }
 
 void
@@ -187,6 +200,7 @@ fx_expect_indexed(
 {
 	char *plan = NULL;
 	oz_status st;
+	test_sqlite_only("query plans are SQLite's EXPLAIN QUERY PLAN");
 	if (store_explain(fx->db, sql, &fx->arena, &plan, &st) != OZ_OK) {
 		fail_msg("explain %s: %s", sql, st.message);
 	}

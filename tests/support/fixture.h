@@ -25,10 +25,16 @@ typedef struct fixture {
 } fixture;
 
 /* cmocka setup/teardown: a database migrated to head, on :memory: or on a
- * temporary file (removed by the teardown). *state is the fixture. */
+ * temporary file (removed by the teardown); both are the emptied
+ * PostgreSQL database of OZ_TEST_DATABASE_URL when it names one
+ * (support/db.h). *state is the fixture. */
 int fx_setup_memory(void **state);
 int fx_setup_file(void **state);
 int fx_teardown(void **state);
+
+/* Another connection to the fixture's database (a file fixture's, or
+ * the PostgreSQL one), closed by the caller with store_close. */
+store_conn *fx_connect(fixture *fx);
 
 /* Releases every reply (the arena). */
 void fx_reset(fixture *fx);

@@ -17,16 +17,23 @@ test_server_init(test_server *t)
 {
 	static int seq;
 	memset(t, 0, sizeof(*t));
-	test_tmpdb_init(&t->db);
-	store_conn *c = test_db_file(&t->db);
 	oz_status st;
-	assert_int_equal(store_migrate_upgrade(c, "head", &st), OZ_OK);
-	store_close(c);
+	test_tmpdb_init(&t->db);
 	rpc_server_config_init(&t->cfg);
+	if (test_db_postgres_url() != NULL) {
+		store_close(test_db_postgres_fresh()); /* At head. */
+		assert_int_equal(store_url_parse(test_db_postgres_url(),
+					 &t->cfg.store, &st),
+			OZ_OK);
+	} else {
+		store_conn *c = test_db_file(&t->db);
+		assert_int_equal(store_migrate_upgrade(c, "head", &st), OZ_OK);
+		store_close(c);
+		snprintf(t->cfg.store.path, sizeof(t->cfg.store.path), "%s",
+			t->db.path);
+	}
 	log_set_level(
 		LOG_WARN); /* One line per call would drown the output. */
-	snprintf(t->cfg.store.path, sizeof(t->cfg.store.path), "%s",
-		t->db.path);
 	snprintf(t->url, sizeof(t->url), "inproc://oz-test-%d-%d",
 		(int) getpid(), ++seq);
 	t->cfg.listen[0] = t->url;

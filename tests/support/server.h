@@ -13,8 +13,9 @@ typedef struct test_server {
 	char url[128];
 } test_server;
 
-/* Fills t->cfg with defaults, a fresh migrated database file and a unique
- * inproc:// URL. Adjust t->cfg, then call test_server_start. */
+/* Fills t->cfg with defaults, a fresh migrated database file (or the
+ * emptied PostgreSQL database of OZ_TEST_DATABASE_URL: support/db.h) and
+ * a unique inproc:// URL. Adjust t->cfg, then call test_server_start. */
 void test_server_init(test_server *t);
 
 /* Starts the server; the test fails if it cannot. */

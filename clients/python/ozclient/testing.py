@@ -2,8 +2,11 @@
 
 Used by the pytest suite and tools/capture_dump.py. It runs the ozd binary
 given to it (env OZD in `make test`) on a loopback port or an ipc:// path in
-a temporary directory, with a fresh SQLite database; it must never touch a
-database or address it did not create.
+a temporary directory, with a fresh SQLite database (or, when
+OZ_TEST_DATABASE_URL names a PostgreSQL database, as in `make
+test-postgres`, a fresh database of that cluster, made with psql and
+dropped by cleanup); it must never touch a database or address it did not
+create.
 """
 
 import os
@@ -14,6 +17,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import zlib
 
 from .client import Client
 from .errors import OzError
@@ -47,6 +51,61 @@ def free_port():
     raise RuntimeError("no free port found")
 
 
+def postgres_url():
+    """OZ_TEST_DATABASE_URL when it names a PostgreSQL database, else
+    None (the tests run on SQLite)."""
+    url = os.environ.get("OZ_TEST_DATABASE_URL", "")
+    if url.startswith(("postgresql://", "postgres://")):
+        return url
+    return None
+
+
+def _pg_name(path):
+    return "oz_py_%08x" % zlib.crc32(path.encode())
+
+
+def _psql(sql):
+    env = dict(os.environ, PGOPTIONS="-c client_min_messages=warning")
+    subprocess.run(["psql", postgres_url(), "-Atq", "-c", sql],
+                   check=True, stdout=subprocess.DEVNULL, env=env)
+
+
+def database_url_for(path, fresh=True):
+    """The --database-url for a test database at path: sqlite:///path, or
+    on PostgreSQL a database of OZ_TEST_DATABASE_URL's cluster named after
+    path (made anew, empty, when fresh)."""
+    base = postgres_url()
+    if base is None:
+        return "sqlite:///" + path
+    name = _pg_name(path)
+    if fresh:
+        _psql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
+        _psql("CREATE DATABASE %s" % name)
+    scheme, rest = base.split("://", 1)
+    cut = min([i for i in (rest.find("/"), rest.find("?")) if i >= 0] +
+              [len(rest)])
+    query = rest.find("?")
+    return "%s://%s/%s%s" % (scheme, rest[:cut], name,
+                             rest[query:] if query >= 0 else "")
+
+
+def drop_database_for(path):
+    """Drops the PostgreSQL database that database_url_for(path) made."""
+    if postgres_url() is not None:
+        _psql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % _pg_name(path))
+
+
+def started(**kw):
+    """An OzdProcess(**kw), started; cleaned up if it does not start."""
+    srv = OzdProcess(**kw)
+    try:
+        srv.start()
+    except Exception:
+        srv.cleanup()
+        raise
+    return srv
+
+
 class _AddressInUse(RuntimeError):
     """ozd could not listen on the address it was given."""
 
@@ -67,6 +126,8 @@ class OzdProcess:
         self.start_timeout = start_timeout
         self.dir = tempfile.mkdtemp(prefix="ozclient-test.")
         self.db = os.path.join(self.dir, "oz.db")
+        self._pg_db = None  # The path a PostgreSQL database was made for,
+        self._pg_url = None  # and its URL (database_url).
         self.log_path = os.path.join(self.dir, "ozd.log")
         self.port = free_port()
         self.url = "tcp://127.0.0.1:%d" % self.port
@@ -77,13 +138,25 @@ class OzdProcess:
         self._log = None
         self.started_once = False
 
+    @property
+    def database_url(self):
+        """ozd's --database-url: sqlite:/// and self.db (which a test may
+        move before the first start), or the PostgreSQL database made for
+        it on first use."""
+        if postgres_url() is None:
+            return "sqlite:///" + self.db
+        if self._pg_db is None:
+            self._pg_url = database_url_for(self.db)
+            self._pg_db = self.db
+        return self._pg_url
+
     # --- lifecycle ----------------------------------------------------------
     def args(self):
         a = [self.ozd, "--listen", self.url]
         for u in (self.ipc_url, self.ws_url):
             if u:
                 a += ["--listen", u]
-        a += ["--database-url", "sqlite:///" + self.db, "--migrate"]
+        a += ["--database-url", self.database_url, "--migrate"]
         return a + self.extra_args
 
     def start(self):
@@ -217,6 +290,8 @@ class OzdProcess:
 
     def cleanup(self):
         self.kill()
+        if self._pg_db is not None:
+            drop_database_for(self._pg_db)
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def client(self, url=None, **options):

@@ -16,7 +16,7 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 ".."))
 
-from ozclient.testing import OzdProcess  # noqa: E402
+from ozclient.testing import started  # noqa: E402
 
 _seq = itertools.count(1)
 TEST_TIME_LIMIT = int(os.environ.get("OZCLIENT_TEST_TIME_LIMIT", "120"))
@@ -48,13 +48,7 @@ def pytest_configure(config):
 
 
 def _server(**kw):
-    srv = OzdProcess(**kw)
-    try:
-        srv.start()
-    except Exception:
-        srv.cleanup()
-        raise
-    return srv
+    return started(**kw)
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ import sqlite3
 import pytest
 
 from ozclient import Code, OzError, pb
+from ozclient.testing import postgres_url
 
 pytestmark = pytest.mark.skipif(pb.admin is None,
                                 reason="proto/ has no AdminService")
@@ -32,6 +33,8 @@ def test_optimize(fresh_server):
         assert oz.admin.optimize().duration_us >= 0
 
 
+@pytest.mark.skipif(postgres_url() is not None,
+                    reason="Backup writes SQLite files (PostgreSQL: pg_dump)")
 def test_backup_is_a_consistent_database(fresh_server):
     srv = fresh_server
     with srv.client(timeout=30) as oz:

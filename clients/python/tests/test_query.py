@@ -7,7 +7,7 @@ import tempfile
 import pytest
 
 from ozclient import Code, OzError
-from ozclient.testing import OzdProcess
+from ozclient.testing import OzdProcess, postgres_url
 
 
 @pytest.fixture
@@ -26,6 +26,9 @@ def admin_server():
         os.rmdir(d)
 
 
+@pytest.mark.skipif(postgres_url() is not None,
+                    reason="SQLite's dialect (x'01', ?1); PostgreSQL's "
+                    "typed rows: tests/rpc/query_server_test")
 def test_query_returns_typed_rows(admin_server):
     with admin_server.client(token="py-admin-token") as oz:
         oz.users.create("q1", "q1@example.com")

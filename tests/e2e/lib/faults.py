@@ -157,14 +157,28 @@ def keyed_create(c, ledger, user_id, title, stop, retry_budget=60.0):
     return None
 
 
-def count_tasks(path, ledger):
-    """(lost, doubled, made up) for the ledger's tasks in the database at
-    path (ozd stopped); fails on integrity or foreign keys."""
-    con = check_db(path)
+def task_rows(srv):
+    """(id, title) of every task in srv's database (ozd stopped): the
+    SQLite file after check_db, or through psql on PostgreSQL (whose
+    foreign keys and pages are the server's to keep)."""
+    if srv.database_url.startswith("sqlite:"):
+        con = check_db(srv.db)
+        rows = con.execute("SELECT id, title FROM tasks").fetchall()
+        con.close()
+        return rows
+    out = subprocess.run(["psql", srv.database_url, "-AtqX", "-F", "\t",
+                          "-c", "SELECT id, title FROM tasks"], check=True,
+                         capture_output=True, text=True).stdout
+    return [(int(i), t) for i, t in
+            (line.split("\t", 1) for line in out.splitlines())]
+
+
+def count_tasks(srv, ledger):
+    """(lost, doubled, made up) for the ledger's tasks in srv's database
+    (ozd stopped); on SQLite fails on integrity or foreign keys."""
     rows = {}
-    for tid, title in con.execute("SELECT id, title FROM tasks"):
+    for tid, title in task_rows(srv):
         rows.setdefault(title, []).append(tid)
-    con.close()
     lost = [t for t, i in ledger.acked.items() if rows.get(t) != [i]]
     doubled = [t for t, ids in rows.items() if len(ids) > 1]
     made_up = [t for t in rows if t not in ledger.tried]

@@ -9,7 +9,8 @@
 PID=""
 URL=""
 
-# start_ozd DBFILE [OZD OPTIONS...]: starts ozd on DBFILE listening on
+# start_ozd DBFILE [OZD OPTIONS...]: starts ozd on DBFILE (its
+# lib/db.sh db_url: the file, or a PostgreSQL database) listening on
 # tcp://127.0.0.1:<random 20000-31999, below the ephemeral ports> (a new
 # port when one is taken) and waits until its log says "serving". Sets
 # PID and URL.
@@ -22,7 +23,7 @@ start_ozd() {
 			'BEGIN { srand(s % 1000000); print 20000 + int(rand() * 12000) }')
 		URL="tcp://127.0.0.1:$port"
 		: >"$TMP/ozd.log"
-		"$OZD" --listen "$URL" --database-url "sqlite:///$db" "$@" \
+		"$OZD" --listen "$URL" --database-url "$(db_url "$db")" "$@" \
 			2>"$TMP/ozd.log" &
 		PID=$!
 		i=0
@@ -38,6 +39,23 @@ start_ozd() {
 		try=$((try + 1))
 	done
 	fail "ozd did not start"
+}
+
+# backup_ok ARGS...: `ozctl ARGS` (a backup the caller may make) must
+# succeed on SQLite; on PostgreSQL it must be refused FAILED_PRECONDITION
+# naming pg_dump, after the same authorization (lib/ozctl.sh, lib/db.sh).
+backup_ok() {
+	if db_postgres; then
+		status 4 "$@"
+		err pg_dump
+	else
+		ok "$@"
+	fi
+}
+
+# backup_written FILE: on SQLite, FILE must be a non-empty backup.
+backup_written() {
+	db_postgres || [ -s "$1" ] || fail "no backup written at $1"
 }
 
 # stop_ozd: SIGTERM, and ozd must exit 0.

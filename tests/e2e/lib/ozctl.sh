@@ -2,8 +2,11 @@
 # test itself: tests/run.sh runs only tests/e2e/*.sh).
 #
 # The caller sets NAME (for messages) and TMP (its temporary directory).
-# Each helper runs $OZCTL with stdout in $TMP/out and stderr in $TMP/err
-# and ends the test with a message on the first mismatch.
+# Sources lib/db.sh (the backend; from $HERE, else ./tests/e2e). Each
+# helper runs $OZCTL with stdout in $TMP/out and stderr in $TMP/err and
+# ends the test with a message on the first mismatch.
+
+. "${HERE:-$(pwd)/tests/e2e}/lib/db.sh"
 
 fail() {
 	echo "$NAME: FAIL: $*" >&2
