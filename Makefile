@@ -184,7 +184,7 @@ test: all
 # `make test` the same programs skip without OZ_TEST_POSTGRES_URL.
 PG_TESTS := $(filter $(TEST_BINS),$(addprefix $(BUILD)/tests/store/, \
 	backend_test postgres_store_test postgres_pool_test \
-	postgres_backend_test))
+	postgres_backend_test postgres_writer_test))
 test-postgres: $(PG_TESTS)
 	sh scripts/test-postgres.sh $(PG_TESTS)
 

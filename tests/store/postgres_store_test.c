@@ -934,6 +934,42 @@ failed_savepoint_keeps_the_outer_writes(void **state)
 	assert_int_equal(n, 1);
 }
 
+/* A conflict inside one call's savepoint (40001 from the server) dooms
+ * the whole transaction: the savepoint ends ABORTED, not INTERNAL from a
+ * RELEASE on an aborted transaction (25P02), and so does the COMMIT even
+ * when the caller rolled the savepoint back, with nothing written. */
+static void
+conflict_inside_a_savepoint_aborts_the_transaction(void **state)
+{
+	pgfx *fx = *state;
+	int64_t n = -1;
+	store_user_filter all = {0};
+	for (int rollback = 0; rollback < 2; rollback++) {
+		assert_int_equal(
+			pg_tx_begin(fx->c, STORE_TX_WRITE, &fx->st), OZ_OK);
+		assert_int_equal(
+			pg_tx_begin(fx->c, STORE_TX_WRITE, &fx->st), OZ_OK);
+		add_user(fx, "ann", "ann@x.org", OZ_OK);
+		assert_int_equal(
+			raise_state(fx->c, "40001", &fx->st), OZ_ABORTED);
+		/* The caller swallowed the failure, or passed it on. */
+		oz_code end = rollback ? OZ_ABORTED : OZ_OK;
+		assert_int_equal(pg_tx_end(fx->c, end, &fx->st), OZ_ABORTED);
+		assert_int_equal(fx->st.code, OZ_ABORTED);
+		assert_int_equal(
+			pg_tx_begin(fx->c, STORE_TX_WRITE, &fx->st), OZ_OK);
+		add_user(fx, "bob", "bob@x.org", OZ_OK);
+		assert_int_equal(pg_tx_end(fx->c, OZ_OK, &fx->st), OZ_ABORTED);
+		assert_int_equal(pg_tx_end(fx->c, OZ_OK, &fx->st), OZ_ABORTED);
+		assert_string_equal(
+			fx->st.message, "transaction conflict, retry");
+		assert_int_equal(pg_tx_depth(fx->c), 0);
+		assert_int_equal(
+			pg_user_count(fx->c, &all, &n, &fx->st), OZ_OK);
+		assert_int_equal(n, 0);
+	}
+}
+
 int
 main(void)
 {
@@ -970,6 +1006,7 @@ main(void)
 		T(killed_connection_is_unavailable_then_reconnects),
 		T(write_in_read_transaction_is_unavailable),
 		T(failed_savepoint_keeps_the_outer_writes),
+		T(conflict_inside_a_savepoint_aborts_the_transaction),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
