@@ -934,6 +934,28 @@ failed_savepoint_keeps_the_outer_writes(void **state)
 	assert_int_equal(n, 1);
 }
 
+/* The connection lost when the COMMIT is sent: ozd cannot know whether
+ * the server committed, so the outcome is UNKNOWN, never UNAVAILABLE
+ * (which promises the call changed nothing and invites a re-send). */
+static void
+connection_lost_at_commit_is_unknown(void **state)
+{
+	pgfx *fx = *state;
+	pg_conn *admin = NULL;
+	char sql[96];
+	assert_int_equal(pg_tx_begin(fx->c, STORE_TX_WRITE, &fx->st), OZ_OK);
+	add_user(fx, "ann", "ann@x.org", OZ_OK);
+	assert_int_equal(pg_open(&admin, url, &fx->st), OZ_OK);
+	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d)",
+		pg_backend_pid(fx->c));
+	assert_int_equal(pg_exec_script(admin, sql, &fx->st), OZ_OK);
+	pg_close(admin);
+	assert_int_equal(pg_tx_end(fx->c, OZ_OK, &fx->st), OZ_UNKNOWN);
+	assert_non_null(strstr(fx->st.message, "may or may not"));
+	assert_int_equal(pg_tx_depth(fx->c), 0);
+	assert_int_equal(pg_reconnect(fx->c, &fx->st), OZ_OK);
+}
+
 /* A conflict inside one call's savepoint (40001 from the server) dooms
  * the whole transaction: the savepoint ends ABORTED, not INTERNAL from a
  * RELEASE on an aborted transaction (25P02), and so does the COMMIT even
@@ -1007,6 +1029,7 @@ main(void)
 		T(write_in_read_transaction_is_unavailable),
 		T(failed_savepoint_keeps_the_outer_writes),
 		T(conflict_inside_a_savepoint_aborts_the_transaction),
+		T(connection_lost_at_commit_is_unknown),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

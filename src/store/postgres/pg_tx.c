@@ -89,8 +89,16 @@ end_outer(pg_conn *c, oz_code rc, oz_status *st)
 			? "SET LOCAL statement_timeout = 0; COMMIT"
 			: "COMMIT";
 	if ((rc = control(c, commit, tag, sizeof(tag), st)) != OZ_OK) {
-		if (pg_connected(c) &&
-			PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+		if (!pg_connected(c)) {
+			/* The COMMIT may have reached the server and committed
+			 * before the connection broke: never "changed nothing"
+			 * (UNAVAILABLE), and never run again. */
+			return oz_fail(st, OZ_UNKNOWN,
+				"database connection lost during COMMIT: the "
+				"write may or may not have been applied (with "
+				"the same request_id a retry is safe)");
+		}
+		if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
 			oz_status keep = *st;
 			(void) control(c, "ROLLBACK", NULL, 0, st);
 			*st = keep;
