@@ -46,6 +46,10 @@ struct pg_conn {
 	bool doomed;
 	int backoff_ms;   /* The wait before the next reconnect attempt. */
 	int64_t retry_us; /* Monotonic: no attempt before. */
+	/* pg_connect_epoch when this connection's last attempt failed: a
+	 * connection of the process that got through since ends the
+	 * back-off (the server is back: try at once). */
+	long failed_epoch;
 	int n_stmts;
 	unsigned next_stmt;
 	struct pg_stmt_entry stmts[PG_STMT_CACHE];
