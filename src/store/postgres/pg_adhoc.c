@@ -229,9 +229,10 @@ skip_literal(const char *sql, const char *s)
 	bool esc = *p == '\'' && p > sql && (p[-1] == 'E' || p[-1] == 'e');
 	char q = *p++;
 	while (*p != '\0') {
-		if (esc && *p == '\\' && p[1] != '\0') {
-			p += 2;
-		} else if (*p == q && p[1] == q) {
+		/* A backslash escape (E'') or a doubled quote: two bytes. */
+		bool pair = (esc && *p == '\\' && p[1] != '\0') ||
+			    (*p == q && p[1] == q);
+		if (pair) {
 			p += 2;
 		} else if (*p++ == q) {
 			break;
