@@ -17,7 +17,7 @@
 #define BATCH_MAX        256
 #define CHECKPOINT_PAGES 1000 /* SQLite's wal_autocheckpoint default. */
 #define PROBE_MS         1000 /* While writes fail, retry this often. */
-#define WRITE_RETRIES    5    /* Re-runs of calls a conflict rolled back. */
+#define WRITE_RETRIES    10   /* Re-runs of calls a conflict rolled back. */
 #define RETRY_PAUSE_US   5000 /* The longest pause before a re-run. */
 
 struct rpc_writer {
