@@ -158,7 +158,7 @@ pause_before_rerun(int attempt)
  * its answers came from a transaction that did not commit), else those
  * whose own savepoint did. Only a definite rollback is re-run: a call
  * whose outcome is unknown (a connection lost at COMMIT) is never re-run
- * (see rpc/call.h, OZ_UNKNOWN). */
+ * (store/postgres/pg_tx.c answers it UNKNOWN). */
 static void
 run_batch(rpc_writer *w, rpc_write **batch, int n)
 {
