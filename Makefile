@@ -189,7 +189,8 @@ test: all
 # fault tests of tests/postgres/.
 PG_TESTS := $(filter $(TEST_BINS),$(addprefix $(BUILD)/tests/store/, \
 	backend_test postgres_store_test postgres_pool_test \
-	postgres_backend_test user_store_test task_store_test) \
+	postgres_backend_test postgres_writer_test user_store_test \
+	task_store_test) \
 	$(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/service/*_test.c \
 	tests/rpc/*_test.c tests/client/*_test.c)))
 test-postgres: $(PG_TESTS) $(BINS)

@@ -229,7 +229,9 @@ backoff_ms(int attempt_no)
 /* Whether a failed attempt may be repeated (the policy of oz/client.h):
  * UNAVAILABLE when the server cannot have run the call (nothing was sent,
  * or it answered UNAVAILABLE: draining, busy), for reads always, for
- * keyed writes unless the options say the server does not deduplicate; and
+ * keyed writes unless the options say the server does not deduplicate;
+ * UNKNOWN (ozd lost its database during a COMMIT) like a broken
+ * connection: reads and keyed writes; and
  * RESOURCE_EXHAUSTED answered by an overloaded server, for reads. */
 static bool
 may_retry(const oz_client *c, oz_code rc, bool maybe_ran, bool read,
@@ -238,6 +240,11 @@ may_retry(const oz_client *c, oz_code rc, bool maybe_ran, bool read,
 	if (rc == OZ_UNAVAILABLE) {
 		return !maybe_ran || read ||
 		       (has_key && c->retry_keyed_writes);
+	}
+	if (rc == OZ_UNKNOWN) {
+		/* Answered by ozd: a write whose COMMIT outcome it does not
+		 * know. Never re-sent without a request_id. */
+		return read || (has_key && c->retry_keyed_writes);
 	}
 	return rc == OZ_RESOURCE_EXHAUSTED && read;
 }

@@ -24,6 +24,9 @@
  *     Reflection), and writes carrying a request_id, which ozd
  *     deduplicates (AIP-155: a repeat gets the first outcome), unless the
  *     options set no_retry_keyed_writes;
+ *   - UNKNOWN answered by ozd (its database connection broke during the
+ *     COMMIT: the write may or may not have been applied): as the row
+ *     above, so an unkeyed write is never sent again;
  *   - RESOURCE_EXHAUSTED (server overloaded): reads only.
  * Writes without a request_id get a random one automatically (a UUID,
  * also sent as "request-id" metadata) unless no_auto_request_id is set.

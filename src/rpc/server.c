@@ -258,6 +258,16 @@ execute(struct worker *w, rpc_call *call, bool admitted)
 		atomic_fetch_add(&s->db_busy, 1);
 	}
 	rpc_call_run(call, db, serving);
+	if (db != NULL && !s->reads_inline &&
+		call->st.code == OZ_UNAVAILABLE) {
+		/* The read connection was found broken (a database restart
+		 * or failover while it sat idle): it reconnects at once on
+		 * its next use, so a read, safe to repeat, runs once more
+		 * instead of answering UNAVAILABLE while the database is
+		 * back and Health says SERVING. */
+		rpc_call_reset(call);
+		rpc_call_run(call, db, serving);
+	}
 	if (db != NULL) {
 		atomic_fetch_sub(&s->db_busy, 1);
 		int64_t hits, misses;

@@ -17,7 +17,8 @@
 #define BATCH_MAX        256
 #define CHECKPOINT_PAGES 1000 /* SQLite's wal_autocheckpoint default. */
 #define PROBE_MS         1000 /* While writes fail, retry this often. */
-#define WRITE_RETRIES    5    /* Re-runs of calls a conflict rolled back. */
+#define WRITE_RETRIES    10   /* Re-runs of calls a conflict rolled back. */
+#define RETRY_PAUSE_US   5000 /* The longest pause before a re-run. */
 
 struct rpc_writer {
 	store_conn *db;
@@ -130,12 +131,34 @@ run_once(rpc_writer *w, rpc_write **batch, int n)
 	return OZ_OK;
 }
 
+/* A short random pause before a re-run (RETRY_PAUSE_US at most, growing
+ * with the attempt), so the writers of several ozd that met in a conflict
+ * do not meet again in lockstep. */
+static void
+pause_before_rerun(int attempt)
+{
+	static _Thread_local uint64_t seed;
+	if (seed == 0) {
+		seed = (uint64_t) oz_now_us() | 1u;
+	}
+	seed ^= seed << 13; /* xorshift64 */
+	seed ^= seed >> 7;
+	seed ^= seed << 17;
+	int64_t cap = (int64_t) RETRY_PAUSE_US * (attempt + 1) / WRITE_RETRIES;
+	int64_t us = cap / 2 + (int64_t) (seed % (uint64_t) (cap / 2 + 1));
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = (long) (us * 1000)};
+	nanosleep(&ts, NULL);
+}
+
 /* Runs the batch; on PostgreSQL, calls that a serialization failure or
  * deadlock (SQLSTATE 40001, 40P01) rolled back run again in a new
- * transaction, at most WRITE_RETRIES times, then stay ABORTED: all of
- * them when the COMMIT failed so, else those whose own savepoint did.
- * Only a definite rollback is re-run: a call whose outcome is unknown (a
- * connection lost at COMMIT) is answered UNAVAILABLE and never re-run. */
+ * transaction after a short random pause, at most WRITE_RETRIES times,
+ * then stay ABORTED: every call of the batch when the transaction failed
+ * so (at its COMMIT, or doomed by a conflict inside one call's savepoint:
+ * its answers came from a transaction that did not commit), else those
+ * whose own savepoint did. Only a definite rollback is re-run: a call
+ * whose outcome is unknown (a connection lost at COMMIT) is never re-run
+ * (store/postgres/pg_tx.c answers it UNKNOWN). */
 static void
 run_batch(rpc_writer *w, rpc_write **batch, int n)
 {
@@ -149,7 +172,8 @@ run_batch(rpc_writer *w, rpc_write **batch, int n)
 		}
 		int m = 0;
 		for (int i = 0; i < n; i++) {
-			if (todo[i]->call->st.code == OZ_ABORTED) {
+			if (rc == OZ_ABORTED ||
+				todo[i]->call->st.code == OZ_ABORTED) {
 				rpc_call_reset(todo[i]->call);
 				todo[m++] = todo[i];
 			}
@@ -158,6 +182,7 @@ run_batch(rpc_writer *w, rpc_write **batch, int n)
 			return;
 		}
 		log_debug("write conflict: running %d call(s) again", m);
+		pause_before_rerun(attempt);
 		n = m;
 	}
 }

@@ -446,6 +446,7 @@ bad_url_list_is_invalid_argument(void **state)
 enum fake_mode {
 	FAKE_UNAVAILABLE,
 	FAKE_EXHAUSTED,
+	FAKE_UNKNOWN,
 	FAKE_GARBAGE,
 	FAKE_SILENT,
 	FAKE_DROP,
@@ -476,6 +477,7 @@ fake_reply(fake *f, enum fake_mode mode)
 		len = 11;
 	} else {
 		s.code = mode == FAKE_EXHAUSTED ? OZ_RESOURCE_EXHAUSTED
+			 : mode == FAKE_UNKNOWN ? OZ_UNKNOWN
 						: OZ_UNAVAILABLE;
 		s.message = "try later";
 		r.status = &s;
@@ -729,6 +731,30 @@ caller_key_is_kept(void **state)
 	oz_client_close(c);
 }
 
+/* UNKNOWN from ozd: a COMMIT of unknown outcome (the write may have been
+ * applied). An unkeyed write is sent once; a keyed one is re-sent with
+ * its key (ozd answers a repeat with the first outcome). */
+static void
+unknown_outcome_write_is_resent_only_with_a_key(void **state)
+{
+	fake *f = *state;
+	Oz__V1__CreateUserRequest cr = OZ__V1__CREATE_USER_REQUEST__INIT;
+	Oz__V1__User *u;
+	oz_status st;
+	fake_set_mode(f, FAKE_UNKNOWN);
+	cr.username = "a";
+	cr.email = "a@example.com";
+	oz_client *c = fake_client(f, false);
+	assert_int_equal(oz_user_create(c, &cr, &u, &st), OZ_UNKNOWN);
+	assert_int_equal(fake_requests(f), 1);
+	assert_string_equal(f->first_request_id, "");
+	oz_client_close(c);
+	c = fake_client(f, true);
+	assert_int_equal(oz_user_create(c, &cr, &u, &st), OZ_UNKNOWN);
+	assert_int_equal(fake_requests(f), 5);
+	oz_client_close(c);
+}
+
 static void
 garbage_reply_is_internal(void **state)
 {
@@ -888,6 +914,9 @@ main(void)
 			fake_teardown),
 		cmocka_unit_test_setup_teardown(
 			caller_key_is_kept, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(
+			unknown_outcome_write_is_resent_only_with_a_key,
+			fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(
 			garbage_reply_is_internal, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(

@@ -4,7 +4,8 @@
 # users and tasks, "Email already registered", page tokens, an idempotent
 # replay, Query refusing writes, Backup refused naming pg_dump; then the
 # faults: the server stopped (Health NOT_SERVING, calls UNAVAILABLE) and
-# started again (SERVING again, ozd never restarted), ozd's connections
+# started again (SERVING again, ozd never restarted, and reads answered at
+# once from then on, not UNAVAILABLE during a back-off), ozd's connections
 # terminated (the next calls recover), and a row locked by another
 # session (UpdateTask with a short deadline answers DEADLINE_EXCEEDED and
 # its statement is cancelled on the server, not left waiting there).
@@ -38,6 +39,8 @@ q() { psql "$db" -Atc "$1"; }
 # --- Migrations through ozctl, then ozd on the URL ------------------------
 ok migrate current --database-url "$db"
 grep -q '^base' "$TMP/out" || fail "a new database is not at base"
+# An interactive CLI: libpq's connection details are not printed.
+[ ! -s "$TMP/err" ] || fail "ozctl migrate printed: $(head -2 "$TMP/err")"
 ok migrate upgrade head --database-url "$db"
 ok migrate check --database-url "$db"
 
@@ -125,7 +128,16 @@ err 'UNAVAILABLE'
 kill -0 "$PID" || fail "ozd died with its database"
 sh scripts/pg.sh start "$dir" >/dev/null
 wait_health SERVING
-ok users get 1
+# Reads work as soon as Health says SERVING: a read connection that failed
+# during the outage does not sit out its back-off (ozd's log names every
+# call it answered UNAVAILABLE).
+mark=$(wc -l <"$TMP/ozd.log")
+for i in 1 2 3 4 5 6; do
+	ok users get 1
+done
+if tail -n +"$((mark + 1))" "$TMP/ozd.log" | grep 'GetUser code=UNAVAILABLE'; then
+	fail "reads answered UNAVAILABLE after Health said SERVING"
+fi
 ok users create --username eve --email eve@example.com
 
 # --- ozd's connections killed: the next calls recover -------------------------

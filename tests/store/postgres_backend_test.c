@@ -180,10 +180,40 @@ query_reads_typed_rows_and_refuses_writes(void **state)
 	assert_int_equal(store_user_count(f->c, &uf, &n, &f->st), OZ_OK);
 	assert_int_equal(store_tx_end(f->c, OZ_OK, &f->st), OZ_OK);
 	assert_int_equal(n, 0);
-	/* The time limit. */
+	/* The time limit, in SQLite's words. */
 	assert_int_equal(query(f, "SELECT pg_sleep(5)", 10, 100, &r),
 		OZ_DEADLINE_EXCEEDED);
+	assert_string_equal(
+		f->st.message, "query stopped at its time limit of 100 ms");
 	assert_int_equal(query(f, "SELECT 1", 10, 1000, &r), OZ_OK);
+}
+
+/* SQLite's ?N parameters work as $N; a ?1 in quoted text, a quoted
+ * identifier, a comment or a dollar-quoted string is left as written. */
+static void
+query_takes_sqlite_parameters(void **state)
+{
+	fx *f = *state;
+	store_qresult r;
+	store_qvalue params[2] = {
+		{.type = STORE_Q_INT, .i = 40},
+		{.type = STORE_Q_TEXT, .p = "ab", .len = 2},
+	};
+	store_query q = {.sql = "SELECT ?1::bigint + 2 AS n, ?2::text AS t, "
+				"'?1' AS q, E'\\'?1' AS e, 1 AS \"?2\", "
+				"$x$?1$x$ AS d /* ?2 */ -- ?1\n",
+		.params = params,
+		.n_params = 2,
+		.max_rows = 10,
+		.timeout_ms = 1000};
+	assert_int_equal(store_query_run(f->c, &q, &f->a, &r, &f->st), OZ_OK);
+	assert_int_equal(r.n_cols, 6);
+	assert_int_equal(r.values[0].i, 42);
+	assert_string_equal(r.values[1].p, "ab");
+	assert_string_equal(r.values[2].p, "?1");
+	assert_string_equal(r.values[3].p, "'?1");
+	assert_string_equal(r.names[4], "?2");
+	assert_string_equal(r.values[5].p, "?1");
 }
 
 static void
@@ -363,6 +393,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(migrate_cli_operations_run_on_postgres),
 		T(query_reads_typed_rows_and_refuses_writes),
+		T(query_takes_sqlite_parameters),
 		T(backups_answer_failed_precondition_naming_the_tools),
 		T(probe_and_size_need_the_schema_at_head),
 		T(deadline_cancels_a_statement_held_by_a_lock),

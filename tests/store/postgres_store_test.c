@@ -21,10 +21,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/embed.h"
 #include "store/sqlite/db.h"
 #include "store/postgres/pg.h"
+#include <libpq-fe.h>
 #include "store/migrate.h"
 #include "support/db.h"
 
@@ -934,6 +936,118 @@ failed_savepoint_keeps_the_outer_writes(void **state)
 	assert_int_equal(n, 1);
 }
 
+/* Sets whether the test database takes new connections, from a session
+ * on the "postgres" database (a database cannot refuse its own). */
+static void
+allow_connections(const char *db, bool allow)
+{
+	const char *keys[] = {"dbname", "dbname", NULL};
+	const char *vals[] = {url, "postgres", NULL};
+	char sql[192];
+	PGconn *pg = PQconnectdbParams(keys, vals, 1);
+	assert_int_equal(PQstatus(pg), CONNECTION_OK);
+	snprintf(sql, sizeof(sql),
+		"ALTER DATABASE \"%s\" WITH ALLOW_CONNECTIONS %s", db,
+		allow ? "true" : "false");
+	PGresult *res = PQexec(pg, sql);
+	assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
+	PQclear(res);
+	PQfinish(pg);
+}
+
+/* A connection whose reconnect attempts failed (the server would not take
+ * connections) backs off between attempts; once another connection of the
+ * process got through (the writer found the server back), it tries again
+ * at once instead of answering UNAVAILABLE for the rest of its back-off. */
+static void
+backoff_ends_when_another_connection_got_through(void **state)
+{
+	pgfx *fx = *state;
+	pg_conn *admin = NULL, *other = NULL;
+	char sql[96], db[64];
+	PGconn *pg = PQconnectdb(url);
+	snprintf(db, sizeof(db), "%s", PQdb(pg));
+	PQfinish(pg);
+	assert_int_equal(pg_open(&admin, url, &fx->st), OZ_OK);
+	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d)",
+		pg_backend_pid(fx->c));
+	assert_int_equal(pg_exec_script(admin, sql, &fx->st), OZ_OK);
+	pg_close(admin);
+	allow_connections(db, false);
+	assert_int_equal(
+		pg_exec_script(fx->c, "SELECT 1", &fx->st), OZ_UNAVAILABLE);
+	/* Failed attempts, each after its back-off: it grows. Bounded in
+	 * count, 20 ms apart. */
+	for (int i = 0; i < 60; i++) {
+		assert_int_equal(pg_ensure(fx->c, &fx->st), OZ_UNAVAILABLE);
+		struct timespec ts = {0, 20 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	allow_connections(db, true);
+	assert_int_equal(pg_open(&other, url, &fx->st), OZ_OK);
+	assert_int_equal(pg_ensure(fx->c, &fx->st), OZ_OK);
+	assert_true(pg_connected(fx->c));
+	pg_close(other);
+}
+
+/* The connection lost when the COMMIT is sent: ozd cannot know whether
+ * the server committed, so the outcome is UNKNOWN, never UNAVAILABLE
+ * (which promises the call changed nothing and invites a re-send). */
+static void
+connection_lost_at_commit_is_unknown(void **state)
+{
+	pgfx *fx = *state;
+	pg_conn *admin = NULL;
+	char sql[96];
+	assert_int_equal(pg_tx_begin(fx->c, STORE_TX_WRITE, &fx->st), OZ_OK);
+	add_user(fx, "ann", "ann@x.org", OZ_OK);
+	assert_int_equal(pg_open(&admin, url, &fx->st), OZ_OK);
+	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d)",
+		pg_backend_pid(fx->c));
+	assert_int_equal(pg_exec_script(admin, sql, &fx->st), OZ_OK);
+	pg_close(admin);
+	assert_int_equal(pg_tx_end(fx->c, OZ_OK, &fx->st), OZ_UNKNOWN);
+	assert_non_null(strstr(fx->st.message, "may or may not"));
+	assert_int_equal(pg_tx_depth(fx->c), 0);
+	assert_int_equal(pg_reconnect(fx->c, &fx->st), OZ_OK);
+}
+
+/* A conflict inside one call's savepoint (40001 from the server) dooms
+ * the whole transaction: the savepoint ends ABORTED, not INTERNAL from a
+ * RELEASE on an aborted transaction (25P02), and so does the COMMIT even
+ * when the caller rolled the savepoint back, with nothing written. */
+static void
+conflict_inside_a_savepoint_aborts_the_transaction(void **state)
+{
+	pgfx *fx = *state;
+	int64_t n = -1;
+	store_user_filter all = {0};
+	for (int rollback = 0; rollback < 2; rollback++) {
+		assert_int_equal(
+			pg_tx_begin(fx->c, STORE_TX_WRITE, &fx->st), OZ_OK);
+		assert_int_equal(
+			pg_tx_begin(fx->c, STORE_TX_WRITE, &fx->st), OZ_OK);
+		add_user(fx, "ann", "ann@x.org", OZ_OK);
+		assert_int_equal(
+			raise_state(fx->c, "40001", &fx->st), OZ_ABORTED);
+		/* The caller swallowed the failure, or passed it on. */
+		oz_code end = rollback ? OZ_ABORTED : OZ_OK;
+		assert_int_equal(pg_tx_end(fx->c, end, &fx->st), OZ_ABORTED);
+		assert_int_equal(fx->st.code, OZ_ABORTED);
+		assert_int_equal(
+			pg_tx_begin(fx->c, STORE_TX_WRITE, &fx->st), OZ_OK);
+		add_user(fx, "bob", "bob@x.org", OZ_OK);
+		assert_int_equal(pg_tx_end(fx->c, OZ_OK, &fx->st), OZ_ABORTED);
+		assert_int_equal(pg_tx_end(fx->c, OZ_OK, &fx->st), OZ_ABORTED);
+		assert_string_equal(
+			fx->st.message, "transaction conflict, retry");
+		assert_int_equal(pg_tx_depth(fx->c), 0);
+		assert_int_equal(
+			pg_user_count(fx->c, &all, &n, &fx->st), OZ_OK);
+		assert_int_equal(n, 0);
+	}
+}
+
 int
 main(void)
 {
@@ -970,6 +1084,9 @@ main(void)
 		T(killed_connection_is_unavailable_then_reconnects),
 		T(write_in_read_transaction_is_unavailable),
 		T(failed_savepoint_keeps_the_outer_writes),
+		T(conflict_inside_a_savepoint_aborts_the_transaction),
+		T(connection_lost_at_commit_is_unknown),
+		T(backoff_ends_when_another_connection_got_through),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

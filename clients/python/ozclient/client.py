@@ -8,7 +8,8 @@ server's log, and, for writes, an idempotency key in the request_id field.
 Retries (docs/protocol.md 7.2, "What is safe to retry"): a call is sent
 again only when that cannot apply a change twice -- when nothing reached the
 server, when the server answered UNAVAILABLE (it did not run the call), when
-the method only reads, or when it is a write carrying a request_id and the
+the method only reads (also after UNKNOWN: ozd lost its database during a
+COMMIT, so a write may or may not have been applied), or when it is a write carrying a request_id and the
 client trusts the server to deduplicate it (retry_writes, on by default). Everything else
 surfaces as OzError; nothing is repeated behind the caller's back.
 
@@ -250,8 +251,10 @@ class Client:
                 return body
             except _Attempt as a:
                 err = a.error
-                pool.report(err.code not in _RETRY_CODES)
-                if (err.code not in _RETRY_CODES
+                pool.report(err.code not in _RETRY_CODES + (Code.UNKNOWN,))
+                # UNKNOWN from ozd: a write whose COMMIT outcome it does
+                # not know (sent=True): re-sent only when retry_safe.
+                if (err.code not in _RETRY_CODES + (Code.UNKNOWN,)
                         or (a.sent and not retry_safe)
                         or attempt > self.retries):
                     raise err from None

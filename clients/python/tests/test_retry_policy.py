@@ -143,6 +143,26 @@ def test_server_unavailable_is_retried_even_for_writes(scripted):
     assert len({k for _, k in srv.seen}) == 1  # one key for all attempts
 
 
+def test_server_unknown_write_is_never_resent_without_deduplication(
+        scripted):
+    """UNKNOWN from ozd: the COMMIT's outcome is unknown (it may have
+    applied the write), so only a write the server deduplicates (its
+    request_id, retry_writes) is sent again; reads are."""
+    srv = scripted(Code.UNKNOWN, Code.UNKNOWN, "ok")
+    with client(srv, retry_writes=False) as oz:
+        with pytest.raises(OzError) as ei:
+            create(oz)
+        assert ei.value.code == Code.UNKNOWN and not ei.value.local
+        assert len(srv.seen) == 1
+        assert oz.users.get(7).id == 7
+    assert len(srv.seen) == 3
+    srv2 = scripted(Code.UNKNOWN, "ok")
+    with client(srv2, retry_writes=True) as oz:
+        assert create(oz).id == 7
+    assert len(srv2.seen) == 2
+    assert srv2.seen[0][1] and srv2.seen[0][1] == srv2.seen[1][1]
+
+
 def test_resource_exhausted_retried_for_reads_only(scripted):
     """(and for keyed writes when retry_writes relies on deduplication)"""
     srv = scripted(Code.RESOURCE_EXHAUSTED, "ok", Code.RESOURCE_EXHAUSTED)

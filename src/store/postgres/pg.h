@@ -65,7 +65,9 @@ oz_code pg_reconnect(pg_conn *c, oz_status *st) OZ_MUST_USE;
  * (or dropped) connection is re-established, at most once per back-off
  * (PG_BACKOFF_MIN_MS doubling to PG_BACKOFF_CAP_MS while attempts fail),
  * so a server that is down costs each call one quick UNAVAILABLE, not a
- * connect attempt. Returns OK or UNAVAILABLE. */
+ * connect attempt. The back-off ends at once when another connection of
+ * the process got through since (the server is back). Returns OK or
+ * UNAVAILABLE. */
 #define PG_BACKOFF_MIN_MS 100
 #define PG_BACKOFF_CAP_MS 2000
 oz_code pg_ensure(pg_conn *c, oz_status *st) OZ_MUST_USE;

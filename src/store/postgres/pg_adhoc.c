@@ -5,8 +5,11 @@
  * extended protocol only one statement, and READ ONLY refuses every
  * write the statement could still reach (a function that writes, a
  * data-modifying WITH), so nothing but a read runs. Parameters are $1,
- * $2, ...; the result has the shape of SQLite's: column names, declared
- * types (the type's name), typed values. */
+ * $2, ..., or SQLite's ?1, ?2, ... (written $N before it runs); the result has
+ * the shape of SQLite's: column names, declared types (the type's name), typed
+ * values. */
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +183,94 @@ rows(const PGresult *res, const store_query *q, arena *a, store_qresult *out,
 	return OZ_OK;
 }
 
+/* Length of the dollar-quote opener at s ("$$", "$tag$"), 0 if none. */
+static size_t
+dollar_tag(const char *s)
+{
+	size_t n = 1;
+	if (s[0] != '$' || isdigit((unsigned char) s[1])) {
+		return 0;
+	}
+	while (isalnum((unsigned char) s[n]) || s[n] == '_') {
+		n++;
+	}
+	return s[n] == '$' ? n + 1 : 0;
+}
+
+/* Length of the quoted text, comment or dollar-quoted string at s that
+ * ?N must not be looked for in, 0 if s starts none. In E'...' strings a
+ * backslash escapes; '' and "" are quotes doubled. */
+static size_t
+skip_literal(const char *sql, const char *s)
+{
+	const char *p = s;
+	if (p[0] == '-' && p[1] == '-') {
+		return strcspn(p, "\n");
+	}
+	if (p[0] == '/' && p[1] == '*') {
+		const char *end = strstr(p + 2, "*/");
+		return end != NULL ? (size_t) (end + 2 - p) : strlen(p);
+	}
+	/* $ inside an identifier (a$b) opens nothing. */
+	bool word =
+		p > sql && (isalnum((unsigned char) p[-1]) || p[-1] == '_');
+	size_t tag = word ? 0 : dollar_tag(p);
+	if (tag > 0) {
+		const char *end = p + tag;
+		while ((end = strchr(end, '$')) != NULL &&
+			strncmp(end, p, tag) != 0) {
+			end++;
+		}
+		return end != NULL ? (size_t) (end + tag - p) : strlen(p);
+	}
+	if (*p != '\'' && *p != '"') {
+		return 0;
+	}
+	bool esc = *p == '\'' && p > sql && (p[-1] == 'E' || p[-1] == 'e');
+	char q = *p++;
+	while (*p != '\0') {
+		/* A backslash escape (E'') or a doubled quote: two bytes. */
+		bool pair = (esc && *p == '\\' && p[1] != '\0') ||
+			    (*p == q && p[1] == q);
+		if (pair) {
+			p += 2;
+		} else if (*p++ == q) {
+			break;
+		}
+	}
+	return (size_t) (p - s);
+}
+
+/* The operator's SQL with SQLite's ?N parameters written $N, as the
+ * documentation of Query promises on both backends; quoted text,
+ * identifiers, comments and dollar-quoted strings are left as they are,
+ * and so is a ? not followed by a digit (jsonb's ? operators). NULL when
+ * out of memory; free it. */
+static char *
+pg_params_of_sqlite(const char *sql)
+{
+	size_t len = strlen(sql);
+	char *out = malloc(len + 1);
+	if (out == NULL) {
+		return NULL;
+	}
+	size_t o = 0;
+	for (const char *p = sql; *p != '\0';) {
+		size_t skip = skip_literal(sql, p);
+		if (skip > 0) {
+			memcpy(out + o, p, skip);
+			o += skip;
+			p += skip;
+			continue;
+		}
+		bool param = *p == '?' && isdigit((unsigned char) p[1]);
+		out[o++] = param ? '$' : *p;
+		p++;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 /* Runs one statement of the query's transaction (not prepared: each
  * operator statement is new). OUT: *res when not NULL. */
 static oz_code
@@ -214,11 +305,15 @@ run(pg_conn *c, const store_query *q, arena *a, store_qresult *out,
 	oz_code rc = bind(q, &p, reals, st);
 	size_t len = strlen(q->sql);
 	char *declare = malloc(len + 64);
-	if (declare == NULL) {
+	char *body = pg_params_of_sqlite(q->sql);
+	if (declare == NULL || body == NULL) {
+		free(declare);
+		free(body);
 		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
 	}
 	snprintf(declare, len + 64, "DECLARE oz_query NO SCROLL CURSOR FOR %s",
-		q->sql);
+		body);
+	free(body);
 	snprintf(sql, sizeof(sql), "SET LOCAL statement_timeout = %d",
 		q->timeout_ms);
 	if (rc == OZ_OK) {
@@ -236,6 +331,12 @@ run(pg_conn *c, const store_query *q, arena *a, store_qresult *out,
 			rc = rows(res, q, a, out, st);
 		}
 		PQclear(res);
+	}
+	if (rc == OZ_DEADLINE_EXCEEDED) {
+		/* SQLite's words for it (store/sqlite/query.c). */
+		oz_fail(st, OZ_DEADLINE_EXCEEDED,
+			"query stopped at its time limit of %d ms",
+			q->timeout_ms);
 	}
 	return rc;
 }

@@ -5,6 +5,7 @@
  * through describe(), which masks what libpq marks as a password option. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "core/clock.h"
@@ -51,7 +52,7 @@ log_effective(PGconn *pg)
 	PQconninfoOption *opts = PQconninfo(pg);
 	if (opts != NULL) {
 		describe(opts, buf, sizeof(buf));
-		log_info("postgres: connected (server %d, %s)",
+		log_debug("postgres: connected (server %d, %s)",
 			PQserverVersion(pg), buf);
 	}
 	PQconninfoFree(opts);
@@ -66,6 +67,9 @@ notice_cb(void *arg, const char *message)
 	size_t n = strcspn(message, "\n");
 	log_debug("postgres: %.*s", (int) n, message);
 }
+
+/* Bumped by every connection of the process that gets through. */
+static _Atomic long connect_epoch;
 
 /* Connects to c->url. Returns OK or UNAVAILABLE. */
 static oz_code
@@ -89,6 +93,7 @@ connect_url(pg_conn *c, oz_status *st)
 	}
 	PQsetNoticeProcessor(c->pg, notice_cb, NULL);
 	log_effective(c->pg);
+	atomic_fetch_add(&connect_epoch, 1);
 	return OZ_OK;
 }
 
@@ -172,7 +177,8 @@ pg_ensure(pg_conn *c, oz_status *st)
 		return OZ_OK;
 	}
 	int64_t now = oz_now_us();
-	if (now < c->retry_us) {
+	if (now < c->retry_us &&
+		atomic_load(&connect_epoch) == c->failed_epoch) {
 		return oz_fail(st, OZ_UNAVAILABLE,
 			"database connection lost; reconnecting");
 	}
@@ -188,6 +194,7 @@ pg_ensure(pg_conn *c, oz_status *st)
 		c->backoff_ms = PG_BACKOFF_CAP_MS;
 	}
 	c->retry_us = now + (int64_t) c->backoff_ms * 1000;
+	c->failed_epoch = atomic_load(&connect_epoch);
 	return oz_fail(
 		st, OZ_UNAVAILABLE, "database connection lost; reconnecting");
 }

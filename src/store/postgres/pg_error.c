@@ -92,6 +92,9 @@ pg_error(pg_conn *c, const PGresult *res, oz_status *st)
 		log_warn("postgres: the server is read-only; reconnecting");
 		c->broken = true;
 	}
+	if (code == OZ_ABORTED && c->tx_depth > 0) {
+		c->doomed = true;
+	}
 	if (code == OZ_INTERNAL) {
 		log_error("postgres error %s: %.*s",
 			state != NULL ? state : "-", pg_msg_len(text), text);

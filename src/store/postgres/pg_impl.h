@@ -39,8 +39,17 @@ struct pg_conn {
 	/* Dropped on purpose (SQLSTATE 25006: a standby answered after a
 	 * failover): the next pg_ensure connects again. */
 	bool broken;
+	/* A statement of the open transaction failed 40001 or 40P01: the
+	 * transaction cannot commit (PostgreSQL's SSI keeps it doomed past a
+	 * ROLLBACK TO SAVEPOINT), so every savepoint and the COMMIT of it end
+	 * ABORTED and the whole transaction is run again. */
+	bool doomed;
 	int backoff_ms;   /* The wait before the next reconnect attempt. */
 	int64_t retry_us; /* Monotonic: no attempt before. */
+	/* pg_connect_epoch when this connection's last attempt failed: a
+	 * connection of the process that got through since ends the
+	 * back-off (the server is back: try at once). */
+	long failed_epoch;
 	int n_stmts;
 	unsigned next_stmt;
 	struct pg_stmt_entry stmts[PG_STMT_CACHE];

@@ -54,6 +54,9 @@ pg_tx_begin(pg_conn *c, store_tx_kind kind, oz_status *st)
 	} else {
 		snprintf(sql, sizeof(sql), "%s", begin);
 	}
+	if (c->tx_depth == 0) {
+		c->doomed = false;
+	}
 	rc = control(c, sql, NULL, 0, st);
 	if (rc == OZ_OK) {
 		c->tx_depth++;
@@ -67,6 +70,10 @@ static oz_code
 end_outer(pg_conn *c, oz_code rc, oz_status *st)
 {
 	char tag[32] = "";
+	if (c->doomed && rc == OZ_OK) {
+		rc = oz_fail(st, OZ_ABORTED, "transaction conflict, retry");
+	}
+	c->doomed = false;
 	if (rc != OZ_OK) {
 		oz_status keep = *st;
 		(void) control(c, "ROLLBACK", NULL, 0, st);
@@ -82,8 +89,16 @@ end_outer(pg_conn *c, oz_code rc, oz_status *st)
 			? "SET LOCAL statement_timeout = 0; COMMIT"
 			: "COMMIT";
 	if ((rc = control(c, commit, tag, sizeof(tag), st)) != OZ_OK) {
-		if (pg_connected(c) &&
-			PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+		if (!pg_connected(c)) {
+			/* The COMMIT may have reached the server and committed
+			 * before the connection broke: never "changed nothing"
+			 * (UNAVAILABLE), and never run again. */
+			return oz_fail(st, OZ_UNKNOWN,
+				"database connection lost during COMMIT: the "
+				"write may or may not have been applied (with "
+				"the same request_id a retry is safe)");
+		}
+		if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
 			oz_status keep = *st;
 			(void) control(c, "ROLLBACK", NULL, 0, st);
 			*st = keep;
@@ -109,6 +124,12 @@ pg_tx_end(pg_conn *c, oz_code rc, oz_status *st)
 	c->tx_depth--;
 	if (c->tx_depth == 0) {
 		return end_outer(c, rc, st);
+	}
+	if (c->doomed && rc == OZ_OK) {
+		/* A conflict met inside this savepoint and swallowed: RELEASE
+		 * would fail 25P02; the call is ABORTED like its transaction.
+		 */
+		rc = oz_fail(st, OZ_ABORTED, "transaction conflict, retry");
 	}
 	if (rc == OZ_OK) {
 		snprintf(sql, sizeof(sql), "RELEASE SAVEPOINT oz_sp%d",
