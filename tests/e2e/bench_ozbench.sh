@@ -95,9 +95,12 @@ for w in get_user list_tasks list_tasks_deep create_user update_task \
 done
 jq -e '.client == "nng"' "$TMP/nng.json" >/dev/null || fail "nng client"
 jq -e '.client == "raw"' "$TMP/get_user.json" >/dev/null || fail "raw"
-# Writes write, reads do not (a read may write a log line or two).
-jq -e '.server_write_bytes_per_call > 1000' "$TMP/update_task.json" \
-	>/dev/null || fail "update_task wrote nothing"
+# Writes write, reads do not (a read may write a log line or two). On
+# PostgreSQL the database server writes, not ozd.
+if ! db_postgres; then
+	jq -e '.server_write_bytes_per_call > 1000' "$TMP/update_task.json" \
+		>/dev/null || fail "update_task wrote nothing"
+fi
 
 # The raw client over tcp, against the echo server on a random port
 # (another may hold it: a few tries).
