@@ -20,7 +20,7 @@
 #include "support/db.h"
 
 #define N_REAL    ((int) embed_n_migrations)
-#define HEAD      "0005"
+#define HEAD      "0006"
 #define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
 #define FILE_OF(name, text)                                                   \
 	{                                                                     \
@@ -180,7 +180,7 @@ new_database_has_all_pending(void **state)
 	store_conn *c = *state;
 	assert_true(N_REAL >= 2);
 	assert_string_equal(embed_migrations[N_REAL - 1].name,
-		"0005_task_status_check.sql");
+		"0006_drop_tasks_user_status.sql");
 	assert_pending(c, N_REAL);
 	assert_current(c, "base");
 	/* Reading the state creates nothing. */
@@ -628,7 +628,7 @@ status_check_migration_keeps_rows_and_the_sequence(void **state)
 		"VALUES (3, 't3', 1, 3, 2), (9, 't9', 1, 9, 3);"
 		"DELETE FROM tasks WHERE id = 9");
 	rows(c, before, sizeof(before));
-	upgrade_ok(c, "head");
+	upgrade_ok(c, "0005");
 	rows(c, after, sizeof(after));
 	assert_string_equal(before, after);
 	assert_int_equal(store_migrate_check(c, &st), OZ_OK);
@@ -659,6 +659,33 @@ status_check_migration_keeps_rows_and_the_sequence(void **state)
 	assert_int_equal(test_db_int(c, "PRAGMA foreign_keys"), 1);
 }
 
+/* 0006: tasks_user_status dropped and recreated, rows untouched. */
+static void
+drop_of_tasks_user_status_goes_down_and_up(void **state)
+{
+	store_conn *c = *state;
+	oz_status st;
+	char before[512], after[512];
+	upgrade_ok(c, "0005");
+	test_db_exec(c,
+		"INSERT INTO users (id, username, email, create_time) VALUES "
+		"(1, 'a', 'a@x', 1);"
+		"INSERT INTO tasks (id, title, user_id, create_time, status) "
+		"VALUES (3, 't3', 1, 3, 2), (9, 't9', 1, 9, 3)");
+	assert_true(has_table(c, "tasks_user_status"));
+	rows(c, before, sizeof(before));
+	upgrade_ok(c, "0006");
+	assert_false(has_table(c, "tasks_user_status"));
+	assert_true(has_table(c, "tasks_user"));
+	rows(c, after, sizeof(after));
+	assert_string_equal(before, after);
+	assert_int_equal(store_migrate_check(c, &st), OZ_OK);
+	downgrade_ok(c, "-1");
+	assert_current(c, "0005");
+	assert_true(has_table(c, "tasks_user_status"));
+	assert_int_equal(store_migrate_check(c, &st), OZ_OK);
+}
+
 /* --- Targets ----------------------------------------------------- */
 
 static void
@@ -676,10 +703,12 @@ relative_targets_move_by_n(void **state)
 	assert_current(c, "0004");
 	upgrade_ok(c, "+1");
 	assert_current(c, "0005");
+	upgrade_ok(c, "+1");
+	assert_current(c, "0006");
 	assert_fails(store_migrate_upgrade(c, "+1", &st), &st,
 		OZ_INVALID_ARGUMENT,
-		"cannot upgrade 1 revision(s) from 0005: only 0 more known");
-	downgrade_ok(c, "-4");
+		"cannot upgrade 1 revision(s) from 0006: only 0 more known");
+	downgrade_ok(c, "-5");
 	assert_current(c, "0001");
 	assert_fails(store_migrate_downgrade(c, "-2", &st), &st,
 		OZ_INVALID_ARGUMENT,
@@ -730,10 +759,10 @@ bad_targets_are_invalid_argument(void **state)
 	} cases[] = {
 		{up, "0009",
 			"unknown revision \"0009\": this build knows "
-			"0001..0005"},
+			"0001..0006"},
 		{down, "abc",
 			"unknown revision \"abc\": this build knows "
-			"0001..0005"},
+			"0001..0006"},
 		{up, "+0", "bad target \"+0\": expected +N with N >= 1"},
 		{up, "+12345",
 			"bad target \"+12345\": expected +N with N >= 1"},
@@ -770,7 +799,7 @@ newer_database_is_refused(void **state)
 	upgrade_ok(c, "head");
 	test_db_exec(c, "INSERT INTO oz_migrations VALUES ('0009', 1)");
 	static const char msg[] = "database is at revision 0009, newer than "
-				  "this build's head 0005";
+				  "this build's head 0006";
 	assert_fails(store_migrate_upgrade(c, "head", &st), &st,
 		OZ_FAILED_PRECONDITION, msg);
 	assert_fails(store_migrate_downgrade(c, "base", &st), &st,
@@ -820,7 +849,7 @@ stamp_records_without_running(void **state)
 	assert_pending(c, N_REAL);
 	assert_fails(store_migrate_stamp(c, "0042", &st), &st,
 		OZ_INVALID_ARGUMENT,
-		"unknown revision \"0042\": this build knows 0001..0005");
+		"unknown revision \"0042\": this build knows 0001..0006");
 	/* Stamping repairs what upgrade refuses: a newer revision. */
 	test_db_exec(c, "INSERT INTO oz_migrations VALUES ('0009', 1)");
 	assert_int_equal(store_migrate_stamp(c, "head", &st), OZ_OK);
@@ -877,7 +906,7 @@ history_lists_every_revision(void **state)
 	upgrade_ok(c, "0001");
 	int64_t after = store_now_us();
 	assert_int_equal(store_migrate_history(c, &a, &h, &n, &st), OZ_OK);
-	assert_int_equal(n, 5);
+	assert_int_equal(n, 6);
 	assert_string_equal(h[0].rev, "0001");
 	assert_string_equal(h[0].file, "0001_initial.sql");
 	assert_string_equal(h[0].message,
@@ -897,7 +926,7 @@ history_lists_every_revision(void **state)
 	test_db_exec(c, "INSERT INTO oz_migrations VALUES ('0007', 77)");
 	arena_reset(&a);
 	assert_int_equal(store_migrate_history(c, &a, &h, &n, &st), OZ_OK);
-	assert_int_equal(n, 6);
+	assert_int_equal(n, 7);
 	assert_true(h[1].applied);
 	assert_string_equal(h[2].rev, "0003");
 	assert_string_equal(h[2].file, "0003_idempotency.sql");
@@ -908,11 +937,14 @@ history_lists_every_revision(void **state)
 	assert_string_equal(h[4].rev, "0005");
 	assert_string_equal(h[4].file, "0005_task_status_check.sql");
 	assert_true(h[4].applied);
-	assert_string_equal(h[5].rev, "0007");
-	assert_false(h[5].known);
+	assert_string_equal(h[5].rev, "0006");
+	assert_string_equal(h[5].file, "0006_drop_tasks_user_status.sql");
 	assert_true(h[5].applied);
-	assert_int_equal(h[5].applied_at, 77);
-	assert_string_equal(h[5].file, "");
+	assert_string_equal(h[6].rev, "0007");
+	assert_false(h[6].known);
+	assert_true(h[6].applied);
+	assert_int_equal(h[6].applied_at, 77);
+	assert_string_equal(h[6].file, "");
 	arena_fini(&a);
 }
 
@@ -958,7 +990,7 @@ check_detects_extra_index(void **state)
 	upgrade_ok(c, "head");
 	test_db_exec(c, "CREATE INDEX tasks_extra ON tasks (description)");
 	assert_fails(store_migrate_check(c, &st), &st, OZ_FAILED_PRECONDITION,
-		"schema drift at revision 0005: 1 difference(s); first: the "
+		"schema drift at revision 0006: 1 difference(s); first: the "
 		"database has an extra index tasks_extra ON tasks");
 	test_db_exec(c, "DROP INDEX tasks_extra");
 	assert_int_equal(store_migrate_check(c, &st), OZ_OK);
@@ -973,11 +1005,11 @@ check_detects_missing_and_changed(void **state)
 	test_db_exec(c, "DROP INDEX tasks_title;"
 			"ALTER TABLE users ADD COLUMN nickname TEXT");
 	assert_fails(store_migrate_check(c, &st), &st, OZ_FAILED_PRECONDITION,
-		"schema drift at revision 0005: 2 difference(s); first: the "
+		"schema drift at revision 0006: 2 difference(s); first: the "
 		"database lacks index tasks_title ON tasks");
 	test_db_exec(c, "CREATE INDEX tasks_title ON tasks (title, id)");
 	assert_fails(store_migrate_check(c, &st), &st, OZ_FAILED_PRECONDITION,
-		"schema drift at revision 0005: 1 difference(s); first: the "
+		"schema drift at revision 0006: 1 difference(s); first: the "
 		"database has a different table users ON users");
 }
 
@@ -995,7 +1027,7 @@ check_ignores_layout_and_identifier_quotes(void **state)
 	test_db_exec(c, "DROP INDEX tasks_title;"
 			"CREATE INDEX tasks_title ON tasks (title)");
 	assert_fails(store_migrate_check(c, &st), &st, OZ_FAILED_PRECONDITION,
-		"schema drift at revision 0005: 1 difference(s); first: the "
+		"schema drift at revision 0006: 1 difference(s); first: the "
 		"database has a different index tasks_title ON tasks");
 }
 
@@ -1291,6 +1323,7 @@ main(void)
 		T(check_passes_on_migrated_schema),
 		T(autoincrement_migration_keeps_ids_and_never_reuses_them),
 		T(status_check_migration_keeps_rows_and_the_sequence),
+		T(drop_of_tasks_user_status_goes_down_and_up),
 		T(check_detects_extra_index),
 		T(check_detects_missing_and_changed),
 		T(check_ignores_layout_and_identifier_quotes),

@@ -29,9 +29,10 @@ static const char sql_by_user[] =
 /* UPDATE by the columns that change (index: the STORE_TASK_SAME_* bits
  * NOT set). SQLite rewrites the entries of every index on a column named
  * in SET even when its value stays, so naming only the changed ones
- * spares the index pages of the others: status is in two indexes, title
- * in one. A random title update dirtied 7.4 pages of the WAL with every
- * column named, 5.4 without status (bench/RESULTS.md, issue 18). */
+ * spares the index pages of the others: status is in one index
+ * (two before migration 0006), title in one. A random title update dirtied 7.4
+ * pages of the WAL with every column named, 5.4 without status
+ * (bench/RESULTS.md, issue 18). */
 #define UPD(cols)                                                             \
 	"UPDATE tasks SET " cols "update_time = ?6, version = ?7 WHERE id = " \
 	"?1"
@@ -56,18 +57,20 @@ static const char sql_delete_by_user[] =
  * values, so alone its index narrows little: "+status" then keeps SQLite
  * walking the order's own index (filtering as it goes) instead of sorting
  * a third of the table for each page. A user's tasks are few, so with
- * user_id the index on it always wins. */
+ * user_id the index on it always wins: "+status" there keeps SQLite from
+ * taking tasks_status (a third of the table) when it has no statistics,
+ * since there is no (user_id, status) index (migration 0006). */
 static const char *const filters[4][2] = {
 	{"", ""},
 	{"user_id = ?1", "user_id = ?1"},
 	{"status = ?2", "+status = ?2"},
-	{"user_id = ?1 AND status = ?2", "user_id = ?1 AND status = ?2"},
+	{"user_id = ?1 AND +status = ?2", "user_id = ?1 AND +status = ?2"},
 };
 
 #define COUNT        "SELECT count(*) FROM tasks"
 #define COUNT_USER   COUNT " WHERE user_id = ?1"
 #define COUNT_STATUS COUNT " WHERE status = ?2"
-#define COUNT_BOTH   COUNT " WHERE user_id = ?1 AND status = ?2"
+#define COUNT_BOTH   COUNT " WHERE user_id = ?1 AND +status = ?2"
 static const char sql_count0[] = COUNT;
 static const char sql_count1[] = COUNT_USER;
 static const char sql_count2[] = COUNT_STATUS;
@@ -397,11 +400,31 @@ sqlite_task_count(
 static const keyset_table table = {
 	"tasks", TASK_COLS, store_task_columns, STORE_TASK_NCOLS};
 
+/* The columns for a user's tasks: the cursor's `status = ?` and `status
+ * > ?` of an order by status would otherwise lead SQLite to tasks_status
+ * (a third of the table) instead of tasks_user; "+status" compares and
+ * sorts the same. */
+static const store_column user_columns[STORE_TASK_NCOLS] = {
+	[STORE_TASK_ID] = {"id", "id", STORE_INT},
+	[STORE_TASK_TITLE] = {"title", "title", STORE_TEXT},
+	[STORE_TASK_STATUS] = {"status", "+status", STORE_INT},
+	[STORE_TASK_CREATE_TIME] = {"create_time", "create_time", STORE_INT},
+	[STORE_TASK_UPDATE_TIME] = {"update_time", "update_time", STORE_INT},
+};
+static const keyset_table user_table = {
+	"tasks", TASK_COLS, user_columns, STORE_TASK_NCOLS};
+
+static const keyset_table *
+list_table(const store_task_filter *f)
+{
+	return f->by_user ? &user_table : &table;
+}
+
 oz_code
 store_task_list_sql(const store_task_filter *f, const store_page *p, char *buf,
 	size_t cap, oz_status *st)
 {
-	return keyset_sql(buf, cap, &table, list_filter(f, p), p, st);
+	return keyset_sql(buf, cap, list_table(f), list_filter(f, p), p, st);
 }
 
 oz_code
@@ -409,8 +432,8 @@ sqlite_task_list(store_conn *c, const store_task_filter *f,
 	const store_page *p, arena *a, store_task **rows, size_t *n_rows,
 	oz_status *st)
 {
-	return keyset_list(c, &table, list_filter(f, p), bind_filter, f, p,
-		sizeof(**rows), read_task, a, (void **) rows, n_rows, st);
+	return keyset_list(c, list_table(f), list_filter(f, p), bind_filter, f,
+		p, sizeof(**rows), read_task, a, (void **) rows, n_rows, st);
 }
 
 void
