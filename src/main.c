@@ -628,10 +628,12 @@ check_schema(const struct options *o, store_conn **keep)
 	char rev[STORE_REV_MAX];
 	int pending = 0;
 	int rc = 1;
+	char db[1024];
+	store_config_name(&o->srv.store, db, sizeof(db));
 	if (store_open(&c, &o->srv.store, &st) != OZ_OK ||
 		store_migrate_pending(c, &pending, &st) != OZ_OK ||
 		store_migrate_current(c, rev, sizeof(rev), &st) != OZ_OK) {
-		log_error("database %s: %s", o->srv.store.path, st.message);
+		log_error("database %s: %s", db, st.message);
 		goto out;
 	}
 	if (pending > 0 && !o->migrate && strcmp(rev, "base") != 0) {
@@ -639,22 +641,19 @@ check_schema(const struct options *o, store_conn **keep)
 			"database %s is at revision %s, %d revision(s) "
 			"behind this build: run `ozctl migrate upgrade head` "
 			"(same DATABASE_URL) or start ozd with --migrate",
-			o->srv.store.path, rev, pending);
+			db, rev, pending);
 		goto out;
 	}
 	if (pending > 0) {
 		if (store_migrate_upgrade(c, "head", &st) != OZ_OK) {
-			log_error("migrating %s: %s", o->srv.store.path,
-				st.message);
+			log_error("migrating %s: %s", db, st.message);
 			goto out;
 		}
 		if (store_migrate_current(c, rev, sizeof(rev), &st) != OZ_OK) {
-			log_error("database %s: %s", o->srv.store.path,
-				st.message);
+			log_error("database %s: %s", db, st.message);
 			goto out;
 		}
-		log_info("database %s migrated to revision %s",
-			o->srv.store.path, rev);
+		log_info("database %s migrated to revision %s", db, rev);
 	}
 	rc = 0;
 	if (store_config_is_memory(&o->srv.store)) {
@@ -670,15 +669,19 @@ static void
 log_config(const struct options *o)
 {
 	const rpc_server_config *s = &o->srv;
+	char db[1024];
+	store_config_name(&s->store, db, sizeof(db));
 	for (size_t i = 0; i < s->n_listen; i++) {
 		log_info("config listen=%s", s->listen[i]);
 	}
-	log_info("config database=%s synchronous=%s busy_timeout_ms=%d "
+	log_info("config database=%s backend=%s synchronous=%s "
+		 "busy_timeout_ms=%d "
 		 "max_inflight=%d max_message_bytes=%zu default_timeout_ms=%u "
 		 "drain_timeout_ms=%d optimize_interval_ms=%d group_commit=%s "
 		 "ipc_mode=%04o tls=%s "
 		 "client_certs=%s auth=%s admin=%s",
-		s->store.path, store_sync_name(s->store.synchronous),
+		db, store_traits_of(&s->store)->name,
+		store_sync_name(s->store.synchronous),
 		s->store.busy_timeout_ms, s->max_inflight,
 		s->max_message_bytes, s->default_timeout_ms,
 		o->drain_timeout_ms, s->optimize_interval_ms,

@@ -45,8 +45,8 @@ open_db(const ozctl_opt *url_opt, bool create, store_conn **db)
 	if (store_url_parse(url, &cfg, &st) != OZ_OK) {
 		return ozctl_fail(&st);
 	}
-	if (!create && !store_config_is_memory(&cfg) &&
-		stat(cfg.path, &sb) != 0) {
+	if (!create && cfg.backend == STORE_BACKEND_SQLITE &&
+		!store_config_is_memory(&cfg) && stat(cfg.path, &sb) != 0) {
 		oz_fail(&st, OZ_NOT_FOUND,
 			"there is no database at %s (`ozctl migrate upgrade "
 			"head` or starting ozd creates it)",
@@ -54,6 +54,10 @@ open_db(const ozctl_opt *url_opt, bool create, store_conn **db)
 		return ozctl_fail(&st);
 	}
 	if (store_open(db, &cfg, &st) != OZ_OK) {
+		char name[512], why[OZ_STATUS_MESSAGE_MAX];
+		store_config_name(&cfg, name, sizeof(name));
+		snprintf(why, sizeof(why), "%s", st.message);
+		oz_fail(&st, st.code, "database %s: %s", name, why);
 		return ozctl_fail(&st);
 	}
 	return OZCTL_EXIT_OK;

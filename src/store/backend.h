@@ -66,6 +66,11 @@ struct store_ops {
 		oz_status *st);
 };
 
+/* Each backend's store_open (cfg->backend names which). */
+oz_code sqlite_open(store_conn **out, const store_config *cfg, oz_status *st);
+oz_code pg_store_open(
+	store_conn **out, const store_config *cfg, oz_status *st);
+
 /* The backend tables. */
 extern const struct store_ops store_sqlite_ops;
 extern const struct store_ops store_postgres_ops;

@@ -4,6 +4,14 @@
  * stop knowing which backend runs. */
 #include "store/backend.h"
 
+oz_code
+store_open(store_conn **out, const store_config *cfg, oz_status *st)
+{
+	return cfg->backend == STORE_BACKEND_POSTGRES
+		       ? pg_store_open(out, cfg, st)
+		       : sqlite_open(out, cfg, st);
+}
+
 void
 store_close(store_conn *c)
 {

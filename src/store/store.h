@@ -4,10 +4,9 @@
  * The transactions here and the functions of user_store.h, task_store.h
  * and idem_store.h run through the connection's backend table
  * (store/backend.h): SQLite (src/store/sqlite/) or PostgreSQL
- * (src/store/postgres/, reached today only through pg_store_conn). The
- * rest of this header is SQLite's alone so far. Record types and
- * per-table functions live in user_store.h and task_store.h; migrations in
- * migrate.h. */
+ * (src/store/postgres/), chosen by store_open from the config's URL. Record
+ * types and per-table functions live in user_store.h and task_store.h;
+ * migrations in migrate.h. */
 #ifndef OZ_STORE_STORE_H
 #define OZ_STORE_STORE_H
 
@@ -28,10 +27,22 @@ typedef enum store_sync {
 } store_sync;
 
 #define STORE_PATH_MAX    4096
+#define STORE_URL_MAX     4096
 #define STORE_DEFAULT_URL "sqlite:///./app.db"
 
+/* The engine behind a store_config, chosen by its URL's scheme. */
+typedef enum store_backend {
+	STORE_BACKEND_SQLITE = 0,   /* sqlite:///... */
+	STORE_BACKEND_POSTGRES = 1, /* postgresql://... or postgres://... */
+} store_backend;
+
 typedef struct store_config {
-	char path[STORE_PATH_MAX]; /* File path, or ":memory:". */
+	store_backend backend; /* Default STORE_BACKEND_SQLITE. */
+	/* The URL store_url_parse was given (empty after store_config_init
+	 * alone). PostgreSQL's goes to libpq as it is; log it only through
+	 * store_url_mask or store_config_name. */
+	char url[STORE_URL_MAX];
+	char path[STORE_PATH_MAX]; /* SQLite: file path, or ":memory:". */
 	int busy_timeout_ms;       /* Default 30000. */
 	store_sync synchronous;    /* Default STORE_SYNC_FULL. */
 	/* Where AdminService/Backup may write (store_backup_named); empty:
@@ -42,11 +53,40 @@ typedef struct store_config {
 /* Sets the defaults: the path of STORE_DEFAULT_URL, 30 s, FULL. */
 void store_config_init(store_config *cfg);
 
-/* Parses a database URL into cfg->path. Accepted: sqlite:///relative.db,
- * sqlite:////absolute/path.db and sqlite:///:memory:. Anything else is
- * INVALID_ARGUMENT with a message naming the URL and what is accepted. */
+/* Parses a database URL into cfg (backend, url and, for SQLite, path).
+ * Accepted: sqlite:///relative.db, sqlite:////absolute/path.db,
+ * sqlite:///:memory:, and postgresql://... or postgres://... (a libpq
+ * connection URI, kept as it is: libpq checks it when store_open
+ * connects). Anything else is INVALID_ARGUMENT with a message naming the
+ * URL (password masked) and what is accepted. */
 oz_code store_url_parse(
 	const char *url, store_config *cfg, oz_status *st) OZ_MUST_USE;
+
+/* What a backend is like, for the layers above that must run it
+ * differently without knowing which one runs. */
+typedef struct store_traits {
+	const char *name; /* "sqlite", "postgres". */
+	/* A read is a round trip to another process: it must not run on a
+	 * thread that may not wait (nng's callback threads). */
+	bool reads_block;
+	/* A WAL of our own: checkpoints, WAL pages, file sizes. */
+	bool has_wal;
+	/* One ozd per database (store/lock.h); several may share one
+	 * PostgreSQL server. */
+	bool server_lock;
+	/* AdminService/Backup, restore and vacuum work on it. */
+	bool backup;
+} store_traits;
+
+/* The traits of cfg's backend. Never NULL. */
+const store_traits *store_traits_of(const store_config *cfg);
+
+/* True when reads on cfg's backend must run off nng's threads. */
+bool store_reads_block(const store_config *cfg);
+
+/* Writes what names cfg's database in logs and messages into out (size
+ * n): the SQLite path, or the PostgreSQL URL with its password masked. */
+void store_config_name(const store_config *cfg, char *out, size_t n);
 
 /* Copies url (a URL or a libpq "key=value" string) into out (size n) with
  * every password masked as ***: the one of "scheme://user:password@" and
@@ -76,10 +116,13 @@ void store_config_share_memory(store_config *cfg);
  * thread-safe: a connection belongs to one thread at a time. */
 typedef struct store_conn store_conn;
 
-/* Opens a connection to cfg->path, creating the file if needed, and sets
- * journal_mode=WAL (files), foreign_keys=ON, busy_timeout and synchronous.
+/* Opens a connection of cfg's backend. SQLite: to cfg->path, creating
+ * the file if needed, with journal_mode=WAL (files), foreign_keys=ON,
+ * busy_timeout and synchronous. PostgreSQL: libpq connects to cfg->url
+ * (INVALID_ARGUMENT when libpq cannot parse it) and logs the effective
+ * options, password masked.
  * OUT: *out, owned by the caller, freed with store_close. Returns OK,
- * UNAVAILABLE (cannot open), or INTERNAL. */
+ * UNAVAILABLE (cannot open or connect), or INTERNAL. */
 oz_code store_open(
 	store_conn **out, const store_config *cfg, oz_status *st) OZ_MUST_USE;
 

@@ -1,6 +1,8 @@
-/* store/url.c -- the one masker of database URLs, shared by the backends:
- * whatever echoes or logs a URL (a refused DATABASE_URL, a PostgreSQL
- * connection that failed) passes it through store_url_mask first. */
+/* store/url.c -- database URLs, shared by the backends: the one parser
+ * (its scheme chooses the backend), the backends' traits, and the one
+ * masker: whatever echoes or logs a URL (a refused DATABASE_URL, a
+ * PostgreSQL connection that failed) passes it through store_url_mask
+ * first. */
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -113,5 +115,94 @@ store_url_mask(const char *url, char *out, size_t n)
 		start = strchr("?& \t", *p) != NULL;
 		put(out, n, &at, p, 1);
 		p++;
+	}
+}
+
+static bool
+has_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* INVALID_ARGUMENT naming url (masked) and the accepted forms. */
+static oz_code
+refuse(const char *url, oz_status *st)
+{
+	char shown[512];
+	store_url_mask(url, shown, sizeof(shown));
+	return oz_fail(st, OZ_INVALID_ARGUMENT,
+		"unsupported DATABASE_URL \"%s\": expected "
+		"sqlite:///relative.db, sqlite:////absolute/path.db, "
+		"sqlite:///:memory: or postgresql://user@host/dbname",
+		shown);
+}
+
+oz_code
+store_url_parse(const char *url, store_config *cfg, oz_status *st)
+{
+	static const char sqlite[] = "sqlite:///";
+	size_t pl = sizeof(sqlite) - 1;
+	if (strlen(url) >= sizeof(cfg->url)) {
+		return refuse(url, st);
+	}
+	if (has_prefix(url, "postgresql://") ||
+		has_prefix(url, "postgres://")) {
+		cfg->backend = STORE_BACKEND_POSTGRES;
+		snprintf(cfg->url, sizeof(cfg->url), "%s", url);
+		cfg->path[0] = '\0';
+		return OZ_OK;
+	}
+	if (!has_prefix(url, sqlite) || url[pl] == '\0' ||
+		strlen(url + pl) >= sizeof(cfg->path)) {
+		return refuse(url, st);
+	}
+	/* "sqlite:///x" names x relative to the working directory and
+	 * "sqlite:////x" the absolute /x, as in SQLAlchemy. */
+	cfg->backend = STORE_BACKEND_SQLITE;
+	snprintf(cfg->url, sizeof(cfg->url), "%s", url);
+	snprintf(cfg->path, sizeof(cfg->path), "%s", url + pl);
+	return OZ_OK;
+}
+
+static const store_traits traits[] = {
+	[STORE_BACKEND_SQLITE] =
+		{
+			.name = "sqlite",
+			.reads_block = false,
+			.has_wal = true,
+			.server_lock = true,
+			.backup = true,
+		},
+	[STORE_BACKEND_POSTGRES] =
+		{
+			.name = "postgres",
+			.reads_block = true,
+			.has_wal = false,
+			.server_lock = false,
+			.backup = false,
+		},
+};
+
+const store_traits *
+store_traits_of(const store_config *cfg)
+{
+	return cfg->backend == STORE_BACKEND_POSTGRES
+		       ? &traits[STORE_BACKEND_POSTGRES]
+		       : &traits[STORE_BACKEND_SQLITE];
+}
+
+bool
+store_reads_block(const store_config *cfg)
+{
+	return store_traits_of(cfg)->reads_block;
+}
+
+void
+store_config_name(const store_config *cfg, char *out, size_t n)
+{
+	if (cfg->backend == STORE_BACKEND_POSTGRES) {
+		store_url_mask(cfg->url, out, n);
+	} else {
+		snprintf(out, n, "%s", cfg->path);
 	}
 }

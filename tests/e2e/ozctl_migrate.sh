@@ -75,7 +75,7 @@ out_is "$head"
 status 5 migrate upgrade 9999
 err "ozctl: INVALID_ARGUMENT: "
 status 5 migrate downgrade +1
-status 5 migrate current --database-url postgres://x/y
+status 5 migrate current --database-url mysql://x/y
 status 2 migrate stamp
 status 2 migrate sideways
 

@@ -121,14 +121,25 @@ stop_ozd
 
 # --- A refused DATABASE_URL: echoed, password masked ----------------------
 rc=0
-"$OZD" --database-url "postgresql://app:s3cr3t@db.example.com:5432/app" \
+"$OZD" --database-url "mysql://app:s3cr3t@db.example.com:5432/app" \
 	>"$TMP/out" 2>"$TMP/err" || rc=$?
-[ "$rc" -eq 2 ] || fail "ozd on a postgresql URL exited $rc, want 2"
-err 'postgresql://app:***@db.example.com:5432/app'
+[ "$rc" -eq 2 ] || fail "ozd on a mysql URL exited $rc, want 2"
+err 'mysql://app:***@db.example.com:5432/app'
 grep -q s3cr3t "$TMP/err" && fail "ozd echoed the password"
 status 5 migrate current \
-	--database-url "postgresql://app:s3cr3t@db.example.com:5432/app"
-err 'postgresql://app:***@db.example.com:5432/app'
+	--database-url "mysql://app:s3cr3t@db.example.com:5432/app"
+err 'mysql://app:***@db.example.com:5432/app'
+grep -q s3cr3t "$TMP/err" && fail "ozctl echoed the password"
+
+# --- A PostgreSQL that does not answer: refused, password masked too -------
+pgurl="postgresql://app:s3cr3t@127.0.0.1:1/app?connect_timeout=5"
+rc=0
+"$OZD" --database-url "$pgurl" >"$TMP/out" 2>"$TMP/err" || rc=$?
+[ "$rc" -eq 1 ] || fail "ozd on a closed postgresql port exited $rc, want 1"
+err 'postgresql://app:***@127.0.0.1:1/app'
+grep -q s3cr3t "$TMP/err" && fail "ozd echoed the password"
+status 6 migrate current --database-url "$pgurl"
+err 'postgresql://app:***@127.0.0.1:1/app'
 grep -q s3cr3t "$TMP/err" && fail "ozctl echoed the password"
 
 # --- The build is up to date: the next make would relink nothing --------

@@ -398,7 +398,7 @@ static void
 bad_flags_and_urls_exit_two_with_a_message(void **state)
 {
 	struct proc *p = *state;
-	snprintf(p->dburl, sizeof(p->dburl), "postgres://nope");
+	snprintf(p->dburl, sizeof(p->dburl), "mysql://nope");
 	p->pid = spawn(p, NULL);
 	assert_int_equal(wait_exit(p->pid, 10000), 2);
 	p->pid = 0;

@@ -91,7 +91,8 @@ url_parse_rejects_others_naming_them(void **state)
 		"sqlite:///",
 		"sqlite:app.db",
 		"SQLITE:///app.db",
-		"postgresql://user@host/db",
+		"postgresql:/user@host/db",
+		"POSTGRES://user@host/db",
 		"mysql:///x",
 	};
 	for (size_t i = 0; i < NELEMS(bad); i++) {
@@ -101,9 +102,8 @@ url_parse_rejects_others_naming_them(void **state)
 		store_config_init(&cfg);
 		snprintf(want, sizeof(want),
 			"unsupported DATABASE_URL \"%s\": expected "
-			"sqlite:///relative.db, sqlite:////absolute/path.db "
-			"or "
-			"sqlite:///:memory:",
+			"sqlite:///relative.db, sqlite:////absolute/path.db, "
+			"sqlite:///:memory: or postgresql://user@host/dbname",
 			bad[i]);
 		assert_status(store_url_parse(bad[i], &cfg, &st), &st,
 			OZ_INVALID_ARGUMENT, want);
@@ -121,6 +121,44 @@ url_parse_rejects_others_naming_them(void **state)
 	assert_non_null(strstr(st.message, "unsupported DATABASE_URL"));
 }
 
+/* postgresql:// and postgres:// choose the PostgreSQL backend and are
+ * kept as they are (libpq reads them); the name logged masks the
+ * password; sqlite:// keeps choosing SQLite. */
+static void
+url_parse_chooses_the_backend_by_scheme(void **state)
+{
+	static const char *const pg[] = {
+		"postgresql://u:s3cret@h1:5432,h2:5433/app?"
+		"target_session_attrs=read-write&sslmode=disable",
+		"postgres:///app?host=/tmp/x&password=s3cret",
+	};
+	(void) state;
+	for (size_t i = 0; i < NELEMS(pg); i++) {
+		store_config cfg;
+		oz_status st;
+		char name[512];
+		store_config_init(&cfg);
+		assert_int_equal(store_url_parse(pg[i], &cfg, &st), OZ_OK);
+		assert_int_equal(cfg.backend, STORE_BACKEND_POSTGRES);
+		assert_string_equal(cfg.url, pg[i]);
+		assert_true(store_reads_block(&cfg));
+		assert_false(store_traits_of(&cfg)->server_lock);
+		assert_false(store_traits_of(&cfg)->backup);
+		assert_string_equal(store_traits_of(&cfg)->name, "postgres");
+		store_config_name(&cfg, name, sizeof(name));
+		assert_null(strstr(name, "s3cret"));
+		assert_non_null(strstr(name, "***"));
+		/* Back to SQLite with the next URL. */
+		assert_int_equal(
+			store_url_parse("sqlite:///x.db", &cfg, &st), OZ_OK);
+		assert_int_equal(cfg.backend, STORE_BACKEND_SQLITE);
+		assert_false(store_reads_block(&cfg));
+		assert_true(store_traits_of(&cfg)->server_lock);
+		store_config_name(&cfg, name, sizeof(name));
+		assert_string_equal(name, "x.db");
+	}
+}
+
 /* A refused URL is echoed, but never with its password. */
 static void
 refused_url_masks_its_password(void **state)
@@ -128,10 +166,10 @@ refused_url_masks_its_password(void **state)
 	static const struct {
 		const char *url, *shown;
 	} cases[] = {
-		{"postgresql://u:p4ss@db.example.com:5432/app",
-			"postgresql://u:***@db.example.com:5432/app"},
+		{"mysql://u:p4ss@db.example.com:5432/app",
+			"mysql://u:***@db.example.com:5432/app"},
 		{"mysql://root:s:e@cret@h/db", "mysql://root:***@h/db"},
-		{"postgresql://u@h/db", "postgresql://u@h/db"},
+		{"pgsql://u@h/db", "pgsql://u@h/db"},
 		{"http://h/a:b@c", "http://h/a:b@c"},
 	};
 	(void) state;
@@ -682,6 +720,7 @@ main(void)
 		cmocka_unit_test(config_defaults),
 		cmocka_unit_test(url_parse_accepts_sqlite_urls),
 		cmocka_unit_test(url_parse_rejects_others_naming_them),
+		cmocka_unit_test(url_parse_chooses_the_backend_by_scheme),
 		cmocka_unit_test(refused_url_masks_its_password),
 		cmocka_unit_test(shared_memory_is_one_database),
 		cmocka_unit_test(sync_names_round_trip),

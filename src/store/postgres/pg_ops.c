@@ -24,6 +24,17 @@ pg_store_conn(pg_conn *c)
 	return (store_conn *) (void *) c;
 }
 
+oz_code
+pg_store_open(store_conn **out, const store_config *cfg, oz_status *st)
+{
+	pg_conn *c = NULL;
+	oz_code rc = pg_open(&c, cfg->url, st);
+	if (rc == OZ_OK) {
+		*out = pg_store_conn(c);
+	}
+	return rc;
+}
+
 static oz_code
 ops_tx_begin(store_conn *c, store_tx_kind kind, oz_status *st)
 {

@@ -25,28 +25,6 @@ store_config_init(store_config *cfg)
 	cfg->synchronous = STORE_SYNC_FULL;
 }
 
-oz_code
-store_url_parse(const char *url, store_config *cfg, oz_status *st)
-{
-	static const char prefix[] = "sqlite:///";
-	size_t pl = sizeof(prefix) - 1;
-	if (strncmp(url, prefix, pl) != 0 || url[pl] == '\0' ||
-		strlen(url + pl) >= sizeof(cfg->path)) {
-		char shown[512];
-		store_url_mask(url, shown, sizeof(shown));
-		return oz_fail(st, OZ_INVALID_ARGUMENT,
-			"unsupported DATABASE_URL \"%s\": expected "
-			"sqlite:///relative.db, sqlite:////absolute/path.db "
-			"or "
-			"sqlite:///:memory:",
-			shown);
-	}
-	/* "sqlite:///x" names x relative to the working directory and
-	 * "sqlite:////x" the absolute /x, as in SQLAlchemy. */
-	snprintf(cfg->path, sizeof(cfg->path), "%s", url + pl);
-	return OZ_OK;
-}
-
 int
 store_sync_parse(const char *s, store_sync *out)
 {
@@ -267,7 +245,7 @@ sqlite_conn_alloc(void)
 }
 
 oz_code
-store_open(store_conn **out, const store_config *cfg, oz_status *st)
+sqlite_open(store_conn **out, const store_config *cfg, oz_status *st)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_once(&once, configure_sqlite);
