@@ -1,46 +1,37 @@
-/* clients/c/client.c -- oz_client: one nng req0 socket, one context and
- * aio per call, deadlines and the retry policy.
+/* clients/c/client.c -- oz_client: the servers it spreads calls over
+ * (endpoints.h), one context and aio per attempt, deadlines and the retry
+ * policy.
  *
  * nng's own re-sending is switched off (NNG_OPT_REQ_RESENDTIME infinite):
- * it would repeat writes behind the caller's back. Retries happen here,
- * only when repeating cannot change the outcome (see oz/client.h and
- * may_retry). Back-off sleeps use their own aio, never one used for I/O
- * (nng 1.5.2 defect).
- *
- * Dialing: a local URL (url.h) is dialed synchronously, at open and again
- * by each call until a dial is not refused, so "nothing is listening" is
- * known at once rather than at the deadline (like gRPC's fail-fast calls).
- * Once a dial was not refused, and from the start for remote URLs, the
- * dialer runs in the background: it redials a lost connection by itself
- * and a call made while no connection is up waits for one until its
- * deadline. */
-#include <stdatomic.h>
+ * it would repeat writes behind the caller's back, on the same server or
+ * on another one. Retries happen here, only when repeating cannot change
+ * the outcome (see oz/client.h and may_retry), and go to a server this
+ * call has not tried yet when there is one; only a retry on a server
+ * already tried backs off first. Back-off sleeps use their own aio, never
+ * one used for I/O (nng 1.5.2 defect). */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
-#include <nng/supplemental/tls/tls.h>
 #include <nng/supplemental/util/platform.h>
 
 #include "core/clock.h"
+#include "endpoints.h"
 #include "oz/client.h"
-#include "url.h"
 #include "wire.h"
 
 #define BACKOFF_BASE_MS     25
 #define BACKOFF_MAX_MS      1000
 #define DEFAULT_MAX_RETRIES 10
+/* How long an attempt waits for a server that is not connected when other
+ * servers could take the call. */
+#define CONNECT_WAIT_MS 1000
 
 struct oz_client {
-	nng_socket sock;
-	nng_dialer dialer;
-	nng_mtx *dial_mu;
-	/* The dialer runs in the background: set once, under dial_mu; read
-	 * without it on each call's fast path. */
-	atomic_bool dialing;
-	char *url;
+	client_endpoints set;
 	char *token;
 	int deadline_ms;
 	size_t max_message;
@@ -61,129 +52,6 @@ dup_or_null(const char *s)
 	return s != NULL ? strdup(s) : NULL;
 }
 
-static oz_code
-setup_tls(oz_client *c, const oz_client_options *o, oz_status *st)
-{
-	nng_tls_config *cfg;
-	int rv;
-
-	if ((rv = nng_tls_config_alloc(&cfg, NNG_TLS_MODE_CLIENT)) != 0) {
-		return client_nng_fail(rv, false, c->url, st);
-	}
-	rv = nng_tls_config_auth_mode(cfg, o->tls_ca_file != NULL
-						   ? NNG_TLS_AUTH_MODE_REQUIRED
-						   : NNG_TLS_AUTH_MODE_NONE);
-	if (rv == 0 && o->tls_ca_file != NULL) {
-		rv = nng_tls_config_ca_file(cfg, o->tls_ca_file);
-	}
-	if (rv == 0 && o->tls_server_name != NULL) {
-		rv = nng_tls_config_server_name(cfg, o->tls_server_name);
-	}
-	if (rv == 0 && o->tls_cert_key_file != NULL) {
-		rv = nng_tls_config_cert_key_file(
-			cfg, o->tls_cert_key_file, NULL);
-	}
-	if (rv == 0) {
-		rv = nng_dialer_set_ptr(c->dialer, NNG_OPT_TLS_CONFIG, cfg);
-	}
-	nng_tls_config_free(cfg); /* The dialer holds its own reference. */
-	if (rv != 0) {
-		return oz_fail(st, OZ_INVALID_ARGUMENT,
-			"TLS setup for %s failed: %s", c->url,
-			nng_strerror(rv));
-	}
-	return OZ_OK;
-}
-
-static oz_code
-start_dialer(oz_client *c, int flags, oz_status *st)
-{
-	int rv = nng_dialer_start(c->dialer, flags);
-	if (rv != 0) {
-		return oz_fail(st, OZ_INVALID_ARGUMENT,
-			"cannot dial \"%s\": %s", c->url, nng_strerror(rv));
-	}
-	atomic_store(&c->dialing, true);
-	return OZ_OK;
-}
-
-/* Makes sure the dialer runs: unless it does already, dials synchronously
- * (nng resets a dialer whose synchronous start failed, so it can be started
- * again). Refused (or, for ipc, no socket file): UNAVAILABLE at once, and
- * the next call dials again. Any other outcome, a connection or another
- * failure (a TLS handshake), leaves the dialer running in the background. */
-static oz_code
-dial(oz_client *c, oz_status *st)
-{
-	oz_code rc = OZ_OK;
-	if (atomic_load(&c->dialing)) {
-		return OZ_OK;
-	}
-	nng_mtx_lock(c->dial_mu);
-	if (!atomic_load(&c->dialing)) {
-		int rv = nng_dialer_start(c->dialer, 0);
-		if (rv == NNG_ECONNREFUSED || rv == NNG_ENOENT) {
-			rc = oz_fail(st, OZ_UNAVAILABLE,
-				"nothing is listening on %s \xe2\x80\x94 is "
-				"ozd running?",
-				c->url);
-		} else if (rv == 0) {
-			atomic_store(&c->dialing, true);
-		} else {
-			rc = start_dialer(c, NNG_FLAG_NONBLOCK, st);
-		}
-	}
-	nng_mtx_unlock(c->dial_mu);
-	return rc;
-}
-
-static oz_code
-open_socket(oz_client *c, const oz_client_options *o, oz_status *st)
-{
-	int rv;
-
-	if ((rv = nng_req0_open(&c->sock)) != 0) {
-		return client_nng_fail(rv, false, c->url, st);
-	}
-	if ((rv = nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME,
-		     NNG_DURATION_INFINITE)) != 0 ||
-		(rv = nng_socket_set_size(
-			 c->sock, NNG_OPT_RECVMAXSZ, c->max_message)) != 0 ||
-		(rv = nng_socket_set_ms(c->sock, NNG_OPT_RECONNMINT, 20)) !=
-			0 ||
-		(rv = nng_socket_set_ms(c->sock, NNG_OPT_RECONNMAXT, 500)) !=
-			0) {
-		return client_nng_fail(rv, false, c->url, st);
-	}
-	if ((rv = nng_dialer_create(&c->dialer, c->sock, c->url)) != 0) {
-		return oz_fail(st, OZ_INVALID_ARGUMENT,
-			"cannot use URL \"%s\": %s", c->url, nng_strerror(rv));
-	}
-	if (strncmp(c->url, "tls+", 4) == 0 ||
-		strncmp(c->url, "wss", 3) == 0) {
-		oz_code rc = setup_tls(c, o, st);
-		if (rc != OZ_OK) {
-			return rc;
-		}
-	}
-	if ((rv = nng_mtx_alloc(&c->dial_mu)) != 0) {
-		return client_nng_fail(rv, false, c->url, st);
-	}
-	if (!client_url_is_local(c->url)) {
-		return start_dialer(c, NNG_FLAG_NONBLOCK, st);
-	}
-	/* A refused first dial is not an error here: each call dials again
-	 * and reports it. */
-	oz_code rc = dial(c, st);
-	if (rc == OZ_UNAVAILABLE) {
-		if (st != NULL) {
-			oz_status_clear(st);
-		}
-		rc = OZ_OK;
-	}
-	return rc;
-}
-
 oz_code
 oz_client_open(oz_client **out, const char *url,
 	const oz_client_options *options, oz_status *st)
@@ -200,7 +68,6 @@ oz_client_open(oz_client **out, const char *url,
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
 	}
-	c->url = strdup(url != NULL ? url : OZ_CLIENT_DEFAULT_URL);
 	c->token = dup_or_null(o->auth_token);
 	c->deadline_ms = o->deadline_ms > 0 ? o->deadline_ms
 					    : OZ_CLIENT_DEFAULT_DEADLINE_MS;
@@ -212,20 +79,45 @@ oz_client_open(oz_client **out, const char *url,
 					      : o->max_retries;
 	c->auto_id = !o->no_auto_request_id;
 	c->retry_keyed_writes = !o->no_retry_keyed_writes;
-	if (c->url == NULL || (o->auth_token != NULL && c->token == NULL)) {
+	if (o->auth_token != NULL && c->token == NULL) {
 		oz_client_close(c);
 		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
 	}
-	if ((rc = client_url_check(c->url, st)) != OZ_OK) {
-		oz_client_close(c);
-		return rc;
-	}
-	if ((rc = open_socket(c, o, st)) != OZ_OK) {
+	if ((rc = client_endpoints_open(&c->set,
+		     url != NULL ? url : OZ_CLIENT_DEFAULT_URL, c->max_message,
+		     o, st)) != OZ_OK) {
 		oz_client_close(c);
 		return rc;
 	}
 	*out = c;
 	return OZ_OK;
+}
+
+oz_code
+oz_client_open_urls(oz_client **out, const char *const *urls, size_t n_urls,
+	const oz_client_options *options, oz_status *st)
+{
+	char list[CLIENT_MAX_URLS * 512];
+	size_t len = 0;
+
+	*out = NULL;
+	if (urls == NULL || n_urls == 0 || n_urls > CLIENT_MAX_URLS) {
+		return oz_fail(st, OZ_INVALID_ARGUMENT,
+			"from 1 to %d URLs are needed, not %zu",
+			CLIENT_MAX_URLS, urls != NULL ? n_urls : 0);
+	}
+	for (size_t i = 0; i < n_urls; i++) {
+		if (urls[i] == NULL || strchr(urls[i], ',') != NULL ||
+			strlen(urls[i]) >= sizeof(list) / CLIENT_MAX_URLS) {
+			return oz_fail(st, OZ_INVALID_ARGUMENT,
+				"URL %zu is missing, too long or holds a "
+				"comma",
+				i);
+		}
+		len += (size_t) snprintf(list + len, sizeof(list) - len,
+			"%s%s", i > 0 ? "," : "", urls[i]);
+	}
+	return oz_client_open(out, list, options, st);
 }
 
 void
@@ -234,13 +126,7 @@ oz_client_close(oz_client *c)
 	if (c == NULL) {
 		return;
 	}
-	if (nng_socket_id(c->sock) > 0) {
-		nng_close(c->sock);
-	}
-	if (c->dial_mu != NULL) {
-		nng_mtx_free(c->dial_mu);
-	}
-	free(c->url);
+	client_endpoints_close(&c->set);
 	free(c->token);
 	free(c);
 }
@@ -253,13 +139,15 @@ oz_message_free(void *msg)
 	}
 }
 
-/* One exchange on a fresh context. *maybe_ran tells whether the request
- * left and no Response came back: then the server may or may not have run
- * it. A Response (even UNAVAILABLE) means the server decided. */
+/* One exchange on a fresh context of server e. The request must leave by
+ * send_by (at most deadline: a server that is not connected is given less
+ * time when another could take the call). *maybe_ran tells whether the
+ * request left and no Response came back: then the server may or may not
+ * have run it. A Response (even UNAVAILABLE) means the server decided. */
 static oz_code
-attempt(oz_client *c, const uint8_t *buf, size_t len, int64_t deadline,
-	const ProtobufCMessageDescriptor *out_desc, ProtobufCMessage **out,
-	bool *maybe_ran, oz_status *st)
+attempt(client_endpoint *e, const uint8_t *buf, size_t len, int64_t send_by,
+	int64_t deadline, const ProtobufCMessageDescriptor *out_desc,
+	ProtobufCMessage **out, bool *maybe_ran, oz_status *st)
 {
 	nng_ctx ctx;
 	nng_aio *aio = NULL;
@@ -269,18 +157,18 @@ attempt(oz_client *c, const uint8_t *buf, size_t len, int64_t deadline,
 	int rv;
 
 	*maybe_ran = false;
-	if ((rv = nng_ctx_open(&ctx, c->sock)) != 0) {
-		return client_nng_fail(rv, false, c->url, st);
+	if ((rv = nng_ctx_open(&ctx, e->sock)) != 0) {
+		return client_nng_fail(rv, false, e->url, st);
 	}
 	if ((rv = nng_ctx_set_ms(ctx, NNG_OPT_REQ_RESENDTIME,
 		     NNG_DURATION_INFINITE)) != 0 ||
 		(rv = nng_aio_alloc(&aio, NULL, NULL)) != 0 ||
 		(rv = nng_msg_alloc(&msg, 0)) != 0 ||
 		(rv = nng_msg_append(msg, buf, len)) != 0) {
-		rc = client_nng_fail(rv, false, c->url, st);
+		rc = client_nng_fail(rv, false, e->url, st);
 		goto out;
 	}
-	left = deadline - now_ms();
+	left = send_by - now_ms();
 	nng_aio_set_msg(aio, msg);
 	nng_aio_set_timeout(aio, (nng_duration) (left > 0 ? left : 1));
 	nng_ctx_send(ctx, aio);
@@ -288,7 +176,7 @@ attempt(oz_client *c, const uint8_t *buf, size_t len, int64_t deadline,
 	if ((rv = nng_aio_result(aio)) != 0) {
 		/* On failure the message is still ours. */
 		nng_msg_free(nng_aio_get_msg(aio));
-		rc = client_nng_fail(rv, false, c->url, st);
+		rc = client_nng_fail(rv, false, e->url, st);
 		goto out;
 	}
 	*maybe_ran = true;
@@ -297,7 +185,7 @@ attempt(oz_client *c, const uint8_t *buf, size_t len, int64_t deadline,
 	nng_ctx_recv(ctx, aio);
 	nng_aio_wait(aio);
 	if ((rv = nng_aio_result(aio)) != 0) {
-		rc = client_nng_fail(rv, true, c->url, st);
+		rc = client_nng_fail(rv, true, e->url, st);
 		goto out;
 	}
 	*maybe_ran = false;
@@ -378,6 +266,83 @@ check_call(const oz_client *c, const char *method, const ProtobufCMessage *in,
 	return OZ_OK;
 }
 
+/* Whether server i answered as a healthy server does: anything but
+ * UNAVAILABLE (unreachable, broken, draining), RESOURCE_EXHAUSTED
+ * (overloaded) and no reply before the deadline. */
+static bool
+server_ok(oz_code rc)
+{
+	return rc != OZ_UNAVAILABLE && rc != OZ_RESOURCE_EXHAUSTED &&
+	       rc != OZ_DEADLINE_EXCEEDED;
+}
+
+/* UNAVAILABLE "nothing is listening on URL1, URL2 -- is ozd running?":
+ * every server of the call refused its dial. */
+static oz_code
+none_listening(const client_endpoints *set, oz_status *st)
+{
+	char urls[OZ_STATUS_MESSAGE_MAX];
+	size_t len = 0;
+	urls[0] = '\0';
+	for (size_t i = 0; i < set->n && len < sizeof(urls); i++) {
+		len += (size_t) snprintf(urls + len, sizeof(urls) - len,
+			"%s%s", i > 0 ? ", " : "", set->ep[i].url);
+	}
+	return oz_fail(st, OZ_UNAVAILABLE,
+		"nothing is listening on %s \xe2\x80\x94 is ozd running?",
+		urls);
+}
+
+/* One call in progress: what oz_client_call_with's loop carries. */
+typedef struct call_state {
+	const uint8_t *payload;
+	size_t payload_len;
+	const char *method;
+	const char *id;
+	int64_t deadline;
+	uint32_t tried;   /* Servers used by this call (bit per index). */
+	uint32_t refused; /* Servers whose dial was refused. */
+	bool maybe_ran;
+} call_state;
+
+/* One attempt on server i: dials it if needed, sends, and records the
+ * server's health. */
+static oz_code
+call_on(oz_client *c, size_t i, call_state *cs,
+	const ProtobufCMessageDescriptor *out_desc, ProtobufCMessage **out,
+	oz_status *st)
+{
+	client_endpoint *e = &c->set.ep[i];
+	int64_t now = now_ms(), left = cs->deadline - now;
+	uint8_t *buf = NULL;
+	size_t len;
+	oz_code rc;
+
+	cs->maybe_ran = false;
+	cs->tried |= 1u << i;
+	if ((rc = client_endpoint_dial(e, st)) != OZ_OK) {
+		cs->refused |= 1u << i;
+		client_endpoint_report(&c->set, i, false, now);
+		return rc;
+	}
+	rc = client_encode_request(cs->method, cs->payload, cs->payload_len,
+		c->token, cs->id, (uint32_t) left, c->max_message, &buf, &len,
+		st);
+	if (rc != OZ_OK) {
+		return rc;
+	}
+	int64_t send_by = cs->deadline;
+	if (c->set.n > 1 && !client_endpoint_connected(e) &&
+		left > CONNECT_WAIT_MS) {
+		send_by = now + CONNECT_WAIT_MS;
+	}
+	rc = attempt(e, buf, len, send_by, cs->deadline, out_desc, out,
+		&cs->maybe_ran, st);
+	free(buf);
+	client_endpoint_report(&c->set, i, server_ok(rc), now_ms());
+	return rc;
+}
+
 oz_code
 oz_client_call_with(oz_client *c, const char *method,
 	const ProtobufCMessage *in, const ProtobufCMessageDescriptor *out_desc,
@@ -385,12 +350,11 @@ oz_client_call_with(oz_client *c, const char *method,
 {
 	oz_status local;
 	const oz_method_info *info = NULL;
-	uint8_t *payload = NULL, *buf = NULL;
-	size_t payload_len, len;
+	uint8_t *payload = NULL;
 	nng_aio *sleeper = NULL;
 	char id[CLIENT_ID_LEN];
-	bool has_key, maybe_ran;
-	int64_t deadline, left;
+	call_state cs = {0};
+	bool has_key, fresh;
 	oz_code rc;
 
 	st = st != NULL ? st : &local;
@@ -399,46 +363,50 @@ oz_client_call_with(oz_client *c, const char *method,
 		*out = NULL;
 	}
 	if ((rc = check_call(c, method, in, out_desc, out, &info, st)) !=
-			OZ_OK ||
-		(rc = dial(c, st)) != OZ_OK) {
+		OZ_OK) {
 		return rc;
 	}
-	deadline = now_ms() + (opts != NULL && opts->deadline_ms > 0
-					      ? opts->deadline_ms
-					      : c->deadline_ms);
+	cs.deadline = now_ms() + (opts != NULL && opts->deadline_ms > 0
+						 ? opts->deadline_ms
+						 : c->deadline_ms);
 	client_new_id(id);
-	if ((rc = client_pack_input(in, c->auto_id, id, &payload, &payload_len,
-		     &has_key, st)) != OZ_OK) {
+	if ((rc = client_pack_input(in, c->auto_id, id, &payload,
+		     &cs.payload_len, &has_key, st)) != OZ_OK) {
 		return rc;
 	}
+	cs.payload = payload;
+	cs.method = method;
+	cs.id = id;
+	const uint32_t all = (uint32_t) ((1ull << c->set.n) - 1);
 	for (int n = 0;; n++) {
-		left = deadline - now_ms();
-		if (left <= 0) {
+		if (cs.deadline - now_ms() <= 0) {
 			if (n == 0) {
 				rc = oz_fail(st, OZ_DEADLINE_EXCEEDED,
 					"deadline exceeded");
 			}
 			break;
 		}
+		size_t i = client_endpoint_pick(
+			&c->set, cs.tried, now_ms(), &fresh);
+		if (!fresh) {
+			int64_t wait = backoff_ms(n - 1);
+			if (now_ms() + wait >= cs.deadline ||
+				!backoff_sleep(&sleeper, wait)) {
+				break;
+			}
+		}
 		oz_status_clear(st);
-		rc = client_encode_request(method, payload, payload_len,
-			c->token, id, (uint32_t) left, c->max_message, &buf,
-			&len, st);
-		if (rc != OZ_OK) {
+		rc = call_on(c, i, &cs, out_desc, out, st);
+		if (cs.refused == all) {
+			/* Nothing listens anywhere: say so at once. */
+			if (c->set.n > 1) {
+				none_listening(&c->set, st);
+			}
 			break;
 		}
-		rc = attempt(
-			c, buf, len, deadline, out_desc, out, &maybe_ran, st);
-		free(buf);
-		buf = NULL;
 		if (n >= c->max_retries ||
-			!may_retry(c, rc, maybe_ran,
+			!may_retry(c, rc, cs.maybe_ran,
 				info != NULL && info->idempotent, has_key)) {
-			break;
-		}
-		int64_t wait = backoff_ms(n);
-		if (now_ms() + wait >= deadline ||
-			!backoff_sleep(&sleeper, wait)) {
 			break;
 		}
 	}

@@ -2,15 +2,14 @@
  * protobuf-c service descriptors) and one typed function per RPC.
  *
  * Typed functions only name the method and its output type; all behaviour
- * lives in oz_client_call. The services are rpc/services.c's list, the
- * one the server serves. */
+ * lives in oz_client_call. The services, and which methods are safe to
+ * repeat, are rpc/services.c's lists, the ones the server serves by. */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "google/protobuf/empty.pb-c.h"
 #include "oz/client.h"
-#include "oz/v1/admin_service.pb-c.h"
 #include "rpc/services.h"
 
 #define MAX_METHODS 64
@@ -20,22 +19,6 @@ static oz_method_info table[MAX_METHODS];
 static char names[MAX_METHODS][NAME_MAX_];
 static size_t n_table;
 static pthread_once_t table_once = PTHREAD_ONCE_INIT;
-
-/* Reads are safe to repeat, and so are the two services that only report
- * and AdminService/Stats and Query (read-only SQL). Backup (it creates a file)
- * and Optimize are not. tests/client/client_test.c checks this against ozd's
- * reflection. */
-static bool
-is_idempotent(const ProtobufCServiceDescriptor *s, const char *method)
-{
-	return strncmp(method, "Get", 3) == 0 ||
-	       strncmp(method, "List", 4) == 0 ||
-	       (s == &oz__v1__admin_service__descriptor &&
-		       (strcmp(method, "Stats") == 0 ||
-			       strcmp(method, "Query") == 0)) ||
-	       s == &grpc__health__v1__health__descriptor ||
-	       s == &oz__rpc__v1__reflection__descriptor;
-}
 
 static void
 build_table(void)
@@ -50,7 +33,8 @@ build_table(void)
 			table[n_table].full_name = names[n_table];
 			table[n_table].input = m->input;
 			table[n_table].output = m->output;
-			table[n_table].idempotent = is_idempotent(s, m->name);
+			table[n_table].idempotent =
+				oz_method_idempotent(names[n_table]);
 			n_table++;
 		}
 	}

@@ -136,3 +136,52 @@ client_url_is_local(const char *url)
 	}
 	return false;
 }
+
+/* Drops blanks at both ends of s, in place; returns the new start. */
+static char *
+trim(char *s)
+{
+	while (*s == ' ' || *s == '\t') {
+		s++;
+	}
+	size_t len = strlen(s);
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t')) {
+		s[--len] = '\0';
+	}
+	return s;
+}
+
+oz_code
+client_url_split(const char *list, char **copy,
+	const char *urls[CLIENT_MAX_URLS], size_t *n, oz_status *st)
+{
+	oz_code rc = OZ_OK;
+
+	*n = 0;
+	*copy = NULL;
+	if (list == NULL || list[0] == '\0') {
+		return bad("", "empty", st);
+	}
+	char *buf = strdup(list);
+	if (buf == NULL) {
+		return oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
+	}
+	/* strsep, not strtok: "a,,b" has an empty element to report. */
+	for (char *p = buf; p != NULL && rc == OZ_OK;) {
+		char *u = trim(strsep(&p, ","));
+		if (*n == CLIENT_MAX_URLS) {
+			rc = oz_fail(st, OZ_INVALID_ARGUMENT,
+				"more than %d URLs in \"%s\"", CLIENT_MAX_URLS,
+				list);
+		} else if ((rc = client_url_check(u, st)) == OZ_OK) {
+			urls[(*n)++] = u;
+		}
+	}
+	if (rc != OZ_OK) {
+		free(buf);
+		*n = 0;
+		return rc;
+	}
+	*copy = buf;
+	return OZ_OK;
+}

@@ -27,6 +27,9 @@
  *   - RESOURCE_EXHAUSTED (server overloaded): reads only.
  * Writes without a request_id get a random one automatically (a UUID,
  * also sent as "request-id" metadata) unless no_auto_request_id is set.
+ * Which methods only read is rpc/services.c's list, the one ozd reports
+ * as MethodInfo.idempotent. With several servers a retry goes to another
+ * server when it can (oz_client_open).
  * DEADLINE_EXCEEDED and every other code are returned at once. */
 #ifndef OZ_CLIENT_H
 #define OZ_CLIENT_H
@@ -96,20 +99,42 @@ typedef struct oz_client_options {
 
 /* Creates a client for url (tcp://HOST:PORT, tls+tcp://HOST:PORT,
  * ipc:///PATH, ws://HOST:PORT/PATH, wss://..., inproc://NAME; NULL means
- * OZ_CLIENT_DEFAULT_URL) and connects. A server that is not up yet is not
- * an error here. A local URL (ipc://, inproc://, tcp:// to localhost,
- * 127.x.x.x or [::1]) is dialed at once: while nothing listens there, each
- * call fails at once with UNAVAILABLE "nothing is listening on URL — is
- * ozd running?" (not retried; the next call dials again). A remote URL is
- * dialed in the background from the start. Once connected, a lost
- * connection is redialed in the background and calls wait for it until
- * their deadline. options may be NULL.
+ * OZ_CLIENT_DEFAULT_URL) and connects. url may also be a comma-separated
+ * list of up to 16 such URLs, one per server ("tcp://a:7878,tcp://b:7878"):
+ * see "Several servers" below. A server that is not up yet is not an
+ * error here. A local URL (ipc://, inproc://, tcp:// to localhost,
+ * 127.x.x.x or [::1]) is dialed at once: while nothing listens there (on
+ * any of the URLs), each call fails at once with UNAVAILABLE "nothing is
+ * listening on URL — is ozd running?" (not retried; the next call dials
+ * again). A remote URL is dialed in the background from the start. Once
+ * connected, a lost connection is redialed in the background and calls
+ * wait for it until their deadline (with one URL) or use another server.
+ * options may be NULL.
  * OUT: *out, owned by the caller, freed with oz_client_close.
  * Returns OK; INVALID_ARGUMENT for a malformed or unsupported URL (the
- * message shows the accepted forms) or bad TLS files; INTERNAL when nng
- * fails otherwise. */
+ * message shows the accepted forms), an empty element of a list, more
+ * than 16 URLs or bad TLS files; INTERNAL when nng fails otherwise.
+ *
+ * Several servers: each URL gets its own connection. Calls go round-robin
+ * (from a random first server) over the servers that are connected and
+ * answer; a server whose connection broke, that answered UNAVAILABLE or
+ * RESOURCE_EXHAUSTED, or that let a call reach its deadline is skipped
+ * for 100 ms, doubling up to 5 s after each new failure, while another
+ * server can take calls (it is tried again after that time, and at once
+ * when no other server is left). A retry (the policy at the top of this
+ * header) goes to a server the call has not tried yet, without waiting;
+ * only when every server was tried does it back off first. So a read, or
+ * a keyed write, cut off by a dying server is finished by another one; an
+ * unkeyed write cut off that way is never sent again (UNAVAILABLE).
+ * Servers of one client must share one database (ozd on PostgreSQL):
+ * with separate databases a read may not see an earlier write. */
 oz_code oz_client_open(oz_client **out, const char *url,
 	const oz_client_options *options, oz_status *st);
+
+/* oz_client_open with the URLs of several servers as an array (n_urls
+ * from 1 to 16, none holding a comma). Same outcomes. */
+oz_code oz_client_open_urls(oz_client **out, const char *const *urls,
+	size_t n_urls, const oz_client_options *options, oz_status *st);
 
 /* Closes the connection and frees the client. NULL is a no-op. No call
  * may be in flight on it. */

@@ -25,7 +25,6 @@ static const rpc_method methods[] = {
 		.output = &oz__v1__user__descriptor,
 		.handler = service_user_create,
 		.kind = RPC_WRITE,
-		.idempotent = false,
 	},
 	{
 		.name = USER("GetUser"),
@@ -33,7 +32,6 @@ static const rpc_method methods[] = {
 		.output = &oz__v1__user__descriptor,
 		.handler = service_user_get,
 		.kind = RPC_READ,
-		.idempotent = true,
 	},
 	{
 		.name = USER("GetUserByEmail"),
@@ -41,7 +39,6 @@ static const rpc_method methods[] = {
 		.output = &oz__v1__user__descriptor,
 		.handler = service_user_get_by_email,
 		.kind = RPC_READ,
-		.idempotent = true,
 	},
 	{
 		.name = USER("ListUsers"),
@@ -49,7 +46,6 @@ static const rpc_method methods[] = {
 		.output = &oz__v1__list_users_response__descriptor,
 		.handler = service_user_list,
 		.kind = RPC_READ,
-		.idempotent = true,
 	},
 	{
 		.name = USER("UpdateUser"),
@@ -57,7 +53,6 @@ static const rpc_method methods[] = {
 		.output = &oz__v1__user__descriptor,
 		.handler = service_user_update,
 		.kind = RPC_WRITE,
-		.idempotent = false,
 	},
 	{
 		.name = USER("DeleteUser"),
@@ -65,7 +60,6 @@ static const rpc_method methods[] = {
 		.output = &google__protobuf__empty__descriptor,
 		.handler = service_user_delete,
 		.kind = RPC_WRITE,
-		.idempotent = false,
 	},
 	{
 		.name = TASK("CreateTask"),
@@ -73,7 +67,6 @@ static const rpc_method methods[] = {
 		.output = &oz__v1__task__descriptor,
 		.handler = service_task_create,
 		.kind = RPC_WRITE,
-		.idempotent = false,
 	},
 	{
 		.name = TASK("GetTask"),
@@ -81,7 +74,6 @@ static const rpc_method methods[] = {
 		.output = &oz__v1__task__descriptor,
 		.handler = service_task_get,
 		.kind = RPC_READ,
-		.idempotent = true,
 	},
 	{
 		.name = TASK("ListTasks"),
@@ -89,7 +81,6 @@ static const rpc_method methods[] = {
 		.output = &oz__v1__list_tasks_response__descriptor,
 		.handler = service_task_list,
 		.kind = RPC_READ,
-		.idempotent = true,
 	},
 	{
 		.name = TASK("UpdateTask"),
@@ -97,7 +88,6 @@ static const rpc_method methods[] = {
 		.output = &oz__v1__task__descriptor,
 		.handler = service_task_update,
 		.kind = RPC_WRITE,
-		.idempotent = false,
 	},
 	{
 		.name = TASK("DeleteTask"),
@@ -105,7 +95,6 @@ static const rpc_method methods[] = {
 		.output = &google__protobuf__empty__descriptor,
 		.handler = service_task_delete,
 		.kind = RPC_WRITE,
-		.idempotent = false,
 	},
 	{
 		.name = "/oz.v1.BatchService/Execute",
@@ -113,7 +102,6 @@ static const rpc_method methods[] = {
 		.output = &oz__v1__execute_response__descriptor,
 		.handler = service_batch_execute,
 		.kind = RPC_WRITE,
-		.idempotent = false,
 	},
 	{
 		.name = ADMIN("Backup"),
@@ -121,7 +109,6 @@ static const rpc_method methods[] = {
 		.output = &oz__v1__backup_response__descriptor,
 		.handler = service_admin_backup,
 		.kind = RPC_READ,
-		.idempotent = false,
 		.access = RPC_ADMIN,
 	},
 	{
@@ -130,7 +117,6 @@ static const rpc_method methods[] = {
 		.output = &oz__v1__optimize_response__descriptor,
 		.handler = service_admin_optimize,
 		.kind = RPC_WRITE,
-		.idempotent = false,
 		.access = RPC_ADMIN,
 	},
 	{
@@ -139,7 +125,6 @@ static const rpc_method methods[] = {
 		.output = &oz__v1__stats_response__descriptor,
 		.handler = rpc_admin_stats,
 		.kind = RPC_NODB,
-		.idempotent = true,
 	},
 	{
 		/* Runs on the admin thread (it may run for its whole time
@@ -149,7 +134,6 @@ static const rpc_method methods[] = {
 		.output = &oz__v1__query_response__descriptor,
 		.handler = service_admin_query,
 		.kind = RPC_READ,
-		.idempotent = true,
 		.access = RPC_ADMIN_TOKEN,
 	},
 	{
@@ -158,7 +142,6 @@ static const rpc_method methods[] = {
 		.output = &grpc__health__v1__health_check_response__descriptor,
 		.handler = service_health_check,
 		.kind = RPC_NODB,
-		.idempotent = true,
 	},
 	{
 		.name = "/oz.rpc.v1.Reflection/ListServices",
@@ -166,7 +149,6 @@ static const rpc_method methods[] = {
 		.output = &oz__rpc__v1__list_services_response__descriptor,
 		.handler = rpc_reflection_list,
 		.kind = RPC_NODB,
-		.idempotent = true,
 	},
 };
 
@@ -197,5 +179,5 @@ dispatch_services(void)
 int
 dispatch_is_idempotent(const rpc_method *m)
 {
-	return m->idempotent;
+	return oz_method_idempotent(m->name);
 }

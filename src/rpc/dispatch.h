@@ -24,9 +24,6 @@ typedef struct rpc_method {
 	const ProtobufCMessageDescriptor *output;
 	service_fn handler;
 	rpc_kind kind;
-	/* Safe to repeat: it changes nothing (Backup reads the database but
-	 * creates a file, so it is not). Reflection reports this. */
-	bool idempotent;
 	/* Who may call it beyond the ordinary token check: RPC_ADMIN for
 	 * methods that act on files or the database (rpc/auth.h). Checked
 	 * once, in rpc_call_begin. */
@@ -46,7 +43,8 @@ const rpc_method *dispatch_methods(size_t *n);
  * terminated. A test checks each of their methods has a row. */
 const ProtobufCServiceDescriptor *const *dispatch_services(void);
 
-/* True for methods that are safe to repeat (they change nothing). */
+/* True for methods that are safe to repeat (they change nothing):
+ * oz_method_idempotent of rpc/services.h, the list the C client shares. */
 int dispatch_is_idempotent(const rpc_method *m);
 
 /* The handler of /oz.v1.AdminService/Stats (rpc/admin.c). */

@@ -85,6 +85,25 @@ writes_are_not_idempotent_and_reads_are(void **state)
 		dispatch_find("/oz.v1.AdminService/Backup")));
 }
 
+/* The idempotent list (rpc/services.c) is kept by name: a misspelt name
+ * would make a read look like a write. Every row that writes is not
+ * idempotent; every other one is, except Backup (it creates a file). */
+static void
+idempotent_list_names_every_read_row(void **state)
+{
+	size_t n;
+	const rpc_method *m = dispatch_methods(&n);
+	(void) state;
+	for (size_t i = 0; i < n; i++) {
+		bool want =
+			m[i].kind != RPC_WRITE &&
+			strcmp(m[i].name, "/oz.v1.AdminService/Backup") != 0;
+		if (dispatch_is_idempotent(&m[i]) != want) {
+			fail_msg("%s: idempotent is %d", m[i].name, !want);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -93,6 +112,7 @@ main(void)
 		cmocka_unit_test(proto_services_are_all_listed),
 		cmocka_unit_test(unknown_method_has_no_row),
 		cmocka_unit_test(writes_are_not_idempotent_and_reads_are),
+		cmocka_unit_test(idempotent_list_names_every_read_row),
 	};
 	return cmocka_run_group_tests_name("rpc/dispatch", tests, NULL, NULL);
 }

@@ -124,7 +124,6 @@ static const rpc_method test_method = {
 	.output = &oz__v1__user__descriptor,
 	.handler = test_handler,
 	.kind = RPC_WRITE,
-	.idempotent = false,
 };
 
 struct fixture {
