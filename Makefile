@@ -184,8 +184,8 @@ test: all
 # `make test` the same programs skip without OZ_TEST_POSTGRES_URL.
 PG_TESTS := $(filter $(TEST_BINS),$(addprefix $(BUILD)/tests/store/, \
 	backend_test postgres_store_test postgres_pool_test))
-test-postgres: $(PG_TESTS)
-	sh scripts/test-postgres.sh $(PG_TESTS)
+test-postgres: $(PG_TESTS) $(OZD)
+	OZD=$(abspath $(OZD)) sh scripts/test-postgres.sh $(PG_TESTS)
 
 # The web console in headless Chromium (clients/js/test-browser): forms,
 # paging, stats charts, the Origin rule; screenshots in $(BUILD)/screenshots.
