@@ -55,6 +55,30 @@ def psql(url, sql):
     return [tuple(line.split("\t")) for line in out.stdout.splitlines()]
 
 
+def cpu_seconds(pids):
+    """User + system CPU seconds used so far by the processes pids (those
+    that have exited count nothing)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                fields = f.read().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def children(pid):
+    """The pids of pid's child processes."""
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
 class Postgres:
     """A primary and, with standby=True, a synchronous streaming standby,
     each in its own temporary directory (unix sockets only)."""
@@ -73,6 +97,16 @@ class Postgres:
         both with target_session_attrs=read-write."""
         dirs = [self.primary] + ([self.standby] if self.standby else [])
         return pg_url(*dirs)
+
+    def pids(self):
+        """The primary's postmaster and its children."""
+        try:
+            with open(os.path.join(self.primary, "data",
+                                   "postmaster.pid")) as f:
+                pid = int(f.readline())
+        except (OSError, ValueError):
+            return []
+        return [pid] + children(pid)
 
     def kill_primary(self):
         pg("kill", self.primary)

@@ -355,11 +355,23 @@ class Run:
             s.start()
             self.servers.append(s)
 
+    def cpu(self):
+        """CPU seconds so far of the load's client, the ozd processes and
+        the primary PostgreSQL (the standby runs apart: its share is what
+        the machine has left)."""
+        ozd = [s.proc.pid for s in self.servers if s.alive()]
+        return (time.process_time(), cluster.cpu_seconds(ozd),
+                cluster.cpu_seconds(self.pg.pids()))
+
     def measure(self, load):
-        """One phase of load with nothing killed: its calls per second."""
-        n0, t0 = load.ledger.calls, time.monotonic()
+        """One phase of load with nothing killed: its calls per second,
+        and where the CPU went (seconds per second of load)."""
+        n0, t0, c0 = load.ledger.calls, time.monotonic(), self.cpu()
         time.sleep(self.phase)
-        n1, t1 = load.ledger.calls, time.monotonic()
+        n1, t1, c1 = load.ledger.calls, time.monotonic(), self.cpu()
+        self.fig["cpu_per_s"] = {
+            k: round((b - a) / (t1 - t0), 2)
+            for k, a, b in zip(("client", "ozd", "postgres"), c0, c1)}
         return (n1 - n0) / (t1 - t0)
 
     def kill_one_ozd(self):
@@ -523,13 +535,15 @@ def main():
           "kill; ozd kills %d, PostgreSQL primary kills %d, promotions %d;"
           " errors by code %s (unkeyed in flight at the ozd kill: %d); "
           "lost = %d, doubled = %d; seconds without service %s (promote "
-          "%s, every ozd SERVING %s); max over deadline %.3f s" %
+          "%s, every ozd SERVING %s); max over deadline %.3f s; CPU "
+          "seconds per second %s" %
           (L.calls, L.acked, f["seconds"], f["client"], f["servers"],
            f["threads"], f["calls_per_s"], f["ozd_kills"], f["pg_kills"],
            f["promotions"], json.dumps(f["errors"], sort_keys=True),
            f["unkeyed_lost_at_ozd_kill"], f["lost"], f["doubled"],
            f.get("no_service_s", "-"), f.get("promote_s", "-"),
-           f.get("all_serving_s", "-"), f["max_over_deadline_s"]))
+           f.get("all_serving_s", "-"), f["max_over_deadline_s"],
+           json.dumps(f["cpu_per_s"], sort_keys=True)))
     if os.environ.get("FAILOVER_JSON"):
         print(json.dumps(dict(f, calls=L.calls, acked=L.acked),
                          sort_keys=True))
