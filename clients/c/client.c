@@ -26,8 +26,8 @@
 #define BACKOFF_BASE_MS     25
 #define BACKOFF_MAX_MS      1000
 #define DEFAULT_MAX_RETRIES 10
-/* How long an attempt waits for a server that is not connected when other
- * servers could take the call. */
+/* How long an attempt waits for its server to take the request (to have
+ * a connection) when other servers could take the call. */
 #define CONNECT_WAIT_MS 1000
 
 struct oz_client {
@@ -331,9 +331,11 @@ call_on(oz_client *c, size_t i, call_state *cs,
 	if (rc != OZ_OK) {
 		return rc;
 	}
+	/* With other servers to turn to, a server gets CONNECT_WAIT_MS to
+	 * take the request: it may have lost its connection since it was
+	 * picked. A request that never left is safe to send elsewhere. */
 	int64_t send_by = cs->deadline;
-	if (c->set.n > 1 && !client_endpoint_connected(e) &&
-		left > CONNECT_WAIT_MS) {
+	if (c->set.n > 1 && left > CONNECT_WAIT_MS) {
 		send_by = now + CONNECT_WAIT_MS;
 	}
 	rc = attempt(e, buf, len, send_by, cs->deadline, out_desc, out,

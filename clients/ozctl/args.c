@@ -59,6 +59,23 @@ ozctl_opt_get(ozctl_opt *opts, size_t n_opts, const char *name)
 	abort(); /* A verb asked for an option it did not declare. */
 }
 
+/* --url: the first replaces OZ_URL, the next ones add servers. Returns
+ * false when memory runs out. */
+static bool
+add_url(ozctl *ctl, const char *value)
+{
+	size_t had = ctl->url_list != NULL ? strlen(ctl->url_list) : 0;
+	char *list = realloc(ctl->url_list, had + strlen(value) + 2);
+	if (list == NULL) {
+		return false;
+	}
+	snprintf(list + had, strlen(value) + 2, "%s%s", had > 0 ? "," : "",
+		value);
+	ctl->url_list = list;
+	ctl->url = list;
+	return true;
+}
+
 /* Applies a global option; returns 1 if name is one, 0 if not, -1 on a
  * bad value. */
 static int
@@ -71,7 +88,10 @@ global_opt(ozctl *ctl, const char *name, const char *value, const char *usage)
 	} else if (strcmp(name, "help") == 0 || strcmp(name, "h") == 0) {
 		ctl->help = true;
 	} else if (strcmp(name, "url") == 0) {
-		ctl->url = value;
+		if (!add_url(ctl, value)) {
+			fputs("ozctl: out of memory\n", stderr);
+			return -1;
+		}
 	} else if (strcmp(name, "token") == 0) {
 		ctl->token = value;
 	} else if (strcmp(name, "tls-ca") == 0) {

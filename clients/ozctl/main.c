@@ -26,7 +26,10 @@ static const char main_help[] =
 	"                   tcp://HOST:PORT, tls+tcp://HOST:PORT, "
 	"ipc:///PATH,\n"
 	"                   ws://HOST:PORT/PATH, wss://HOST:PORT/PATH or "
-	"inproc://NAME\n"
+	"inproc://NAME;\n"
+	"                   several servers: repeat --url or give a comma "
+	"list (calls\n"
+	"                   are spread over them; see docs/protocol.md)\n"
 	"  --timeout MS     deadline of each call in milliseconds, retries "
 	"included\n"
 	"                   (default 5000)\n"
@@ -119,13 +122,17 @@ ozctl_client(ozctl *ctl, int *exit_code)
 	}
 	/* A malformed URL is a mistake on the command line (or in OZ_URL),
 	 * not an answer of the server. */
-	if (client_url_check(
-		    ctl->url != NULL ? ctl->url : OZ_CLIENT_DEFAULT_URL,
-		    &st) != OZ_OK) {
+	const char *urls[CLIENT_MAX_URLS];
+	char *copy;
+	size_t n;
+	if (client_url_split(
+		    ctl->url != NULL ? ctl->url : OZ_CLIENT_DEFAULT_URL, &copy,
+		    urls, &n, &st) != OZ_OK) {
 		*exit_code = ozctl_usage_error(
 			main_usage, "%s (--url or OZ_URL)", st.message);
 		return NULL;
 	}
+	free(copy);
 	memset(&o, 0, sizeof(o));
 	o.deadline_ms = ctl->timeout_ms;
 	o.auth_token = ctl->token;
@@ -139,17 +146,16 @@ ozctl_client(ozctl *ctl, int *exit_code)
 	return ctl->client;
 }
 
-int
-main(int argc, char **argv)
+/* Everything main does but freeing the --url list. */
+static int
+run(ozctl *ctl, int argc, char **argv)
 {
-	ozctl ctl;
 	int i, rc;
 
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.url = env_set("OZ_URL");
-	ctl.token = env_set("OZ_TOKEN");
-	ctl.tls_ca = env_set("OZ_TLS_CA");
-	ctl.tls_cert = env_set("OZ_TLS_CERT");
+	ctl->url = env_set("OZ_URL");
+	ctl->token = env_set("OZ_TOKEN");
+	ctl->tls_ca = env_set("OZ_TLS_CA");
+	ctl->tls_cert = env_set("OZ_TLS_CERT");
 	/* Global options before the verb; the verb parses the rest. */
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--version") == 0) {
@@ -166,14 +172,14 @@ main(int argc, char **argv)
 				strncmp(argv[i], "--tls-", 6) == 0)) {
 			end = i + 2 <= argc ? i + 2 : argc;
 		}
-		if ((rc = ozctl_parse(&ctl, end - i, argv + i, NULL, 0, pos, 0,
+		if ((rc = ozctl_parse(ctl, end - i, argv + i, NULL, 0, pos, 0,
 			     &n_pos, main_usage)) != 0) {
 			return rc;
 		}
 		i = end - 1;
 	}
 	if (i >= argc) {
-		if (ctl.help) {
+		if (ctl->help) {
 			print_help();
 			return OZCTL_EXIT_OK;
 		}
@@ -181,8 +187,8 @@ main(int argc, char **argv)
 	}
 	for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++) {
 		if (strcmp(argv[i], verbs[v].name) == 0) {
-			rc = verbs[v].run(&ctl, argc - i - 1, argv + i + 1);
-			oz_client_close(ctl.client);
+			rc = verbs[v].run(ctl, argc - i - 1, argv + i + 1);
+			oz_client_close(ctl->client);
 			return rc;
 		}
 	}
@@ -191,4 +197,14 @@ main(int argc, char **argv)
 		return OZCTL_EXIT_OK;
 	}
 	return ozctl_usage_error(main_usage, "unknown verb \"%s\"", argv[i]);
+}
+
+int
+main(int argc, char **argv)
+{
+	ozctl ctl;
+	memset(&ctl, 0, sizeof(ctl));
+	int rc = run(&ctl, argc, argv);
+	free(ctl.url_list);
+	return rc;
 }

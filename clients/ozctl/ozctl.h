@@ -29,7 +29,10 @@ enum {
 
 /* Global options and the lazily opened client. */
 typedef struct ozctl {
+	/* One URL or a comma list (OZ_URL); --url replaces it, and each
+	 * further --url adds one to the list held in url_list. */
 	const char *url;
+	char *url_list; /* Owned: the --url values joined by commas. */
 	const char *token;
 	const char *tls_ca;          /* --tls-ca / OZ_TLS_CA */
 	const char *tls_server_name; /* --tls-server-name */
