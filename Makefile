@@ -183,7 +183,8 @@ test: all
 # The PostgreSQL backend against a throwaway cluster (scripts/pg.sh); in
 # `make test` the same programs skip without OZ_TEST_POSTGRES_URL.
 PG_TESTS := $(filter $(TEST_BINS),$(addprefix $(BUILD)/tests/store/, \
-	backend_test postgres_store_test postgres_pool_test))
+	backend_test postgres_store_test postgres_pool_test \
+	postgres_backend_test))
 test-postgres: $(PG_TESTS) $(OZD)
 	OZD=$(abspath $(OZD)) sh scripts/test-postgres.sh $(PG_TESTS)
 

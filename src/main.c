@@ -120,6 +120,17 @@ static const struct setting settings[] = {
 		.hint = " (1..1024)",
 		.help = "calls run at once; more get RESOURCE_EXHAUSTED at "
 			"once. Default 64"},
+	{.flag = "read-threads",
+		.env = "OZ_READ_THREADS",
+		.arg = "N",
+		.kind = NUMBER,
+		.min = 1,
+		.max = RPC_READ_THREADS_MAX,
+		FIELD(srv.read_threads),
+		.hint = " (1..64)",
+		.help = "PostgreSQL: threads (each with its own connection) "
+			"that run reads, so no nng thread waits on the "
+			"network. Default 4; unused on SQLite"},
 	{.flag = "auth-token-file",
 		.env = "OZ_AUTH_TOKEN_FILE",
 		.arg = "FILE",
@@ -676,13 +687,14 @@ log_config(const struct options *o)
 	}
 	log_info("config database=%s backend=%s synchronous=%s "
 		 "busy_timeout_ms=%d "
-		 "max_inflight=%d max_message_bytes=%zu default_timeout_ms=%u "
+		 "max_inflight=%d read_threads=%d max_message_bytes=%zu "
+		 "default_timeout_ms=%u "
 		 "drain_timeout_ms=%d optimize_interval_ms=%d group_commit=%s "
 		 "ipc_mode=%04o tls=%s "
 		 "client_certs=%s auth=%s admin=%s",
 		db, store_traits_of(&s->store)->name,
 		store_sync_name(s->store.synchronous),
-		s->store.busy_timeout_ms, s->max_inflight,
+		s->store.busy_timeout_ms, s->max_inflight, s->read_threads,
 		s->max_message_bytes, s->default_timeout_ms,
 		o->drain_timeout_ms, s->optimize_interval_ms,
 		s->group_commit ? "on" : "off", s->ipc_mode,

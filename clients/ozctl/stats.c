@@ -45,6 +45,11 @@ print_tables(const Oz__V1__StatsResponse *r)
 		(long long) r->uptime_s, (long long) r->in_flight,
 		(long long) r->calls_total,
 		(long long) error_total(r->errors, r->n_errors));
+	if (r->backend != NULL && r->backend[0] != '\0') {
+		printf("backend %s, %d database connection(s), %d busy\n",
+			r->backend, (int) r->db_connections,
+			(int) r->db_connections_busy);
+	}
 	printf("database %lld bytes, WAL %lld bytes, cache hit ratio %.1f%% "
 	       "(%lld hits, %lld misses)\n\n",
 		(long long) r->database_size_bytes,

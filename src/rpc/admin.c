@@ -1,5 +1,6 @@
 /* rpc/admin.c -- /oz.v1.AdminService/Stats: the server's own counters
- * (rpc/stats.c) plus the database's file sizes. It reads server state, so
+ * (rpc/stats.c) plus the database's sizes (SQLite: its files; PostgreSQL:
+ * pg_database_size as the writer last read it). It reads server state, so
  * it lives in the rpc layer, like reflection. */
 #include "oz/v1/admin_service.pb-c.h"
 #include "rpc/server.h"
@@ -21,7 +22,11 @@ rpc_admin_stats(service_ctx *cx, const ProtobufCMessage *in,
 	}
 	resp->in_flight = rpc_server_inflight(srv);
 	resp->uptime_s = rpc_server_uptime_us(srv) / 1000000;
-	store_file_sizes(rpc_server_store_config(srv),
-		&resp->database_size_bytes, &resp->wal_size_bytes);
+	rpc_server_db_sizes(
+		srv, &resp->database_size_bytes, &resp->wal_size_bytes);
+	resp->backend =
+		(char *) store_traits_of(rpc_server_store_config(srv))->name;
+	rpc_server_db_conns(
+		srv, &resp->db_connections, &resp->db_connections_busy);
 	return OZ_OK;
 }

@@ -170,12 +170,37 @@ rpc_call_run(rpc_call *call, store_conn *db, bool serving)
 		.server = call->cfg->server,
 		.health = call->cfg->health,
 	};
+	/* The call's deadline bounds its statements on the database too
+	 * (PostgreSQL: SET LOCAL statement_timeout; a statement still
+	 * running then is cancelled on the server). */
+	if (db != NULL) {
+		int64_t left_ms = (call->deadline_us - oz_now_us()) / 1000;
+		store_set_timeout(db, left_ms < 1           ? 1
+				      : left_ms > INT32_MAX ? INT32_MAX
+							    : (int) left_ms);
+	}
 	if (call->method->kind == RPC_WRITE) {
 		rpc_idem_run(call, db, &cx);
-		return;
+	} else {
+		call->ran = true;
+		call->method->handler(
+			&cx, call->input, call->output, &call->st);
 	}
-	call->ran = true;
-	call->method->handler(&cx, call->input, call->output, &call->st);
+	if (db != NULL) {
+		store_set_timeout(db, 0);
+	}
+}
+
+void
+rpc_call_reset(rpc_call *call)
+{
+	oz_status_clear(&call->st);
+	call->ran = false;
+	call->replayed = false;
+	call->packed = (ProtobufCBinaryData) {0};
+	if (call->output != NULL) {
+		protobuf_c_message_init(call->method->output, call->output);
+	}
 }
 
 /* Status text goes out valid UTF-8 and free of control characters even if

@@ -87,6 +87,11 @@ bool rpc_call_ok(const rpc_call *call);
  * RPC_NODB methods. serving is what health reports. */
 void rpc_call_run(rpc_call *call, store_conn *db, bool serving);
 
+/* Makes a call that ran ready to run again: its whole transaction was
+ * rolled back by a serialization failure or deadlock (never after an
+ * unknown outcome such as a lost connection). */
+void rpc_call_reset(rpc_call *call);
+
 /* Fails the call with code and message unless it already failed. */
 void rpc_call_fail(rpc_call *call, oz_code code, const char *msg);
 

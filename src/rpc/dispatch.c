@@ -108,7 +108,7 @@ static const rpc_method methods[] = {
 		.input = &oz__v1__backup_request__descriptor,
 		.output = &oz__v1__backup_response__descriptor,
 		.handler = service_admin_backup,
-		.kind = RPC_READ,
+		.kind = RPC_LONG_READ,
 		.access = RPC_ADMIN,
 	},
 	{
@@ -133,7 +133,7 @@ static const rpc_method methods[] = {
 		.input = &oz__v1__query_request__descriptor,
 		.output = &oz__v1__query_response__descriptor,
 		.handler = service_admin_query,
-		.kind = RPC_READ,
+		.kind = RPC_LONG_READ,
 		.access = RPC_ADMIN_TOKEN,
 	},
 	{

@@ -11,11 +11,16 @@
 #include "rpc/auth.h"
 #include "service/service.h"
 
-/* How a method uses the database; decides where the server runs it. */
+/* How a method uses the database: the one column that decides where the
+ * server runs it (rpc/server.c, with the backend's store_traits). */
 typedef enum rpc_kind {
-	RPC_NODB = 0,  /* No database: answered on the receiving worker. */
-	RPC_READ = 1,  /* Reads: the worker's own read connection. */
+	RPC_NODB = 0,  /* No database: answered in the receiving callback. */
+	RPC_READ = 1,  /* Reads on a read connection: in the callback when
+			  the backend's reads never wait (SQLite), else on
+			  the read threads (PostgreSQL). */
 	RPC_WRITE = 2, /* Writes: the group-commit writer. */
+	RPC_LONG_READ = 3, /* Reads that may run long (Backup, Query): the one
+			  admin thread, with a connection of its own. */
 } rpc_kind;
 
 typedef struct rpc_method {

@@ -16,7 +16,17 @@
  * When each worker's own thread ran them, every thread that ever ran a
  * backup kept its connection and its glibc arena, each arena the freed
  * pages of a full page cache: ozd's RssAnon grew with every backup that
- * landed on a new thread (bench/RESULTS.md, "Soak"). */
+ * landed on a new thread (bench/RESULTS.md, "Soak").
+ *
+ * Where a call runs is decided once, from its method's kind
+ * (rpc/dispatch.h) and the backend's traits (store_traits): no-db calls
+ * in the callback; writes on the writer; admin calls on the admin queue;
+ * reads in the callback when the backend's reads never wait (SQLite),
+ * else on the read queue: --read-threads threads of ours, each with its
+ * own connection, served the same way as the admin queue (the aio left
+ * pending, the thread finishes it, nng's threads send the reply), since
+ * a PostgreSQL read is a round trip to another process and nng has only
+ * a few callback threads. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -46,36 +56,44 @@
  * --max-inflight while a backup runs. */
 #define ADMIN_QUEUE_MAX 8
 
-enum { W_RECV, W_WRITE, W_ADMIN, W_SEND };
+enum { W_RECV, W_WRITE, W_QUEUED, W_SEND };
 
 /* A worker serves one call at a time: its aio callback receives, runs
- * reads and no-db calls inline and sends. A write is queued for the
- * writer and the aio kept pending (W_WRITE) until the writer finishes it
- * after the COMMIT; an admin call likewise for the admin thread
- * (W_ADMIN). The callback then sends. */
+ * no-db calls (and SQLite's reads) inline and sends. A write is queued
+ * for the writer and the aio kept pending (W_WRITE) until the writer
+ * finishes it after the COMMIT; an admin call likewise for the admin
+ * thread, a PostgreSQL read for the read threads (W_QUEUED). The
+ * callback then sends. */
 struct worker {
 	rpc_server *srv;
 	nng_ctx ctx;
 	nng_aio *aio;
 	arena arena;
-	int state;       /* W_RECV, W_WRITE, W_ADMIN or W_SEND: what the aio
+	int state;       /* W_RECV, W_WRITE, W_QUEUED or W_SEND: what the aio
 			    waits for. */
 	nng_msg *msg;    /* The request, reused for the reply. */
 	rpc_call call;   /* The call being served. */
 	rpc_write write; /* call, queued for the writer. */
 	bool admitted;
-	struct worker *next_admin; /* The admin queue's link. */
+	struct worker *next_queued; /* A work queue's link. */
 };
 
-/* The admin calls waiting for the admin thread, oldest first. */
-struct admin_queue {
-	pthread_t thread;
-	bool started;
+/* Calls waiting for threads of ours, oldest first: the admin queue (one
+ * thread) and, when the backend's reads block, the read queue. */
+struct work_queue {
+	rpc_server *srv;
+	const char *thread_name;
+	const char *full_message; /* Why a call is refused when full. */
+	bool admin;               /* Its connections may wait for locks. */
+	int max_waiting;
+	int n_threads;
+	int n_started;
+	pthread_t threads[RPC_READ_THREADS_MAX];
 	pthread_mutex_t mu; /* Guards the rest. */
 	pthread_cond_t cv;
 	struct worker *head, *tail;
 	int n;
-	bool exited; /* The thread has left: nothing more is queued. */
+	bool exited; /* A thread has left: nothing more is queued. */
 };
 
 struct rpc_server {
@@ -89,7 +107,11 @@ struct rpc_server {
 	rpc_origins origins; /* Browser origins allowed on ws://. */
 	struct worker *workers;
 	int n_workers;
-	struct admin_queue admin_q;
+	struct work_queue admin_q;
+	struct work_queue read_q; /* Used when reads_inline is false. */
+	bool reads_inline;        /* The backend's reads never wait. */
+	atomic_int db_busy;       /* Calls running on a read connection. */
+	atomic_int n_conns;       /* Read connections open. */
 	rpc_writer *writer;
 	long gen;                 /* Tells this server's read connections. */
 	pthread_mutex_t conns_mu; /* Guards conns (taken at open only). */
@@ -117,6 +139,7 @@ rpc_server_config_init(rpc_server_config *cfg)
 	cfg->listen[0] = "tcp://127.0.0.1:7878";
 	cfg->n_listen = 1;
 	cfg->max_inflight = 64;
+	cfg->read_threads = RPC_READ_THREADS_DEFAULT;
 	cfg->max_message_bytes = 4u << 20;
 	cfg->default_timeout_ms = 30000;
 	cfg->ipc_mode = 0600;
@@ -182,24 +205,22 @@ read_conn(rpc_server *s, oz_status *st)
 	rc->next = s->conns;
 	s->conns = rc;
 	pthread_mutex_unlock(&s->conns_mu);
+	atomic_fetch_add(&s->n_conns, 1);
 	tl_gen = s->gen;
 	tl_db = rc->db;
 	return rc->db;
 }
 
-static bool needs_thread(const rpc_call *call);
-
 /* True for the calls the writer runs: writes, and on an in-memory
  * database (no WAL, so readers beside the writer would wait for its
- * locks) the reads too, but for the admin ones: a Backup cannot copy the
- * database from inside the writer's transaction, so it reads on a
- * connection of its own to the same shared in-memory database. */
+ * locks) the reads too. Admin calls are not among them: a Backup cannot
+ * copy the database from inside the writer's transaction, so it reads on
+ * a connection of its own to the same shared in-memory database. */
 static bool
 writer_runs(const rpc_server *s, const rpc_call *call)
 {
 	return call->method->kind == RPC_WRITE ||
-	       (call->method->kind == RPC_READ && s->memory &&
-		       !needs_thread(call));
+	       (call->method->kind == RPC_READ && s->memory);
 }
 
 /* Runs one decoded call where its kind says. */
@@ -227,15 +248,18 @@ execute(struct worker *w, rpc_call *call, bool admitted)
 		return;
 	}
 	store_conn *db = NULL;
-	if (call->method->kind == RPC_READ) {
+	if (call->method->kind == RPC_READ ||
+		call->method->kind == RPC_LONG_READ) {
 		oz_status st;
 		if ((db = read_conn(s, &st)) == NULL) {
 			rpc_call_fail(call, st.code, st.message);
 			return;
 		}
+		atomic_fetch_add(&s->db_busy, 1);
 	}
 	rpc_call_run(call, db, serving);
 	if (db != NULL) {
+		atomic_fetch_sub(&s->db_busy, 1);
 		int64_t hits, misses;
 		store_cache_counts(db, &hits, &misses);
 		rpc_stats_cache(s->stats, hits, misses);
@@ -267,17 +291,25 @@ via_writer(const rpc_server *s, const rpc_call *call)
 	return rpc_call_ok(call) && writer_runs(s, call);
 }
 
-/* True for the admin calls that touch the database: they may run long (a
- * backup), so they run on the admin thread, never in an nng callback.
- * Stats touches no database (counters and two stat() calls): it is
- * answered in the callback, so a dashboard polling it is not kept waiting
- * behind a backup. */
-static bool
-needs_thread(const rpc_call *call)
+/* The queue of threads of ours that runs call, or NULL when it runs in
+ * the callback or on the writer: admin calls (they may run long: a
+ * backup) on the admin thread; reads on the read threads when the
+ * backend's reads wait on the network. Stats is no-db: it is answered in
+ * the callback, so a dashboard polling it is not kept waiting behind a
+ * backup. */
+static struct work_queue *
+queue_for(rpc_server *s, const rpc_call *call)
 {
-	static const char admin[] = "/oz.v1.AdminService/";
-	return rpc_call_ok(call) && call->method->kind != RPC_NODB &&
-	       strncmp(call->method->name, admin, sizeof(admin) - 1) == 0;
+	if (!rpc_call_ok(call)) {
+		return NULL;
+	}
+	if (call->method->kind == RPC_LONG_READ) {
+		return &s->admin_q;
+	}
+	if (call->method->kind == RPC_READ && !s->reads_inline && !s->memory) {
+		return &s->read_q;
+	}
+	return NULL;
 }
 
 /* Counts the call in the statistics. Done before its reply is sent, so a
@@ -357,29 +389,28 @@ submit_write(struct worker *w)
 	rpc_writer_submit(w->srv->writer, &w->write);
 }
 
-/* Queues w's call for the admin thread, the aio left pending until the
- * thread finishes it (W_ADMIN). OK, or the code w's call fails with at
- * once: UNAVAILABLE once the thread has left (stopping),
- * RESOURCE_EXHAUSTED when ADMIN_QUEUE_MAX calls already wait. Never
- * waits but for the queue's lock, which no one holds while a call runs. */
+/* Queues w's call on q, the aio left pending until one of q's threads
+ * finishes it (W_QUEUED). OK, or the code w's call fails with at once:
+ * UNAVAILABLE once a thread has left (stopping), RESOURCE_EXHAUSTED when
+ * q->max_waiting calls already wait. Never waits but for the queue's
+ * lock, which no one holds while a call runs. */
 static oz_code
-queue_admin(struct worker *w)
+enqueue(struct work_queue *q, struct worker *w)
 {
-	struct admin_queue *q = &w->srv->admin_q;
 	oz_code rc = OZ_OK;
 	pthread_mutex_lock(&q->mu);
 	if (q->exited) {
 		rc = OZ_UNAVAILABLE;
-	} else if (q->n >= ADMIN_QUEUE_MAX) {
+	} else if (q->n >= q->max_waiting) {
 		rc = OZ_RESOURCE_EXHAUSTED;
 	} else {
-		w->state = W_ADMIN;
-		/* Under the lock, so the thread cannot leave between the
+		w->state = W_QUEUED;
+		/* Under the lock, so the threads cannot leave between the
 		 * check and the push: what is queued is run. */
 		if (nng_aio_begin(w->aio)) {
-			w->next_admin = NULL;
+			w->next_queued = NULL;
 			if (q->tail != NULL) {
-				q->tail->next_admin = w;
+				q->tail->next_queued = w;
 			} else {
 				q->head = w;
 			}
@@ -392,19 +423,17 @@ queue_admin(struct worker *w)
 	return rc;
 }
 
-/* Hands w's admin call to the admin thread; true if the callback is done
- * with it, else w's call has failed and the callback answers it. */
+/* Hands w's call to q's threads; true if the callback is done with it,
+ * else w's call has failed and the callback answers it. */
 static bool
-hand_to_admin(struct worker *w)
+hand_to(struct work_queue *q, struct worker *w)
 {
-	oz_code rc = queue_admin(w);
+	oz_code rc = enqueue(q, w);
 	if (rc == OZ_UNAVAILABLE) {
 		rpc_call_fail(&w->call, rc,
 			"server is shutting down; retry on another server");
 	} else if (rc == OZ_RESOURCE_EXHAUSTED) {
-		rpc_call_fail(&w->call, rc,
-			"too many admin calls are waiting (they run one at a "
-			"time); retry with backoff");
+		rpc_call_fail(&w->call, rc, q->full_message);
 	}
 	return rc == OZ_OK;
 }
@@ -426,8 +455,9 @@ received(struct worker *w, nng_msg *msg)
 	rpc_call_begin(&w->call, &s->call_cfg, &w->arena, nng_msg_body(msg),
 		nng_msg_len(msg), &peer);
 	if (w->admitted && atomic_load(&s->serving)) {
-		if (needs_thread(&w->call)) {
-			if (hand_to_admin(w)) {
+		struct work_queue *q = queue_for(s, &w->call);
+		if (q != NULL) {
+			if (hand_to(q, w)) {
 				return;
 			}
 		} else if (via_writer(s, &w->call)) {
@@ -444,7 +474,7 @@ worker_cb(void *arg)
 {
 	struct worker *w = arg;
 	int rv = nng_aio_result(w->aio);
-	if (w->state == W_WRITE || w->state == W_ADMIN) {
+	if (w->state == W_WRITE || w->state == W_QUEUED) {
 		if (rv != 0) { /* Stopped before the call was queued. */
 			rpc_call_fail(&w->call, OZ_UNAVAILABLE,
 				"server is shutting down");
@@ -477,18 +507,18 @@ worker_cb(void *arg)
 	received(w, nng_aio_get_msg(w->aio));
 }
 
-/* The admin thread: runs the queued admin calls one at a time, oldest
- * first, and completes each worker's pending aio, whose callback sends the
- * reply. A call whose deadline passed while it waited is answered
- * DEADLINE_EXCEEDED without running (rpc_call_run). Once stopping, it
- * runs what is queued and leaves. */
+/* A thread of a work queue: runs the queued calls, oldest first, and
+ * completes each worker's pending aio, whose callback sends the reply. A
+ * call whose deadline passed while it waited is answered
+ * DEADLINE_EXCEEDED without running (rpc_call_run). Once stopping, the
+ * threads run what is queued and leave. */
 static void *
-admin_main(void *arg)
+queue_main(void *arg)
 {
-	rpc_server *s = arg;
-	struct admin_queue *q = &s->admin_q;
-	tl_admin = true;
-	oz_thread_name("ozd:admin");
+	struct work_queue *q = arg;
+	rpc_server *s = q->srv;
+	tl_admin = q->admin;
+	oz_thread_name(q->thread_name);
 	pthread_mutex_lock(&q->mu);
 	for (;;) {
 		while (q->head == NULL && !atomic_load(&s->stopping)) {
@@ -498,7 +528,7 @@ admin_main(void *arg)
 		if (w == NULL) {
 			break;
 		}
-		q->head = w->next_admin;
+		q->head = w->next_queued;
 		if (q->head == NULL) {
 			q->tail = NULL;
 		}
@@ -513,21 +543,83 @@ admin_main(void *arg)
 	return NULL;
 }
 
-static oz_code
-start_admin(rpc_server *s, oz_status *st)
+static void
+queue_init(struct work_queue *q, rpc_server *s, int n_threads)
 {
-	struct admin_queue *q = &s->admin_q;
+	q->srv = s;
+	q->n_threads = n_threads;
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_cond_init(&q->cv, NULL);
+}
+
+static oz_code
+queue_start(struct work_queue *q, oz_status *st)
+{
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, ADMIN_STACK);
-	q->started = pthread_create(&q->thread, &attr, admin_main, s) == 0;
+	while (q->n_started < q->n_threads &&
+		pthread_create(&q->threads[q->n_started], &attr, queue_main,
+			q) == 0) {
+		q->n_started++;
+	}
 	pthread_attr_destroy(&attr);
-	if (!q->started) {
+	if (q->n_started < q->n_threads) {
+		pthread_mutex_lock(&q->mu);
 		q->exited = true;
-		return oz_fail(
-			st, OZ_INTERNAL, "cannot start the admin thread");
+		pthread_cond_broadcast(&q->cv);
+		pthread_mutex_unlock(&q->mu);
+		return oz_fail(st, OZ_INTERNAL, "cannot start the %s threads",
+			q->thread_name);
 	}
 	return OZ_OK;
+}
+
+/* Wakes q's threads (stopping is set), joins them, frees q. */
+static void
+queue_stop(struct work_queue *q)
+{
+	if (q->srv == NULL) {
+		return;
+	}
+	pthread_mutex_lock(&q->mu);
+	pthread_cond_broadcast(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+	for (int i = 0; i < q->n_started; i++) {
+		pthread_join(q->threads[i], NULL);
+	}
+	q->n_started = 0;
+}
+
+static void
+queue_fini(struct work_queue *q)
+{
+	if (q->srv != NULL) {
+		pthread_cond_destroy(&q->cv);
+		pthread_mutex_destroy(&q->mu);
+	}
+}
+
+/* The admin queue always; the read queue when reads block. */
+static oz_code
+start_queues(rpc_server *s, oz_status *st)
+{
+	struct work_queue *a = &s->admin_q;
+	a->thread_name = "ozd:admin";
+	a->admin = true;
+	a->max_waiting = ADMIN_QUEUE_MAX;
+	a->full_message = "too many admin calls are waiting (they run one "
+			  "at a time); retry with backoff";
+	oz_code rc = queue_start(a, st);
+	if (rc != OZ_OK || s->reads_inline || s->memory) {
+		return rc;
+	}
+	struct work_queue *r = &s->read_q;
+	r->thread_name = "ozd:reader";
+	/* Admission (--max-inflight) bounds the reads in flight already. */
+	r->max_waiting = s->cfg.max_inflight + RPC_SPARE_WORKERS;
+	r->full_message = "too many reads are waiting; retry with backoff";
+	return queue_start(r, st);
 }
 
 /* Probes ipc listeners every RPC_GUARD_INTERVAL_MS (see rpc/listener.h). */
@@ -566,7 +658,7 @@ nng_fail(oz_status *st, const char *what, int rv)
 static oz_code
 start_workers(rpc_server *s, oz_status *st)
 {
-	oz_code rc = start_admin(s, st);
+	oz_code rc = start_queues(s, st);
 	for (int i = 0; rc == OZ_OK && i < s->n_workers; i++) {
 		struct worker *w = &s->workers[i];
 		w->srv = s;
@@ -668,8 +760,14 @@ rpc_server_start(rpc_server **out, const rpc_server_config *cfg, oz_status *st)
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	pthread_mutex_init(&s->conns_mu, NULL);
-	pthread_mutex_init(&s->admin_q.mu, NULL);
-	pthread_cond_init(&s->admin_q.cv, NULL);
+	s->reads_inline = !store_reads_block(&cfg->store);
+	if (s->cfg.read_threads < 1 ||
+		s->cfg.read_threads > RPC_READ_THREADS_MAX) {
+		s->cfg.read_threads = RPC_READ_THREADS_DEFAULT;
+	}
+	queue_init(&s->admin_q, s, 1);
+	queue_init(&s->read_q, s,
+		s->reads_inline || s->memory ? 0 : s->cfg.read_threads);
 	s->gen = atomic_fetch_add(&next_gen, 1) + 1;
 	s->workers = calloc((size_t) s->n_workers, sizeof(*s->workers));
 	if (s->workers == NULL) {
@@ -764,6 +862,22 @@ rpc_server_store_config(rpc_server *s)
 	return &s->cfg.store;
 }
 
+void
+rpc_server_db_sizes(rpc_server *s, int64_t *db, int64_t *wal)
+{
+	store_file_sizes(&s->cfg.store, db, wal);
+	if (store_reads_block(&s->cfg.store)) {
+		*db = rpc_writer_db_size(s->writer);
+	}
+}
+
+void
+rpc_server_db_conns(rpc_server *s, int32_t *open, int32_t *busy)
+{
+	*open = atomic_load(&s->n_conns) + 1;
+	*busy = atomic_load(&s->db_busy);
+}
+
 int
 rpc_server_inflight(rpc_server *s)
 {
@@ -803,13 +917,8 @@ rpc_server_stop(rpc_server *s)
 			nng_ctx_close(s->workers[i].ctx);
 		}
 	}
-	struct admin_queue *q = &s->admin_q;
-	pthread_mutex_lock(&q->mu);
-	pthread_cond_broadcast(&q->cv);
-	pthread_mutex_unlock(&q->mu);
-	if (q->started) {
-		pthread_join(q->thread, NULL);
-	}
+	queue_stop(&s->admin_q);
+	queue_stop(&s->read_q);
 	for (int i = 0; i < s->n_workers; i++) {
 		if (s->workers[i].aio != NULL) {
 			nng_aio_stop(s->workers[i].aio); /* Waits for its
@@ -820,8 +929,8 @@ rpc_server_stop(rpc_server *s)
 		nng_aio_free(s->workers[i].aio);
 		arena_fini(&s->workers[i].arena);
 	}
-	pthread_cond_destroy(&q->cv);
-	pthread_mutex_destroy(&q->mu);
+	queue_fini(&s->admin_q);
+	queue_fini(&s->read_q);
 	for (size_t i = 0; i < s->cfg.n_listen; i++) {
 		rpc_listener_close(&s->listeners[i]);
 	}

@@ -18,11 +18,17 @@
  * the admitted calls run, so overload is refused promptly. */
 #define RPC_SPARE_WORKERS 8
 
+#define RPC_READ_THREADS_DEFAULT 4
+#define RPC_READ_THREADS_MAX     64
+
 typedef struct rpc_server_config {
 	const char *listen[RPC_LISTEN_MAX]; /* URLs; at least one. */
 	size_t n_listen;
-	int max_inflight;            /* Calls admitted at once; more get
-					RESOURCE_EXHAUSTED at once. */
+	int max_inflight; /* Calls admitted at once; more get
+			     RESOURCE_EXHAUSTED at once. */
+	/* Threads running reads when the backend's reads block (PostgreSQL:
+	 * store_reads_block), each with its own connection. */
+	int read_threads;
 	size_t max_message_bytes;    /* Largest request and reply. */
 	uint32_t default_timeout_ms; /* Deadline of calls that give none. */
 	const char *tls_cert;        /* PEM files for tls+tcp:// */
@@ -78,6 +84,15 @@ int64_t rpc_server_uptime_us(rpc_server *s);
 
 /* The database the server serves. */
 const store_config *rpc_server_store_config(rpc_server *s);
+
+/* Sizes of the database and its WAL in bytes, without waiting on the
+ * network: SQLite's files, or PostgreSQL's pg_database_size as the
+ * writer's last idle probe read it (WAL 0: the server's own). */
+void rpc_server_db_sizes(rpc_server *s, int64_t *db, int64_t *wal);
+
+/* Database connections open (the writer's and every read connection)
+ * and read connections running a call now. */
+void rpc_server_db_conns(rpc_server *s, int32_t *open, int32_t *busy);
 
 /* Calls received and not yet answered, right now. */
 int rpc_server_inflight(rpc_server *s);

@@ -1,7 +1,9 @@
 /* rpc/writer.c -- the group-commit writer thread. It owns the only write
  * connection; nothing else writes, so writers never meet SQLITE_BUSY. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "core/log.h"
@@ -15,6 +17,7 @@
 #define BATCH_MAX        256
 #define CHECKPOINT_PAGES 1000 /* SQLite's wal_autocheckpoint default. */
 #define PROBE_MS         1000 /* While writes fail, retry this often. */
+#define WRITE_RETRIES    5    /* Re-runs of calls a conflict rolled back. */
 
 struct rpc_writer {
 	store_conn *db;
@@ -30,6 +33,10 @@ struct rpc_writer {
 	int64_t next_optimize_us; /* Monotonic. */
 	store_health *health;     /* Told the outcome of every batch. */
 	int64_t next_probe_us;    /* Monotonic; 0 while writes succeed. */
+	/* The database is another process (PostgreSQL): probe it while
+	 * idle too, so Health sees a lost server with no write to fail. */
+	bool remote;
+	_Atomic int64_t db_size; /* store_size at the last probe (remote). */
 	struct rpc_stats *stats;
 };
 
@@ -70,18 +77,19 @@ check_file(rpc_writer *w, oz_status *st)
 	return OZ_OK;
 }
 
-static void
-run_batch(rpc_writer *w, rpc_write **batch, int n)
+/* One transaction for the batch. Returns OK when it committed, ABORTED
+ * when the COMMIT met a serialization failure or deadlock (everything
+ * rolled back, every call failed ABORTED: run_batch may run them again),
+ * else the failure every call was answered with. */
+static oz_code
+run_once(rpc_writer *w, rpc_write **batch, int n)
 {
 	oz_status st;
 	oz_status_clear(&st);
-	if (check_file(w, &st) != OZ_OK) {
+	if (check_file(w, &st) != OZ_OK ||
+		store_tx_begin(w->db, STORE_TX_WRITE, &st) != OZ_OK) {
 		batch_failed(w, batch, n, &st);
-		return;
-	}
-	if (store_tx_begin(w->db, STORE_TX_WRITE, &st) != OZ_OK) {
-		batch_failed(w, batch, n, &st);
-		return;
+		return st.code;
 	}
 	for (int i = 0; i < n; i++) {
 		rpc_call_run(batch[i]->call, w->db, batch[i]->serving);
@@ -104,16 +112,54 @@ run_batch(rpc_writer *w, rpc_write **batch, int n)
 			const oz_status *why = &batch[i]->call->st;
 			store_health_note_write(w->health, OZ_UNAVAILABLE,
 				why->code != OZ_OK ? why : &st);
-			return;
+			return OZ_UNAVAILABLE;
 		}
 	}
 	if (store_tx_end(w->db, OZ_OK, &st) != OZ_OK) {
+		if (st.code == OZ_ABORTED) {
+			/* A conflict, not a database in trouble. */
+			fail_batch(batch, n, &st);
+			return OZ_ABORTED;
+		}
 		batch_failed(w, batch, n, &st);
-		return;
+		return st.code;
 	}
 	store_health_note_write(w->health, OZ_OK, &st);
 	w->batches++;
 	w->calls += n;
+	return OZ_OK;
+}
+
+/* Runs the batch; on PostgreSQL, calls that a serialization failure or
+ * deadlock (SQLSTATE 40001, 40P01) rolled back run again in a new
+ * transaction, at most WRITE_RETRIES times, then stay ABORTED: all of
+ * them when the COMMIT failed so, else those whose own savepoint did.
+ * Only a definite rollback is re-run: a call whose outcome is unknown (a
+ * connection lost at COMMIT) is answered UNAVAILABLE and never re-run. */
+static void
+run_batch(rpc_writer *w, rpc_write **batch, int n)
+{
+	rpc_write *todo[BATCH_MAX];
+	memcpy(todo, batch, (size_t) n * sizeof(*todo));
+	for (int attempt = 0;; attempt++) {
+		oz_code rc = run_once(w, todo, n);
+		if (!w->remote || attempt == WRITE_RETRIES ||
+			(rc != OZ_OK && rc != OZ_ABORTED)) {
+			return;
+		}
+		int m = 0;
+		for (int i = 0; i < n; i++) {
+			if (todo[i]->call->st.code == OZ_ABORTED) {
+				rpc_call_reset(todo[i]->call);
+				todo[m++] = todo[i];
+			}
+		}
+		if (m == 0) {
+			return;
+		}
+		log_debug("write conflict: running %d call(s) again", m);
+		n = m;
+	}
 }
 
 static void
@@ -175,7 +221,14 @@ probe_writes(rpc_writer *w)
 		rc = store_write_probe(w->db, &st);
 	}
 	store_health_note_write(w->health, rc, &st);
-	w->next_probe_us = rc == OZ_OK ? 0 : oz_now_us() + PROBE_MS * 1000;
+	if (rc == OZ_OK && w->remote) {
+		int64_t db = 0, wal = 0;
+		if (store_size(w->db, &db, &wal, &st) == OZ_OK) {
+			atomic_store(&w->db_size, db);
+		}
+	}
+	w->next_probe_us =
+		rc == OZ_OK && !w->remote ? 0 : oz_now_us() + PROBE_MS * 1000;
 }
 
 /* The next time the idle writer has something to do (0: none). */
@@ -249,7 +302,7 @@ writer_main(void *arg)
 		}
 		pthread_mutex_unlock(&w->mu);
 		run_batch(w, batch, n);
-		if (store_health_write_failed(w->health)) {
+		if (store_health_write_failed(w->health) || w->remote) {
 			w->next_probe_us = oz_now_us() + PROBE_MS * 1000;
 		} else {
 			w->next_probe_us = 0;
@@ -282,7 +335,8 @@ rpc_writer_start(rpc_writer **out, const store_config *cfg, bool group,
 		free(w);
 		return rc;
 	}
-	if (!store_config_is_memory(cfg)) {
+	w->remote = store_reads_block(cfg);
+	if (store_traits_of(cfg)->has_wal && !store_config_is_memory(cfg)) {
 		rc = rpc_checkpointer_start(&w->checkpointer, cfg, st);
 		if (rc != OZ_OK) {
 			store_health_free(w->health);
@@ -296,6 +350,7 @@ rpc_writer_start(rpc_writer **out, const store_config *cfg, bool group,
 	w->optimize_ms = optimize_ms;
 	w->next_optimize_us = oz_now_us() + (int64_t) optimize_ms * 1000;
 	w->stats = stats;
+	w->next_probe_us = w->remote ? oz_now_us() : 0;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
@@ -400,4 +455,10 @@ store_health *
 rpc_writer_health(rpc_writer *w)
 {
 	return w->health;
+}
+
+int64_t
+rpc_writer_db_size(rpc_writer *w)
+{
+	return atomic_load(&w->db_size);
 }

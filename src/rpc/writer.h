@@ -52,6 +52,11 @@ void rpc_writer_counts(rpc_writer *w, long *batches, long *calls);
 struct store_health;
 struct store_health *rpc_writer_health(rpc_writer *w);
 
+/* The database's size in bytes as the writer's last idle probe read it
+ * (PostgreSQL: pg_database_size; 0 on SQLite, whose files are stat()ed
+ * instead), so Stats never waits on the network. */
+int64_t rpc_writer_db_size(rpc_writer *w);
+
 /* Finishes queued calls, runs PRAGMA optimize, checkpoints the WAL, closes
  * the connection and frees w. NULL is a no-op. */
 void rpc_writer_stop(rpc_writer *w);

@@ -12,12 +12,15 @@
 #define OZ_STORE_BACKEND_H
 
 #include "store/idem_store.h"
+#include "store/migrate.h"
+#include "store/query.h"
 #include "store/store.h"
 #include "store/task_store.h"
 #include "store/user_store.h"
 
 struct store_ops {
 	const char *name; /* "sqlite", "postgres". */
+	store_backend backend;
 
 	void (*close)(store_conn *c); /* c is not NULL. */
 	oz_code (*optimize)(store_conn *c, oz_status *st);
@@ -64,6 +67,39 @@ struct store_ops {
 		const store_idem *rec, oz_status *st);
 	oz_code (*idem_purge)(store_conn *c, int64_t before_us, int *n_deleted,
 		oz_status *st);
+
+	/* The rest of store.h: WAL upkeep and statistics (no-ops where the
+	 * engine has none of its own), health probes, the call's time
+	 * limit. */
+	void (*tx_flatten)(store_conn *c, bool on);
+	void (*set_timeout)(store_conn *c, int timeout_ms);
+	oz_code (*checkpoint)(store_conn *c, oz_status *st);
+	void (*manual_checkpoints)(store_conn *c);
+	int (*wal_pages)(const store_conn *c);
+	oz_code (*checkpoint_passive)(store_conn *c, oz_status *st);
+	void (*cache_counts)(store_conn *c, int64_t *hits, int64_t *misses);
+	bool (*file_moved)(store_conn *c);
+	oz_code (*write_probe)(store_conn *c, oz_status *st);
+	oz_code (*size)(
+		store_conn *c, int64_t *db, int64_t *wal, oz_status *st);
+
+	/* migrate.h, with this build's migrations of the backend's dialect. */
+	oz_code (*migrate_upgrade)(
+		store_conn *c, const char *target, oz_status *st);
+	oz_code (*migrate_downgrade)(
+		store_conn *c, const char *target, oz_status *st);
+	oz_code (*migrate_pending)(store_conn *c, int *n, oz_status *st);
+	oz_code (*migrate_current)(
+		store_conn *c, char *rev, size_t n, oz_status *st);
+	oz_code (*migrate_history)(store_conn *c, arena *a,
+		store_migrate_rev **out, size_t *n_out, oz_status *st);
+	oz_code (*migrate_stamp)(
+		store_conn *c, const char *target, oz_status *st);
+	oz_code (*migrate_check)(store_conn *c, oz_status *st);
+
+	/* query.h. */
+	oz_code (*query_run)(store_conn *c, const store_query *q, arena *a,
+		store_qresult *out, oz_status *st);
 };
 
 /* Each backend's store_open (cfg->backend names which). */

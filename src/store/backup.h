@@ -5,7 +5,11 @@
  * Nothing here keeps a pointer to its arguments after returning. None of
  * these functions touches a database another process uses, except
  * store_backup_to, which only reads its source inside one read
- * transaction. */
+ * transaction.
+ *
+ * SQLite only: on PostgreSQL every function here answers
+ * FAILED_PRECONDITION naming pg_dump and pg_basebackup
+ * (store_backup_supported), since its backups are the server's. */
 #ifndef OZ_STORE_BACKUP_H
 #define OZ_STORE_BACKUP_H
 

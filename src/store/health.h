@@ -7,7 +7,13 @@
  * adds what a failed write cannot tell: the file at the configured path is
  * still the one ozd has open (not deleted or replaced), the file and its
  * directory are writable, and the schema is at this build's head with its
- * tables readable. The result is cached for STORE_HEALTH_TTL_MS. */
+ * tables readable. The result is cached for STORE_HEALTH_TTL_MS.
+ *
+ * On PostgreSQL there is no file: the writer's reports are the answer,
+ * and the writer probes while idle (store_write_probe: a connection that
+ * works, to a primary, with the schema at head), so Health answers
+ * NOT_SERVING while no connection works and SERVING again after, without
+ * a check ever waiting on the network. */
 #ifndef OZ_STORE_HEALTH_H
 #define OZ_STORE_HEALTH_H
 
@@ -57,8 +63,11 @@ bool store_file_moved(store_conn *c);
 
 /* A write that changes nothing but still appends to the WAL and syncs
  * (PRAGMA user_version set to its own value), so the writer can tell,
- * while no call writes, that a full disk has room again. Returns OK or
- * the store code of the failure. c must be outside any transaction. */
+ * while no call writes, that a full disk has room again. On PostgreSQL:
+ * reconnects when the connection was lost (with back-off), then checks
+ * the server is a primary and the schema is at this build's head.
+ * Returns OK or the store code of the failure (UNAVAILABLE). c must be
+ * outside any transaction. */
 oz_code store_write_probe(store_conn *c, oz_status *st);
 
 #endif /* OZ_STORE_HEALTH_H */

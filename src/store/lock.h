@@ -8,7 +8,8 @@
  * open file description, so a second acquire in the same process is
  * refused too, and the kernel drops the lock when the holder exits or
  * dies. SQLite's own locks (fcntl byte ranges on the database and -shm
- * files) are untouched. In-memory databases have no lock. */
+ * files) are untouched. In-memory databases have no lock, and neither
+ * has PostgreSQL: several ozd may serve one PostgreSQL database. */
 #ifndef OZ_STORE_LOCK_H
 #define OZ_STORE_LOCK_H
 
@@ -20,10 +21,10 @@ typedef struct store_lock store_lock;
 
 /* Takes the lock of cfg's database without waiting. OUT: *out, owned by
  * the caller, released with store_lock_release; NULL for an in-memory
- * cfg (nothing to lock; OK). what names the holder in the refusal of the
- * others ("a running server", "a restore"): it is written after the pid.
- * Returns OK; FAILED_PRECONDITION "database X is in use by WHAT (pid N)"
- * when another holder has it (WHAT and N as that holder wrote them, or
+ * or PostgreSQL cfg (nothing to lock; OK). what names the holder in the
+ * refusal of the others ("a running server", "a restore"): it is written after
+ * the pid. Returns OK; FAILED_PRECONDITION "database X is in use by WHAT (pid
+ * N)" when another holder has it (WHAT and N as that holder wrote them, or
  * "another process" when unreadable); NOT_FOUND when the directory does
  * not exist; PERMISSION_DENIED or INTERNAL when the lock file cannot be
  * opened. */

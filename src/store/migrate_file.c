@@ -1,6 +1,7 @@
 /* store/migrate_file.c -- migration files: parses NNNN_slug.sql into its
- * revision, message, Up and Down parts, and writes the next empty one. It
- * must not touch a database. */
+ * revision, message, Up and Down parts, and writes the next empty one;
+ * and what both dialects share above the database: resolving a target and
+ * filling a history. It must not touch a database. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -254,4 +255,135 @@ store_migrate_revision(const char *dir, const char *message, char *path,
 			"path of the new revision in %s is too long", dir);
 	}
 	return write_revision(path, message, st);
+}
+
+/* --- Targets ------------------------------------------------------------ */
+
+/* Parses the digits of "+N"/"-N" (N >= 1, at most 9999). */
+static bool
+parse_count(const char *s, size_t *out)
+{
+	size_t v = 0;
+	if (*s == '\0' || strlen(s) > 4) {
+		return false;
+	}
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9') {
+			return false;
+		}
+		v = v * 10 + (size_t) (*s - '0');
+	}
+	*out = v;
+	return v >= 1;
+}
+
+static oz_code
+resolve_relative(const struct migset *ms, const char *target, size_t cur,
+	enum migrate_dir dir, size_t *out, oz_status *st)
+{
+	size_t k;
+	bool up = dir == MIGRATE_UP;
+	if (!parse_count(target + 1, &k)) {
+		return oz_fail(st, OZ_INVALID_ARGUMENT,
+			"bad target \"%s\": expected %cN with N >= 1", target,
+			target[0]);
+	}
+	if (up ? k > ms->n - cur : k > cur) {
+		return oz_fail(st, OZ_INVALID_ARGUMENT,
+			"cannot %s %zu revision(s) from %s: only %zu %s",
+			up ? "upgrade" : "downgrade", k,
+			migrate_rev_at(ms, cur), up ? ms->n - cur : cur,
+			up ? "more known" : "applied");
+	}
+	*out = up ? cur + k : cur - k;
+	return OZ_OK;
+}
+
+static oz_code
+resolve_rev(const struct migset *ms, const char *target, size_t cur,
+	enum migrate_dir dir, size_t *out, oz_status *st)
+{
+	const struct mig *m = migrate_set_find(ms, target);
+	if (m == NULL) {
+		return oz_fail(st, OZ_INVALID_ARGUMENT,
+			"unknown revision \"%s\": this build knows %s..%s",
+			target, ms->n > 0 ? ms->m[0].rev : "base",
+			migrate_rev_at(ms, ms->n));
+	}
+	size_t k = (size_t) (m - ms->m) + 1;
+	if ((dir == MIGRATE_UP && k < cur) ||
+		(dir == MIGRATE_DOWN && k > cur)) {
+		return oz_fail(st, OZ_INVALID_ARGUMENT,
+			"revision %s is %s the current revision %s: use %s",
+			target, dir == MIGRATE_UP ? "below" : "above",
+			migrate_rev_at(ms, cur),
+			dir == MIGRATE_UP ? "downgrade" : "upgrade");
+	}
+	*out = k;
+	return OZ_OK;
+}
+
+static const char *const usage[] = {
+	[MIGRATE_UP] = "upgrade takes head, +N or a revision",
+	[MIGRATE_DOWN] = "downgrade takes -N, base or a revision",
+	[MIGRATE_STAMP] = "stamp takes head, base or a revision",
+};
+
+oz_code
+migrate_resolve(const struct migset *ms, const char *target, size_t cur,
+	enum migrate_dir dir, size_t *out, oz_status *st)
+{
+	if (target == NULL) {
+		return oz_fail(st, OZ_INVALID_ARGUMENT, "no target revision");
+	}
+	if (strcmp(target, "head") == 0 && dir != MIGRATE_DOWN) {
+		*out = ms->n;
+		return OZ_OK;
+	}
+	if (strcmp(target, "base") == 0 && dir != MIGRATE_UP) {
+		*out = 0;
+		return OZ_OK;
+	}
+	if ((target[0] == '+' && dir == MIGRATE_UP) ||
+		(target[0] == '-' && dir == MIGRATE_DOWN)) {
+		return resolve_relative(ms, target, cur, dir, out, st);
+	}
+	if (strcmp(target, "head") == 0 || strcmp(target, "base") == 0 ||
+		target[0] == '+' || target[0] == '-') {
+		return oz_fail(st, OZ_INVALID_ARGUMENT,
+			"bad target \"%s\": %s", target, usage[dir]);
+	}
+	return resolve_rev(ms, target, cur, dir, out, st);
+}
+
+oz_code
+migrate_history_fill(const struct migset *ms, const struct recorded *r,
+	size_t nr, arena *a, store_migrate_rev *h, size_t *n_out,
+	oz_status *st)
+{
+	size_t n = ms->n;
+	for (size_t i = 0; i < ms->n; i++) {
+		const struct mig *m = &ms->m[i];
+		memcpy(h[i].rev, m->rev, sizeof(h[i].rev));
+		h[i].file = m->file;
+		h[i].message = arena_strndup(a, m->message, m->message_len);
+		h[i].known = true;
+		if (h[i].message == NULL) {
+			return oz_fail(
+				st, OZ_RESOURCE_EXHAUSTED, "out of memory");
+		}
+	}
+	for (size_t j = 0; j < nr; j++) {
+		const struct mig *m = migrate_set_find(ms, r[j].rev);
+		store_migrate_rev *e = m != NULL ? &h[m - ms->m] : &h[n++];
+		if (m == NULL) {
+			snprintf(e->rev, sizeof(e->rev), "%s", r[j].rev);
+			e->file = "";
+			e->message = "";
+		}
+		e->applied = true;
+		e->applied_at = r[j].applied_at;
+	}
+	*n_out = n;
+	return OZ_OK;
 }

@@ -62,4 +62,28 @@ oz_code migrate_load_state(store_conn *c, const struct migset *ms, size_t *cur,
 oz_code migrate_to(store_conn *c, const struct migset *ms, size_t target,
 	oz_status *st) OZ_MUST_USE;
 
+/* What a target is resolved for. */
+enum migrate_dir { MIGRATE_UP, MIGRATE_DOWN, MIGRATE_STAMP };
+
+/* Resolves target ("head", "base", "+N", "-N" or a revision id, as dir
+ * allows) against ms with cur migrations applied. OUT: *out, the number
+ * of migrations applied at target. INVALID_ARGUMENT naming what is
+ * wrong. */
+oz_code migrate_resolve(const struct migset *ms, const char *target,
+	size_t cur, enum migrate_dir dir, size_t *out,
+	oz_status *st) OZ_MUST_USE;
+
+/* One row of oz_migrations. */
+struct recorded {
+	const char *rev;
+	int64_t applied_at;
+};
+
+/* Fills h (room for ms->n + nr) with every revision of ms, then the nr
+ * recorded ones ms does not know, marking the recorded as applied (the
+ * contract of store_migrate_history). OUT: *n_out. */
+oz_code migrate_history_fill(const struct migset *ms, const struct recorded *r,
+	size_t nr, arena *a, store_migrate_rev *h, size_t *n_out,
+	oz_status *st) OZ_MUST_USE;
+
 #endif /* OZ_STORE_MIGRATE_IMPL_H */

@@ -81,6 +81,9 @@ typedef struct store_traits {
 /* The traits of cfg's backend. Never NULL. */
 const store_traits *store_traits_of(const store_config *cfg);
 
+/* The traits of backend b. Never NULL. */
+const store_traits *store_backend_traits(store_backend b);
+
 /* True when reads on cfg's backend must run off nng's threads. */
 bool store_reads_block(const store_config *cfg);
 
@@ -125,6 +128,14 @@ typedef struct store_conn store_conn;
  * UNAVAILABLE (cannot open or connect), or INTERNAL. */
 oz_code store_open(
 	store_conn **out, const store_config *cfg, oz_status *st) OZ_MUST_USE;
+
+/* The backend of c. */
+store_backend store_conn_backend(const store_conn *c);
+
+/* FAILED_PRECONDITION when b has no backups of ours (AdminService/Backup,
+ * ozctl backup/restore/vacuum), with a message naming the engine's own
+ * tools; else OK. */
+oz_code store_backup_supported(store_backend b, oz_status *st) OZ_MUST_USE;
 
 /* Finalizes every cached statement and closes. NULL is a no-op. */
 void store_close(store_conn *c);
@@ -203,12 +214,24 @@ void store_set_commit_hook(store_commit_hook_fn fn, void *arg);
 typedef int (*store_tx_hook_fn)(void *arg, const char *sql);
 void store_set_tx_hook(store_tx_hook_fn fn, void *arg);
 
+/* Bounds every statement c runs from the next store_tx_begin on (each
+ * call sets its remaining deadline; 0: no bound). PostgreSQL: SET LOCAL
+ * statement_timeout, so the server cancels a statement still running
+ * then (lock waits included) and it fails DEADLINE_EXCEEDED. SQLite: a
+ * no-op (its calls never wait on another process). */
+void store_set_timeout(store_conn *c, int timeout_ms);
+
+/* Sizes in bytes of the database behind c and of its WAL (SQLite: the
+ * files, 0 in memory; PostgreSQL: pg_database_size, WAL 0). */
+oz_code store_size(
+	store_conn *c, int64_t *db, int64_t *wal, oz_status *st) OZ_MUST_USE;
+
 /* Reads c's page cache hits and misses since the last call (the counters
  * are reset), for statistics. */
 void store_cache_counts(store_conn *c, int64_t *hits, int64_t *misses);
 
 /* Sizes in bytes of cfg's database file and of its -wal file (0 when
- * missing or in memory). */
+ * missing, in memory, or not SQLite: store_size asks a connection). */
 void store_file_sizes(const store_config *cfg, int64_t *db, int64_t *wal);
 
 /* Microseconds since the Unix epoch, the unit of every stored time. */

@@ -184,11 +184,28 @@ static const store_traits traits[] = {
 };
 
 const store_traits *
+store_backend_traits(store_backend b)
+{
+	return b == STORE_BACKEND_POSTGRES ? &traits[STORE_BACKEND_POSTGRES]
+					   : &traits[STORE_BACKEND_SQLITE];
+}
+
+const store_traits *
 store_traits_of(const store_config *cfg)
 {
-	return cfg->backend == STORE_BACKEND_POSTGRES
-		       ? &traits[STORE_BACKEND_POSTGRES]
-		       : &traits[STORE_BACKEND_SQLITE];
+	return store_backend_traits(cfg->backend);
+}
+
+oz_code
+store_backup_supported(store_backend b, oz_status *st)
+{
+	if (store_backend_traits(b)->backup) {
+		return OZ_OK;
+	}
+	return oz_fail(st, OZ_FAILED_PRECONDITION,
+		"backups of a PostgreSQL database are the server's: use "
+		"pg_dump (a logical copy) or pg_basebackup (a physical one "
+		"for a standby or point-in-time recovery)");
 }
 
 bool

@@ -103,6 +103,8 @@ grep -q "^$M/CreateUser  *4  *1  " "$TMP/out" ||
 grep -q '^ALREADY_EXISTS  *2$' "$TMP/out" || fail "errors table"
 grep -q '^uptime [0-9]* s, 1 in flight, 14 calls, 4 errors$' "$TMP/out" ||
 	fail "summary line: $(head -1 "$TMP/out")"
+grep -q '^backend sqlite, [1-9][0-9]* database connection(s), [0-9]* busy$' \
+	"$TMP/out" || fail "backend line: $(sed -n 2p "$TMP/out")"
 
 # --watch: bounded by --count, and ended by a signal.
 ok stats --watch --count 2

@@ -26,6 +26,8 @@
 #include "oz/status.h"
 #include "store/idem_store.h"
 #include "store/list.h"
+#include "store/migrate.h"
+#include "store/query.h"
 #include "store/store.h"
 #include "store/task_store.h"
 #include "store/user_store.h"
@@ -58,6 +60,15 @@ bool pg_connected(const pg_conn *c);
 /* Reconnects c (same URL) after a loss, forgetting its prepared
  * statements and any open transaction. Returns OK or UNAVAILABLE. */
 oz_code pg_reconnect(pg_conn *c, oz_status *st) OZ_MUST_USE;
+
+/* Makes c usable for a new transaction: outside any transaction, a lost
+ * (or dropped) connection is re-established, at most once per back-off
+ * (PG_BACKOFF_MIN_MS doubling to PG_BACKOFF_CAP_MS while attempts fail),
+ * so a server that is down costs each call one quick UNAVAILABLE, not a
+ * connect attempt. Returns OK or UNAVAILABLE. */
+#define PG_BACKOFF_MIN_MS 100
+#define PG_BACKOFF_CAP_MS 2000
+oz_code pg_ensure(pg_conn *c, oz_status *st) OZ_MUST_USE;
 
 /* Refreshes the planner's statistics (ANALYZE): AdminService/Optimize. */
 oz_code pg_optimize(pg_conn *c, oz_status *st) OZ_MUST_USE;
@@ -122,6 +133,22 @@ oz_code pg_migrate_upgrade(pg_conn *c, const char *target, int *applied,
  * (may be NULL). */
 oz_code pg_migrate_downgrade(pg_conn *c, const char *target, int *undone,
 	oz_status *st) OZ_MUST_USE;
+
+/* As store_migrate_pending, _check, _history and _stamp (migrate.h) on
+ * the PostgreSQL set. check verifies the recorded revisions only: they
+ * must be a known prefix of the set (no schema diff on this dialect). */
+oz_code pg_migrate_pending(
+	pg_conn *c, int *n_pending, oz_status *st) OZ_MUST_USE;
+oz_code pg_migrate_check(pg_conn *c, oz_status *st) OZ_MUST_USE;
+oz_code pg_migrate_history(pg_conn *c, arena *a, store_migrate_rev **out,
+	size_t *n_out, oz_status *st) OZ_MUST_USE;
+oz_code pg_migrate_stamp(
+	pg_conn *c, const char *target, oz_status *st) OZ_MUST_USE;
+
+/* As store_query_run (query.h): one statement ($1.. parameters) as a
+ * cursor in a READ ONLY transaction, bounded by q's time and row limits. */
+oz_code pg_query_run(pg_conn *c, const store_query *q, arena *a,
+	store_qresult *out, oz_status *st) OZ_MUST_USE;
 
 /* Runs sql and writes column 0 of every row, each followed by '\n',
  * into out (size cap; cut short when it does not fit). For tests. */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "store/backend.h"
 #include "store/postgres/pg_impl.h"
@@ -149,7 +150,7 @@ pg_close(pg_conn *c)
 bool
 pg_connected(const pg_conn *c)
 {
-	return PQstatus(c->pg) == CONNECTION_OK;
+	return !c->broken && PQstatus(c->pg) == CONNECTION_OK;
 }
 
 oz_code
@@ -157,9 +158,37 @@ pg_reconnect(pg_conn *c, oz_status *st)
 {
 	pg_stmts_clear(c);
 	c->tx_depth = 0;
+	c->broken = false;
 	PQfinish(c->pg);
 	c->pg = NULL;
 	return connect_url(c, st);
+}
+
+oz_code
+pg_ensure(pg_conn *c, oz_status *st)
+{
+	if (c->tx_depth > 0 || pg_connected(c)) {
+		return OZ_OK;
+	}
+	int64_t now = oz_now_us();
+	if (now < c->retry_us) {
+		return oz_fail(st, OZ_UNAVAILABLE,
+			"database connection lost; reconnecting");
+	}
+	if (pg_reconnect(c, st) == OZ_OK) {
+		log_info("postgres: reconnected");
+		c->backoff_ms = 0;
+		c->retry_us = 0;
+		return OZ_OK;
+	}
+	c->backoff_ms =
+		c->backoff_ms == 0 ? PG_BACKOFF_MIN_MS : c->backoff_ms * 2;
+	if (c->backoff_ms > PG_BACKOFF_CAP_MS) {
+		c->backoff_ms = PG_BACKOFF_CAP_MS;
+	}
+	c->retry_us = now + (int64_t) c->backoff_ms * 1000;
+	return oz_fail(
+		st, OZ_UNAVAILABLE, "database connection lost; reconnecting");
 }
 
 oz_code

@@ -84,6 +84,14 @@ pg_error(pg_conn *c, const PGresult *res, oz_status *st)
 		return oz_fail(st, OZ_UNAVAILABLE, "database connection lost");
 	}
 	oz_code code = pg_sqlstate_code(state, &message);
+	if (state != NULL && strcmp(state, "25006") == 0) {
+		/* A read-only server answered a write: after a failover this
+		 * connection reached a standby. Drop it: the next pg_ensure
+		 * connects again, and a multi-host URL with
+		 * target_session_attrs=read-write finds the new primary. */
+		log_warn("postgres: the server is read-only; reconnecting");
+		c->broken = true;
+	}
 	if (code == OZ_INTERNAL) {
 		log_error("postgres error %s: %.*s",
 			state != NULL ? state : "-", pg_msg_len(text), text);
@@ -91,4 +99,30 @@ pg_error(pg_conn *c, const PGresult *res, oz_status *st)
 		log_debug("postgres %s: %.*s", state, pg_msg_len(text), text);
 	}
 	return oz_fail(st, code, "%s", message);
+}
+
+oz_code
+pg_query_error(pg_conn *c, const PGresult *res, oz_status *st)
+{
+	const char *state =
+		res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *text =
+		res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+			    : NULL;
+	/* The operator's own statement: a syntax error, an unknown name, a
+	 * write refused by READ ONLY (25006, expected here: no failover),
+	 * a bad value. The server's text is for the operator who wrote it. */
+	static const char *const theirs[] = {
+		"42", "0A", "22", "25006", "2F", "3F", "08P01"};
+	for (size_t i = 0; state != NULL && PQstatus(c->pg) == CONNECTION_OK &&
+			   i < sizeof(theirs) / sizeof(theirs[0]);
+		i++) {
+		if (strncmp(state, theirs[i], strlen(theirs[i])) == 0) {
+			oz_status_violation(
+				st, "sql", "%s", text != NULL ? text : state);
+			return oz_fail(
+				st, OZ_INVALID_ARGUMENT, "invalid query");
+		}
+	}
+	return pg_error(c, res, st);
 }

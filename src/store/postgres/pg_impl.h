@@ -33,6 +33,11 @@ struct pg_conn {
 	char *url; /* Owned copy, for pg_reconnect. */
 	int tx_depth;
 	int timeout_ms; /* pg_set_timeout; 0: none. */
+	/* Dropped on purpose (SQLSTATE 25006: a standby answered after a
+	 * failover): the next pg_ensure connects again. */
+	bool broken;
+	int backoff_ms;   /* The wait before the next reconnect attempt. */
+	int64_t retry_us; /* Monotonic: no attempt before. */
 	int n_stmts;
 	unsigned next_stmt;
 	struct pg_stmt_entry stmts[PG_STMT_CACHE];
@@ -102,6 +107,13 @@ const char *pg_get_text(const PGresult *res, int r, int col, arena *a);
  * one came) to an oz status; the only place that does. The message is
  * generic; callers that know better overwrite it. */
 oz_code pg_error(pg_conn *c, const PGresult *res, oz_status *st) OZ_MUST_USE;
+
+/* pg_error for the failure of an operator's statement (Query): the
+ * statement's own faults (syntax, names, a write refused by READ ONLY)
+ * are INVALID_ARGUMENT with the server's message as the violation of
+ * "sql"; anything else as pg_error. */
+oz_code pg_query_error(
+	pg_conn *c, const PGresult *res, oz_status *st) OZ_MUST_USE;
 
 /* Maps a SQLSTATE (5 characters, or NULL when there is none) to an oz
  * code and a generic message. For pg_error and its tests. */

@@ -95,23 +95,45 @@ run_step(pg_conn *c, const struct step *s, bool *did, oz_status *st)
 	return pg_query_exec(c, sql_record, &p, NULL, st);
 }
 
-/* OUT: *k, how many migrations of ms target keeps applied: "head",
- * "base" or a revision id. */
 static oz_code
-target_count(
-	const struct migset *ms, const char *target, size_t *k, oz_status *st)
+parse_set(struct migset *ms, oz_status *st)
 {
-	for (size_t i = 0; i <= ms->n; i++) {
-		if (strcmp(migrate_rev_at(ms, i), target) == 0) {
-			*k = i;
-			return OZ_OK;
-		}
+	return migrate_set_parse(embed_migrations_postgres,
+		embed_n_migrations_postgres, ms, st);
+}
+
+/* Parses this build's set into *ms (freed by the caller on OK only).
+ * OUT: *cur, the migrations of it applied. FAILED_PRECONDITION when the
+ * database is at a revision newer than the set's head or unknown to it;
+ * UNAVAILABLE when no connection works. */
+static oz_code
+load(pg_conn *c, struct migset *ms, size_t *cur, oz_status *st)
+{
+	char rev[STORE_REV_MAX + 8];
+	oz_code rc;
+	*cur = 0;
+	if ((rc = pg_ensure(c, st)) != OZ_OK ||
+		(rc = pg_migrate_current(c, rev, sizeof(rev), st)) != OZ_OK ||
+		(rc = parse_set(ms, st)) != OZ_OK) {
+		return rc;
 	}
-	if (strcmp(target, "head") == 0) {
-		*k = ms->n;
+	if (strcmp(rev, "base") == 0) {
 		return OZ_OK;
 	}
-	return oz_fail(st, OZ_INVALID_ARGUMENT, "unknown revision");
+	const struct mig *m = migrate_set_find(ms, rev);
+	if (m == NULL) {
+		const char *head = migrate_rev_at(ms, ms->n);
+		bool newer = strcmp(rev, head) > 0;
+		migrate_set_free(ms);
+		return oz_fail(st, OZ_FAILED_PRECONDITION,
+			newer ? "database is at revision %s, newer than this "
+				"build's head %s"
+			      : "database is at revision %s, unknown to this "
+				"build (head %s)",
+			rev, head);
+	}
+	*cur = (size_t) (m - ms->m) + 1;
+	return OZ_OK;
 }
 
 /* Moves the database to target, up or down, one transaction per
@@ -122,12 +144,13 @@ move(pg_conn *c, const char *target, bool up, int *moved, oz_status *st)
 	struct migset ms;
 	size_t k = 0;
 	int n = 0;
-	oz_code rc = migrate_set_parse(embed_migrations_postgres,
-		embed_n_migrations_postgres, &ms, st);
+	size_t cur = 0;
+	oz_code rc = load(c, &ms, &cur, st);
 	if (rc != OZ_OK) {
 		return rc;
 	}
-	if ((rc = target_count(&ms, target, &k, st)) == OZ_OK) {
+	if ((rc = migrate_resolve(&ms, target, cur,
+		     up ? MIGRATE_UP : MIGRATE_DOWN, &k, st)) == OZ_OK) {
 		rc = pg_exec_script(c, MIGRATE_LOCK, st);
 	}
 	for (size_t j = 0; rc == OZ_OK && j < (up ? k : ms.n - k); j++) {
@@ -187,5 +210,125 @@ pg_migrate_current(pg_conn *c, char *rev, size_t cap, oz_status *st)
 		snprintf(rev, cap, "%s", PQgetvalue(res, 0, 0));
 	}
 	PQclear(res);
+	return rc;
+}
+
+oz_code
+pg_migrate_pending(pg_conn *c, int *n_pending, oz_status *st)
+{
+	struct migset ms;
+	size_t cur = 0;
+	oz_code rc = load(c, &ms, &cur, st);
+	if (rc == OZ_OK) {
+		*n_pending = (int) (ms.n - cur);
+		migrate_set_free(&ms);
+	}
+	return rc;
+}
+
+oz_code
+pg_migrate_check(pg_conn *c, oz_status *st)
+{
+	int pending = 0;
+	return pg_migrate_pending(c, &pending, st);
+}
+
+static oz_code
+read_recorded(const PGresult *res, int r, arena *a, void *row, oz_status *st)
+{
+	struct recorded *e = row;
+	e->rev = pg_get_text(res, r, 0, a);
+	e->applied_at = pg_get_int(res, r, 1);
+	return e->rev != NULL
+		       ? OZ_OK
+		       : oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
+}
+
+/* OUT: *rows, the rows of oz_migrations in revision order (none when
+ * the table does not exist). */
+static oz_code
+recorded_list(
+	pg_conn *c, arena *a, struct recorded **rows, size_t *n, oz_status *st)
+{
+	int64_t exists = 0;
+	*rows = NULL;
+	*n = 0;
+	oz_code rc = pg_query_int(c,
+		"SELECT (to_regclass('oz_migrations') IS NOT NULL)::int", NULL,
+		&exists, st);
+	if (rc != OZ_OK || !exists) {
+		return rc;
+	}
+	return pg_query_rows(c,
+		"SELECT revision, applied_at FROM oz_migrations "
+		"ORDER BY revision",
+		NULL, sizeof(**rows), read_recorded, a, (void **) rows, n, st);
+}
+
+oz_code
+pg_migrate_history(pg_conn *c, arena *a, store_migrate_rev **out,
+	size_t *n_out, oz_status *st)
+{
+	struct migset ms;
+	struct recorded *r = NULL;
+	size_t nr = 0;
+	oz_code rc;
+	if ((rc = pg_ensure(c, st)) != OZ_OK ||
+		(rc = parse_set(&ms, st)) != OZ_OK) {
+		return rc;
+	}
+	if ((rc = recorded_list(c, a, &r, &nr, st)) == OZ_OK) {
+		*out = arena_calloc(a, (ms.n + nr + 1) * sizeof(**out));
+		rc = *out == NULL ? oz_fail(st, OZ_RESOURCE_EXHAUSTED,
+					    "out of memory")
+				  : migrate_history_fill(
+					    &ms, r, nr, a, *out, n_out, st);
+	}
+	migrate_set_free(&ms);
+	return rc;
+}
+
+/* In the stamp's transaction: the recorded revisions become exactly the
+ * first k of ms, keeping the times of those already recorded. */
+static oz_code
+stamp_in_tx(pg_conn *c, const struct migset *ms, size_t k, oz_status *st)
+{
+	pg_params p;
+	oz_code rc = pg_exec_script(c, sql_table, st);
+	pg_params_init(&p);
+	/* Every revision when k is 0 ("" sorts before any). */
+	pg_param_text(&p, 1, k > 0 ? migrate_rev_at(ms, k) : "");
+	if (rc == OZ_OK) {
+		rc = pg_query_exec(c,
+			"DELETE FROM oz_migrations WHERE revision > $1", &p,
+			NULL, st);
+	}
+	for (size_t i = 0; i < k && rc == OZ_OK; i++) {
+		pg_param_text(&p, 1, ms->m[i].rev);
+		pg_param_int(&p, 2, store_now_us());
+		rc = pg_query_exec(c,
+			"INSERT INTO oz_migrations (revision, applied_at) "
+			"VALUES ($1, $2) ON CONFLICT (revision) DO NOTHING",
+			&p, NULL, st);
+	}
+	return rc;
+}
+
+oz_code
+pg_migrate_stamp(pg_conn *c, const char *target, oz_status *st)
+{
+	struct migset ms;
+	size_t k = 0;
+	oz_code rc;
+	if ((rc = pg_ensure(c, st)) != OZ_OK ||
+		(rc = parse_set(&ms, st)) != OZ_OK) {
+		return rc;
+	}
+	if ((rc = migrate_resolve(&ms, target, 0, MIGRATE_STAMP, &k, st)) ==
+			OZ_OK &&
+		(rc = pg_tx_begin(c, STORE_TX_WRITE, st)) == OZ_OK) {
+		rc = pg_tx_end(c, stamp_in_tx(c, &ms, k, st), st);
+	}
+	migrate_set_free(&ms);
 	return rc;
 }

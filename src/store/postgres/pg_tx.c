@@ -29,23 +29,32 @@ control(pg_conn *c, const char *sql, char *tag, size_t cap, oz_status *st)
 oz_code
 pg_tx_begin(pg_conn *c, store_tx_kind kind, oz_status *st)
 {
-	char sql[128];
+	char sql[160];
 	const char *begin = kind == STORE_TX_WRITE
 				    ? "BEGIN ISOLATION LEVEL SERIALIZABLE"
 				    : "BEGIN ISOLATION LEVEL REPEATABLE READ "
 				      "READ ONLY";
+	oz_code rc = pg_ensure(c, st);
+	if (rc != OZ_OK) {
+		return rc;
+	}
+	/* The same round trip as the BEGIN or SAVEPOINT: the server cancels
+	 * any statement of this transaction (of this call's savepoint, in a
+	 * shared one) still running at the deadline (57014). A savepoint
+	 * always sets it, 0 included, so one call's limit never carries
+	 * over to the next call of a shared transaction. */
 	if (c->tx_depth > 0) {
-		snprintf(sql, sizeof(sql), "SAVEPOINT oz_sp%d", c->tx_depth);
+		snprintf(sql, sizeof(sql),
+			"SAVEPOINT oz_sp%d; SET LOCAL statement_timeout = %d",
+			c->tx_depth, c->timeout_ms);
 	} else if (c->timeout_ms > 0) {
-		/* The same round trip: the server cancels any statement of
-		 * this transaction still running at the deadline (57014). */
 		snprintf(sql, sizeof(sql),
 			"%s; SET LOCAL statement_timeout = %d", begin,
 			c->timeout_ms);
 	} else {
 		snprintf(sql, sizeof(sql), "%s", begin);
 	}
-	oz_code rc = control(c, sql, NULL, 0, st);
+	rc = control(c, sql, NULL, 0, st);
 	if (rc == OZ_OK) {
 		c->tx_depth++;
 	}
@@ -64,7 +73,21 @@ end_outer(pg_conn *c, oz_code rc, oz_status *st)
 		*st = keep;
 		return rc;
 	}
-	if ((rc = control(c, "COMMIT", tag, sizeof(tag), st)) != OZ_OK) {
+	/* No call's time limit applies to the COMMIT itself (it may wait
+	 * for a synchronous standby): the outcome of every call in it
+	 * hangs on it. Only in a transaction that can still commit: in a
+	 * failed one the SET would fail and leave it open. */
+	const char *commit =
+		PQtransactionStatus(c->pg) == PQTRANS_INTRANS
+			? "SET LOCAL statement_timeout = 0; COMMIT"
+			: "COMMIT";
+	if ((rc = control(c, commit, tag, sizeof(tag), st)) != OZ_OK) {
+		if (pg_connected(c) &&
+			PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+			oz_status keep = *st;
+			(void) control(c, "ROLLBACK", NULL, 0, st);
+			*st = keep;
+		}
 		return rc;
 	}
 	if (strcmp(tag, "COMMIT") != 0) {

@@ -252,7 +252,10 @@ store_backup_to(store_conn *src, const char *dest, bool overwrite,
 	char tmp[STORE_PATH_MAX + 64], dir[STORE_PATH_MAX];
 	store_backup_stats stats = {0};
 	int64_t t0 = oz_now_us();
-	oz_code rc = check_dest(src, dest, overwrite, st);
+	oz_code rc = store_backup_supported(store_conn_backend(src), st);
+	if (rc == OZ_OK) {
+		rc = check_dest(src, dest, overwrite, st);
+	}
 	if (rc != OZ_OK) {
 		return rc;
 	}
@@ -284,6 +287,9 @@ store_backup_file(const store_config *cfg, const char *dest, bool overwrite,
 	oz_status *st)
 {
 	store_conn *src = NULL;
+	if (store_backup_supported(cfg->backend, st) != OZ_OK) {
+		return st->code;
+	}
 	if (store_config_is_memory(cfg)) {
 		return oz_fail(st, OZ_INVALID_ARGUMENT,
 			"an in-memory database has nothing to back up");

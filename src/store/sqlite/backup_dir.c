@@ -127,7 +127,10 @@ store_backup_named(store_conn *src, const char *name, bool overwrite,
 {
 	char dir[STORE_PATH_MAX];
 	struct stat sb;
-	oz_code rc;
+	oz_code rc = store_backup_supported(store_conn_backend(src), st);
+	if (rc != OZ_OK) {
+		return rc;
+	}
 	/* An in-memory database has no directory to put backups beside:
 	 * only a configured one will do. */
 	if (store_config_is_memory(&src->cfg) &&

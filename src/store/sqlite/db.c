@@ -77,7 +77,7 @@ store_config_share_memory(store_config *cfg)
 }
 
 void
-store_cache_counts(store_conn *c, int64_t *hits, int64_t *misses)
+sqlite_cache_counts(store_conn *c, int64_t *hits, int64_t *misses)
 {
 	int cur = 0, high = 0;
 	sqlite3_db_status(c->db, SQLITE_DBSTATUS_CACHE_HIT, &cur, &high, 1);
@@ -100,7 +100,8 @@ store_file_sizes(const store_config *cfg, int64_t *db, int64_t *wal)
 	char path[STORE_PATH_MAX + 8];
 	*db = 0;
 	*wal = 0;
-	if (store_config_is_memory(cfg)) {
+	if (cfg->backend != STORE_BACKEND_SQLITE ||
+		store_config_is_memory(cfg)) {
 		return;
 	}
 	*db = file_size(cfg->path);
@@ -457,7 +458,7 @@ sqlite_tx_end(store_conn *c, oz_code rc, oz_status *st)
 }
 
 void
-store_tx_flatten(store_conn *c, bool on)
+sqlite_tx_flatten(store_conn *c, bool on)
 {
 	c->flat_depth = on ? c->tx_depth : 0;
 }
@@ -481,7 +482,7 @@ sqlite_optimize(store_conn *c, oz_status *st)
 }
 
 oz_code
-store_checkpoint(store_conn *c, oz_status *st)
+sqlite_checkpoint(store_conn *c, oz_status *st)
 {
 	if (store_config_is_memory(&c->cfg)) {
 		return OZ_OK;
@@ -501,19 +502,19 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 }
 
 void
-store_manual_checkpoints(store_conn *c)
+sqlite_manual_checkpoints(store_conn *c)
 {
 	sqlite3_wal_hook(c->db, wal_hook, c);
 }
 
 int
-store_wal_pages(const store_conn *c)
+sqlite_wal_pages(const store_conn *c)
 {
 	return c->wal_pages;
 }
 
 oz_code
-store_checkpoint_passive(store_conn *c, oz_status *st)
+sqlite_checkpoint_passive(store_conn *c, oz_status *st)
 {
 	int rc = sqlite3_wal_checkpoint_v2(
 		c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
@@ -523,8 +524,25 @@ store_checkpoint_passive(store_conn *c, oz_status *st)
 	return OZ_OK;
 }
 
+/* Calls on SQLite never wait on another process: nothing to bound. */
+static void
+sqlite_set_timeout(store_conn *c, int timeout_ms)
+{
+	(void) c;
+	(void) timeout_ms;
+}
+
+static oz_code
+sqlite_size(store_conn *c, int64_t *db, int64_t *wal, oz_status *st)
+{
+	(void) st;
+	store_file_sizes(&c->cfg, db, wal);
+	return OZ_OK;
+}
+
 const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
+	.backend = STORE_BACKEND_SQLITE,
 	.close = sqlite_close,
 	.optimize = sqlite_optimize,
 	.tx_begin = sqlite_tx_begin,
@@ -549,4 +567,22 @@ const struct store_ops store_sqlite_ops = {
 	.idem_get = sqlite_idem_get,
 	.idem_put = sqlite_idem_put,
 	.idem_purge = sqlite_idem_purge,
+	.tx_flatten = sqlite_tx_flatten,
+	.set_timeout = sqlite_set_timeout,
+	.checkpoint = sqlite_checkpoint,
+	.manual_checkpoints = sqlite_manual_checkpoints,
+	.wal_pages = sqlite_wal_pages,
+	.checkpoint_passive = sqlite_checkpoint_passive,
+	.cache_counts = sqlite_cache_counts,
+	.file_moved = sqlite_file_moved,
+	.write_probe = sqlite_write_probe,
+	.size = sqlite_size,
+	.migrate_upgrade = sqlite_migrate_upgrade,
+	.migrate_downgrade = sqlite_migrate_downgrade,
+	.migrate_pending = sqlite_migrate_pending,
+	.migrate_current = sqlite_migrate_current,
+	.migrate_history = sqlite_migrate_history,
+	.migrate_stamp = sqlite_migrate_stamp,
+	.migrate_check = sqlite_migrate_check,
+	.query_run = sqlite_query_run,
 };

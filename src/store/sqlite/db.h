@@ -63,6 +63,28 @@ store_conn *sqlite_conn_alloc(void);
 void sqlite_close(store_conn *c);
 oz_code sqlite_optimize(store_conn *c, oz_status *st);
 
+void sqlite_tx_flatten(store_conn *c, bool on);
+oz_code sqlite_checkpoint(store_conn *c, oz_status *st);
+void sqlite_manual_checkpoints(store_conn *c);
+int sqlite_wal_pages(const store_conn *c);
+oz_code sqlite_checkpoint_passive(store_conn *c, oz_status *st);
+void sqlite_cache_counts(store_conn *c, int64_t *hits, int64_t *misses);
+bool sqlite_file_moved(store_conn *c);
+oz_code sqlite_write_probe(store_conn *c, oz_status *st);
+oz_code sqlite_migrate_upgrade(
+	store_conn *c, const char *target, oz_status *st);
+oz_code sqlite_migrate_downgrade(
+	store_conn *c, const char *target, oz_status *st);
+oz_code sqlite_migrate_pending(store_conn *c, int *n_pending, oz_status *st);
+oz_code sqlite_migrate_current(
+	store_conn *c, char *rev, size_t n, oz_status *st);
+oz_code sqlite_migrate_history(store_conn *c, arena *a,
+	store_migrate_rev **out, size_t *n_out, oz_status *st);
+oz_code sqlite_migrate_stamp(store_conn *c, const char *target, oz_status *st);
+oz_code sqlite_migrate_check(store_conn *c, oz_status *st);
+oz_code sqlite_query_run(store_conn *c, const store_query *q, arena *a,
+	store_qresult *out, oz_status *st);
+
 /* The SQLite backend's operations, listed in store_sqlite_ops (db.c);
  * each has the contract of the store_* function of the same name. */
 oz_code sqlite_tx_begin(store_conn *c, store_tx_kind kind, oz_status *st);

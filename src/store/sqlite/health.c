@@ -22,7 +22,10 @@
 struct store_health {
 	pthread_mutex_t mu; /* Guards everything below. */
 	store_config cfg;
-	bool memory;        /* :memory:: only the writer's state counts. */
+	/* :memory: or PostgreSQL: only the writer's state counts (on
+	 * PostgreSQL the writer probes the connection and the schema while
+	 * idle, so a check never waits on the network). */
+	bool memory;
 	struct stat id;     /* The file at start (st_dev, st_ino). */
 	oz_status write_st; /* The writer's last batch (OK or failure). */
 	oz_status last;     /* The last check's answer. */
@@ -41,7 +44,8 @@ store_health_new(store_health **out, const store_config *cfg, oz_status *st)
 	h->cfg.busy_timeout_ms = 0; /* A probe never waits. */
 	oz_status_clear(&h->write_st);
 	oz_status_clear(&h->last);
-	h->memory = store_config_is_memory(cfg);
+	h->memory = store_config_is_memory(cfg) ||
+		    cfg->backend != STORE_BACKEND_SQLITE;
 	if (!h->memory && stat(cfg->path, &h->id) != 0) {
 		free(h);
 		return oz_fail(st, OZ_UNAVAILABLE, "database file %s: %s",
@@ -102,7 +106,7 @@ store_health_write_failed(store_health *h)
 }
 
 bool
-store_file_moved(store_conn *c)
+sqlite_file_moved(store_conn *c)
 {
 	int moved = 0;
 	if (store_config_is_memory(&c->cfg)) {
@@ -242,7 +246,7 @@ store_health_check(store_health *h, oz_status *st)
 }
 
 oz_code
-store_write_probe(store_conn *c, oz_status *st)
+sqlite_write_probe(store_conn *c, oz_status *st)
 {
 	sqlite3_stmt *stmt = NULL;
 	char sql[64];

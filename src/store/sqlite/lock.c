@@ -58,7 +58,9 @@ store_lock_acquire(const store_config *cfg, const char *what, store_lock **out,
 {
 	char path[STORE_PATH_MAX + 8], msg[160];
 	*out = NULL;
-	if (store_config_is_memory(cfg)) {
+	/* Several ozd may share one PostgreSQL: no lock there. */
+	if (!store_traits_of(cfg)->server_lock ||
+		store_config_is_memory(cfg)) {
 		return OZ_OK;
 	}
 	snprintf(path, sizeof(path), "%s.lock", cfg->path);

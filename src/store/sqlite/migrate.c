@@ -342,112 +342,11 @@ migrate_to(
 		"migrating it");
 }
 
-/* --- Targets ------------------------------------------------------------ */
-
-enum direction { DIR_UP, DIR_DOWN, DIR_STAMP };
-
-/* Parses the digits of "+N"/"-N" (N >= 1, at most 9999). */
-static bool
-parse_count(const char *s, size_t *out)
-{
-	size_t v = 0;
-	if (*s == '\0' || strlen(s) > 4) {
-		return false;
-	}
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9') {
-			return false;
-		}
-		v = v * 10 + (size_t) (*s - '0');
-	}
-	*out = v;
-	return v >= 1;
-}
-
-static oz_code
-resolve_relative(const struct migset *ms, const char *target, size_t cur,
-	enum direction dir, size_t *out, oz_status *st)
-{
-	size_t k;
-	bool up = dir == DIR_UP;
-	if (!parse_count(target + 1, &k)) {
-		return oz_fail(st, OZ_INVALID_ARGUMENT,
-			"bad target \"%s\": expected %cN with N >= 1", target,
-			target[0]);
-	}
-	if (up ? k > ms->n - cur : k > cur) {
-		return oz_fail(st, OZ_INVALID_ARGUMENT,
-			"cannot %s %zu revision(s) from %s: only %zu %s",
-			up ? "upgrade" : "downgrade", k,
-			migrate_rev_at(ms, cur), up ? ms->n - cur : cur,
-			up ? "more known" : "applied");
-	}
-	*out = up ? cur + k : cur - k;
-	return OZ_OK;
-}
-
-static oz_code
-resolve_rev(const struct migset *ms, const char *target, size_t cur,
-	enum direction dir, size_t *out, oz_status *st)
-{
-	const struct mig *m = migrate_set_find(ms, target);
-	if (m == NULL) {
-		return oz_fail(st, OZ_INVALID_ARGUMENT,
-			"unknown revision \"%s\": this build knows %s..%s",
-			target, ms->n > 0 ? ms->m[0].rev : "base",
-			migrate_rev_at(ms, ms->n));
-	}
-	size_t k = (size_t) (m - ms->m) + 1;
-	if ((dir == DIR_UP && k < cur) || (dir == DIR_DOWN && k > cur)) {
-		return oz_fail(st, OZ_INVALID_ARGUMENT,
-			"revision %s is %s the current revision %s: use %s",
-			target, dir == DIR_UP ? "below" : "above",
-			migrate_rev_at(ms, cur),
-			dir == DIR_UP ? "downgrade" : "upgrade");
-	}
-	*out = k;
-	return OZ_OK;
-}
-
-static const char *const usage[] = {
-	[DIR_UP] = "upgrade takes head, +N or a revision",
-	[DIR_DOWN] = "downgrade takes -N, base or a revision",
-	[DIR_STAMP] = "stamp takes head, base or a revision",
-};
-
-/* OUT: *out, the number of migrations applied at target. */
-static oz_code
-resolve(const struct migset *ms, const char *target, size_t cur,
-	enum direction dir, size_t *out, oz_status *st)
-{
-	if (target == NULL) {
-		return oz_fail(st, OZ_INVALID_ARGUMENT, "no target revision");
-	}
-	if (strcmp(target, "head") == 0 && dir != DIR_DOWN) {
-		*out = ms->n;
-		return OZ_OK;
-	}
-	if (strcmp(target, "base") == 0 && dir != DIR_UP) {
-		*out = 0;
-		return OZ_OK;
-	}
-	if ((target[0] == '+' && dir == DIR_UP) ||
-		(target[0] == '-' && dir == DIR_DOWN)) {
-		return resolve_relative(ms, target, cur, dir, out, st);
-	}
-	if (strcmp(target, "head") == 0 || strcmp(target, "base") == 0 ||
-		target[0] == '+' || target[0] == '-') {
-		return oz_fail(st, OZ_INVALID_ARGUMENT,
-			"bad target \"%s\": %s", target, usage[dir]);
-	}
-	return resolve_rev(ms, target, cur, dir, out, st);
-}
-
 /* --- Public functions --------------------------------------------------- */
 
 static oz_code
 move_set(store_conn *c, const struct embed_file *set, size_t n,
-	const char *target, enum direction dir, oz_status *st)
+	const char *target, enum migrate_dir dir, oz_status *st)
 {
 	struct migset ms;
 	size_t cur = 0, want = 0;
@@ -457,7 +356,8 @@ move_set(store_conn *c, const struct embed_file *set, size_t n,
 		return rc;
 	}
 	if ((rc = migrate_load_state(c, &ms, &cur, st)) == OZ_OK &&
-		(rc = resolve(&ms, target, cur, dir, &want, st)) == OZ_OK) {
+		(rc = migrate_resolve(&ms, target, cur, dir, &want, st)) ==
+			OZ_OK) {
 		rc = migrate_to(c, &ms, want, st);
 	}
 	migrate_set_free(&ms);
@@ -468,11 +368,11 @@ oz_code
 store_migrate_upgrade_set(store_conn *c, const struct embed_file *set,
 	size_t n, const char *target, oz_status *st)
 {
-	return move_set(c, set, n, target, DIR_UP, st);
+	return move_set(c, set, n, target, MIGRATE_UP, st);
 }
 
 oz_code
-store_migrate_upgrade(store_conn *c, const char *target, oz_status *st)
+sqlite_migrate_upgrade(store_conn *c, const char *target, oz_status *st)
 {
 	return store_migrate_upgrade_set(
 		c, embed_migrations, embed_n_migrations, target, st);
@@ -482,11 +382,11 @@ oz_code
 store_migrate_downgrade_set(store_conn *c, const struct embed_file *set,
 	size_t n, const char *target, oz_status *st)
 {
-	return move_set(c, set, n, target, DIR_DOWN, st);
+	return move_set(c, set, n, target, MIGRATE_DOWN, st);
 }
 
 oz_code
-store_migrate_downgrade(store_conn *c, const char *target, oz_status *st)
+sqlite_migrate_downgrade(store_conn *c, const char *target, oz_status *st)
 {
 	return store_migrate_downgrade_set(
 		c, embed_migrations, embed_n_migrations, target, st);
@@ -511,14 +411,14 @@ store_migrate_pending_set(store_conn *c, const struct embed_file *set,
 }
 
 oz_code
-store_migrate_pending(store_conn *c, int *n_pending, oz_status *st)
+sqlite_migrate_pending(store_conn *c, int *n_pending, oz_status *st)
 {
 	return store_migrate_pending_set(
 		c, embed_migrations, embed_n_migrations, n_pending, st);
 }
 
 oz_code
-store_migrate_current(store_conn *c, char *rev, size_t n, oz_status *st)
+sqlite_migrate_current(store_conn *c, char *rev, size_t n, oz_status *st)
 {
 	char max[64];
 	oz_code rc;
@@ -531,11 +431,6 @@ store_migrate_current(store_conn *c, char *rev, size_t n, oz_status *st)
 }
 
 /* --- History and stamp -------------------------------------------------- */
-
-struct recorded {
-	const char *rev;
-	int64_t applied_at;
-};
 
 /* OUT: *out, the rows of oz_migrations in revision order, from a. */
 static oz_code
@@ -580,37 +475,6 @@ recorded_list(store_conn *c, arena *a, struct recorded **out, size_t *n_out,
 	return OZ_OK;
 }
 
-static oz_code
-history_fill(const struct migset *ms, const struct recorded *r, size_t nr,
-	arena *a, store_migrate_rev *h, size_t *n_out, oz_status *st)
-{
-	size_t n = ms->n;
-	for (size_t i = 0; i < ms->n; i++) {
-		const struct mig *m = &ms->m[i];
-		memcpy(h[i].rev, m->rev, sizeof(h[i].rev));
-		h[i].file = m->file;
-		h[i].message = arena_strndup(a, m->message, m->message_len);
-		h[i].known = true;
-		if (h[i].message == NULL) {
-			return oz_fail(
-				st, OZ_RESOURCE_EXHAUSTED, "out of memory");
-		}
-	}
-	for (size_t j = 0; j < nr; j++) {
-		const struct mig *m = migrate_set_find(ms, r[j].rev);
-		store_migrate_rev *e = m != NULL ? &h[m - ms->m] : &h[n++];
-		if (m == NULL) {
-			snprintf(e->rev, sizeof(e->rev), "%s", r[j].rev);
-			e->file = "";
-			e->message = "";
-		}
-		e->applied = true;
-		e->applied_at = r[j].applied_at;
-	}
-	*n_out = n;
-	return OZ_OK;
-}
-
 oz_code
 store_migrate_history_set(store_conn *c, const struct embed_file *set,
 	size_t n, arena *a, store_migrate_rev **out, size_t *n_out,
@@ -632,14 +496,14 @@ store_migrate_history_set(store_conn *c, const struct embed_file *set,
 		rc = oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory");
 		goto out;
 	}
-	rc = history_fill(&ms, r, nr, a, *out, n_out, st);
+	rc = migrate_history_fill(&ms, r, nr, a, *out, n_out, st);
 out:
 	migrate_set_free(&ms);
 	return rc;
 }
 
 oz_code
-store_migrate_history(store_conn *c, arena *a, store_migrate_rev **out,
+sqlite_migrate_history(store_conn *c, arena *a, store_migrate_rev **out,
 	size_t *n_out, oz_status *st)
 {
 	return store_migrate_history_set(
@@ -689,7 +553,8 @@ store_migrate_stamp_set(store_conn *c, const struct embed_file *set, size_t n,
 		(rc = migrate_set_parse(set, n, &ms, st)) != OZ_OK) {
 		return rc;
 	}
-	if ((rc = resolve(&ms, target, 0, DIR_STAMP, &k, st)) == OZ_OK &&
+	if ((rc = migrate_resolve(&ms, target, 0, MIGRATE_STAMP, &k, st)) ==
+			OZ_OK &&
 		(rc = store_tx_begin(c, STORE_TX_WRITE, st)) == OZ_OK) {
 		rc = stamp_in_tx(c, &ms, k, st);
 		rc = store_tx_end(c, rc, st);
@@ -699,7 +564,7 @@ store_migrate_stamp_set(store_conn *c, const struct embed_file *set, size_t n,
 }
 
 oz_code
-store_migrate_stamp(store_conn *c, const char *target, oz_status *st)
+sqlite_migrate_stamp(store_conn *c, const char *target, oz_status *st)
 {
 	return store_migrate_stamp_set(
 		c, embed_migrations, embed_n_migrations, target, st);

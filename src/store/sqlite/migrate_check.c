@@ -186,7 +186,7 @@ store_migrate_check_set(
 }
 
 oz_code
-store_migrate_check(store_conn *c, oz_status *st)
+sqlite_migrate_check(store_conn *c, oz_status *st)
 {
 	return store_migrate_check_set(
 		c, embed_migrations, embed_n_migrations, st);

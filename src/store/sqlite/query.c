@@ -342,7 +342,7 @@ run(store_conn *c, const store_query *q, arena *a, store_qresult *out,
 }
 
 oz_code
-store_query_run(store_conn *c, const store_query *q, arena *a,
+sqlite_query_run(store_conn *c, const store_query *q, arena *a,
 	store_qresult *out, oz_status *st)
 {
 	memset(out, 0, sizeof(*out));

@@ -332,7 +332,11 @@ store_restore(const store_config *cfg, const char *src,
 	store_restore_result res = {.revision = "", .n_pending = 0};
 	store_lock *lock = NULL;
 	struct stat sb;
-	oz_code rc = check_source(cfg, src, st);
+	oz_code rc = store_backup_supported(cfg->backend, st);
+	if (rc != OZ_OK) {
+		return rc;
+	}
+	rc = check_source(cfg, src, st);
 	if (rc != OZ_OK ||
 		(rc = claim_offline(cfg, "a restore", &lock, st)) != OZ_OK) {
 		return rc;
@@ -360,6 +364,9 @@ store_vacuum(const store_config *cfg, int64_t *before, int64_t *after,
 {
 	store_conn *c = NULL;
 	store_lock *lock = NULL;
+	if (store_backup_supported(cfg->backend, st) != OZ_OK) {
+		return st->code;
+	}
 	if (store_config_is_memory(cfg)) {
 		return oz_fail(st, OZ_INVALID_ARGUMENT,
 			"an in-memory database cannot be vacuumed offline");
