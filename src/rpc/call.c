@@ -198,9 +198,17 @@ rpc_call_reset(rpc_call *call)
 	call->ran = false;
 	call->replayed = false;
 	call->packed = (ProtobufCBinaryData) {0};
-	if (call->output != NULL) {
-		protobuf_c_message_init(call->method->output, call->output);
+	/* A failed batch dropped the output (writer.c fail_batch): a call
+	 * run again needs a fresh one. */
+	const ProtobufCMessageDescriptor *out = call->method->output;
+	if (call->output == NULL) {
+		call->output = arena_alloc(call->arena, out->sizeof_message);
 	}
+	if (call->output == NULL) {
+		oz_fail(&call->st, OZ_RESOURCE_EXHAUSTED, "out of memory");
+		return;
+	}
+	protobuf_c_message_init(out, call->output);
 }
 
 /* Status text goes out valid UTF-8 and free of control characters even if
