@@ -138,7 +138,8 @@ class Ozd:
 
     def start(self):
         args = [os.environ.get("OZD", "build/ozd"), "--database-url",
-                self.db_url, "--listen", self.url, "--log-level", "info"]
+                self.db_url, "--listen", self.url, "--log-level",
+                os.environ.get("OZ_TEST_LOG_LEVEL", "info")]
         if self.migrate:
             args.append("--migrate")
         with open(self.log, "ab") as log:

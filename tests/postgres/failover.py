@@ -346,7 +346,7 @@ class Run:
         self.pg_window = None  # (start, end): errors allowed inside
 
     def setup(self):
-        self.pg = cluster.Postgres(standby=self.kill_pg)
+        self.pg = cluster.Postgres(standby=True)
         url = self.pg.url()
         for i in range(self.servers_n):
             s = cluster.Ozd("ozd%d" % i, url,
