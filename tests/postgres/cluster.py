@@ -4,6 +4,7 @@ any number of ozd ($OZD) on one database URL, each on a random 127.0.0.1
 port. Used by two_servers.py and failover.py; nothing here checks oz's
 behaviour, it only starts, kills and stops things, bounded in time."""
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -113,6 +114,13 @@ class Postgres:
 
     def promote(self):
         pg("promote", self.standby)
+
+    def save_logs(self, into):
+        """Copies the server logs of both into the directory into."""
+        for role, d in (("primary", self.primary), ("standby", self.standby)):
+            if d and os.path.exists(os.path.join(d, "server.log")):
+                shutil.copy(os.path.join(d, "server.log"),
+                            os.path.join(into, "pg-%s.log" % role))
 
     def close(self):
         for d in (self.standby, self.primary):

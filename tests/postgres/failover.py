@@ -149,6 +149,8 @@ class Ledger:
         self.max_over = 0.0
         self.ok_writes = []    # completion times of acknowledged writes
         self.missed_reads = []
+        self.rolled_back = set()  # tags of writes answered ABORTED by a
+        # serialization conflict: their transaction rolled back
 
 
 class Load:
@@ -198,6 +200,8 @@ class Load:
                     L.errors.append((time.monotonic(), t0, op,
                                      op.endswith("_keyed"), e.code.name,
                                      e.local, e.message))
+                    if conflict(e):
+                        L.rolled_back.add("w%d_%d_%d" % (self.seed, wid, n))
                 write = None
                 time.sleep(0.01)
             t1 = time.monotonic()
@@ -278,6 +282,13 @@ class Load:
         return unkeyed(self.client, fn, *args, **kwargs)
 
 
+def conflict(err):
+    """A write PostgreSQL rolled back for a serialization failure or a
+    deadlock, after ozd's own re-runs (store/postgres/pg_error.c)."""
+    return err.code == Code.ABORTED and \
+        err.message == "transaction conflict, retry"
+
+
 def _key():
     return "%032x" % random.getrandbits(128)
 
@@ -343,6 +354,7 @@ class Run:
         self.fig = {"servers": self.servers_n, "threads": self.threads,
                     "ozd_kills": 0, "pg_kills": 0, "promotions": 0}
         self.ozd_kill_at = None
+        self.ozd_back_at = None
         self.pg_window = None  # (start, end): errors allowed inside
 
     def setup(self):
@@ -381,10 +393,12 @@ class Run:
         self.fig["ozd_kills"] += 1
         time.sleep(self.phase)
         victim.start()  # the same port: the client takes it back
+        self.ozd_back_at = time.monotonic()
 
     def fail_over_pg(self, load):
-        t_kill = time.monotonic()
+        t_send = time.monotonic()
         self.pg.kill_primary()
+        t_kill = time.monotonic()  # every process of the primary is gone
         self.fig["pg_kills"] += 1
         self.pg.promote()
         self.fig["promotions"] += 1
@@ -396,7 +410,7 @@ class Run:
         t_all = wait_for("every ozd SERVING again",
                          lambda: all(serving(s.url) for s in self.servers),
                          RETURN_BUDGET)
-        self.pg_window = (t_kill, max(t_back, t_all))
+        self.pg_window = (t_send, max(t_back, t_all))
         self.fig["promote_s"] = round(t_promoted - t_kill, 2)
         self.fig["no_service_s"] = round(t_back - t_kill, 2)
         self.fig["all_serving_s"] = round(t_all - t_kill, 2)
@@ -420,34 +434,61 @@ class Run:
             load.finish()
             client.close()
         self.fig["seconds"] = round(time.monotonic() - t_start, 1)
+        self.check_spread()
         self.check_errors(load.ledger)
         self.check_database(load.ledger)
         return load.ledger
 
+    def check_spread(self):
+        """Every ozd served calls (counted in its log), and the killed one
+        served calls again after its restart."""
+        per = []
+        for s in self.servers:
+            with open(s.log) as f:
+                lives = f.read().split(" serving\n")
+            per.append([life.count(" rpc method=/oz.v1.") for life in
+                        lives[1:]])
+        self.fig["calls_per_ozd"] = per
+        if not all(p and p[0] > 0 for p in per):
+            fail("an ozd served no call: %r" % per)
+        if self.kill_ozd and not (len(per[1]) == 2 and per[1][1] > 0):
+            fail("the restarted ozd served no call: %r" % per)
+
     def allowed(self, err):
         """Whether one error the caller saw is one the design allows."""
         _t1, t0, op, keyed, code, local, msg = err
+        if code == "ABORTED" and msg == "transaction conflict, retry" and \
+                op != "get_user" and op != "list_users":
+            return True  # counted apart, and checked rolled back
         if self.pg_window and self.pg_window[0] <= _t1 and \
                 t0 <= self.pg_window[1] and \
                 code in ("UNAVAILABLE", "DEADLINE_EXCEEDED"):
             return True
-        return (self.ozd_kill_at is not None and t0 <= self.ozd_kill_at <=
-                _t1 and not keyed and op.startswith("create") and
-                code == "UNAVAILABLE" and local and
-                "may or may not have run" in msg)
+        return (self.at_ozd_kill(err) and not keyed and
+                op.startswith("create") and code == "UNAVAILABLE" and
+                local and "may or may not have run" in msg)
+
+    def at_ozd_kill(self, err):
+        """Whether err ended while the killed ozd was down: a call sent on
+        a connection to it just before its end, or just after (the client
+        learns of the death when the connection breaks)."""
+        return self.ozd_kill_at is not None and \
+            self.ozd_kill_at <= err[0] <= self.ozd_back_at
 
     def check_errors(self, L):
         by_code = {}
         for e in L.errors:
             by_code[e[4]] = by_code.get(e[4], 0) + 1
+        self.fig["aborted_conflicts"] = len(L.rolled_back)
         self.fig["errors"] = by_code
         bad = [e for e in L.errors if not self.allowed(e)]
         if bad:
-            fail("%d errors outside what failover allows, e.g. %r" %
-                 (len(bad), bad[:3]))
-        at_kill = [e for e in L.errors if self.ozd_kill_at is not None and
-                   e[1] <= self.ozd_kill_at <= e[0] and not
-                   (self.pg_window and e[0] >= self.pg_window[0])]
+            fail("%d errors outside what failover allows (ozd killed at %s,"
+                 " back at %s; PostgreSQL window %r), e.g. %r" %
+                 (len(bad), self.ozd_kill_at, self.ozd_back_at,
+                  self.pg_window, bad[:4]))
+        at_kill = [e for e in L.errors if self.at_ozd_kill(e) and
+                   e[4] == "UNAVAILABLE"]
         if len(at_kill) > self.threads:
             fail("%d errors at the ozd kill, more than the %d calls that "
                  "can be in flight" % (len(at_kill), self.threads))
@@ -475,12 +516,16 @@ class Run:
         for name, (keyed, uid) in L.users.items():
             rows = users.pop(name, [])
             doubled += len(rows) > 1
+            if name in L.rolled_back and rows:
+                problems.append("user %s rolled back, yet present" % name)
             if uid is not None and rows != [uid]:
                 lost += 1
                 problems.append("user %s acked id %d, found %r" %
                                 (name, uid, rows))
         for base, (keyed, owner, tid) in L.tasks.items():
             rows = tasks.pop(base, [])
+            if base in L.rolled_back and rows:
+                problems.append("task %s rolled back, yet present" % base)
             if len(rows) > 1:
                 doubled += 1
                 problems.append("task %s (%s) %d times" %
@@ -508,11 +553,18 @@ class Run:
             fail("database check: %d problems: %s" %
                  (len(problems), "; ".join(problems[:5])))
 
-    def close(self):
+    def close(self, keep):
+        """Stops everything; keep leaves the logs (the ozd ones and both
+        PostgreSQL server logs) in self.tmp."""
         for s in self.servers:
             s.stop()
         if self.pg:
+            if keep:
+                self.pg.save_logs(self.tmp)
             self.pg.close()
+        if keep:
+            print("failover: logs kept in %s" % self.tmp, file=sys.stderr)
+            return
         for f in os.listdir(self.tmp):
             os.unlink(os.path.join(self.tmp, f))
         os.rmdir(self.tmp)
@@ -520,30 +572,28 @@ class Run:
 
 def main():
     run = Run()
-    ok = False
     try:
         L = run.go()
-        ok = True
     finally:
-        if ok or not os.environ.get("FAILOVER_KEEP"):
-            run.close()
-        else:
-            print("failover: logs kept in %s" % run.tmp, file=sys.stderr)
+        run.close(bool(os.environ.get("FAILOVER_KEEP")))
     f = run.fig
     print("failover: ok: %d calls (%d acknowledged writes) in %.1f s "
           "through one %s over %d ozd, %d threads; %.1f calls/s before any "
           "kill; ozd kills %d, PostgreSQL primary kills %d, promotions %d;"
-          " errors by code %s (unkeyed in flight at the ozd kill: %d); "
+          " errors by code %s (unkeyed in flight at the ozd kill: %d, "
+          "serialization conflicts %d, each checked rolled back); "
           "lost = %d, doubled = %d; seconds without service %s (promote "
           "%s, every ozd SERVING %s); max over deadline %.3f s; CPU "
-          "seconds per second %s" %
+          "seconds per second %s; calls per ozd life %s" %
           (L.calls, L.acked, f["seconds"], f["client"], f["servers"],
            f["threads"], f["calls_per_s"], f["ozd_kills"], f["pg_kills"],
            f["promotions"], json.dumps(f["errors"], sort_keys=True),
-           f["unkeyed_lost_at_ozd_kill"], f["lost"], f["doubled"],
+           f["unkeyed_lost_at_ozd_kill"], f["aborted_conflicts"],
+           f["lost"], f["doubled"],
            f.get("no_service_s", "-"), f.get("promote_s", "-"),
            f.get("all_serving_s", "-"), f["max_over_deadline_s"],
-           json.dumps(f["cpu_per_s"], sort_keys=True)))
+           json.dumps(f["cpu_per_s"], sort_keys=True),
+           f["calls_per_ozd"]))
     if os.environ.get("FAILOVER_JSON"):
         print(json.dumps(dict(f, calls=L.calls, acked=L.acked),
                          sort_keys=True))
