@@ -147,7 +147,8 @@ class Ledger:
         self.errors = []  # (end, start, op, keyed, code, local, message)
         self.late = []         # (op, seconds over the deadline)
         self.max_over = 0.0
-        self.ok_writes = []    # completion times of acknowledged writes
+        self.ok_writes = []    # (start, end) of acknowledged writes
+        self.ok_reads = []     # (start, end) of successful reads
         self.missed_reads = []
         self.rolled_back = set()  # tags of writes answered ABORTED by a
         # serialization conflict: their transaction rolled back
@@ -194,7 +195,7 @@ class Load:
             op = rnd.choices(self.OPS, self.weights)[0][0]
             t0 = time.monotonic()
             try:
-                write = self.one(op, wid, n, rnd, mine)
+                done = self.one(op, wid, n, rnd, mine)
             except ozclient.OzError as e:
                 with L.lock:
                     L.errors.append((time.monotonic(), t0, op,
@@ -202,7 +203,7 @@ class Load:
                                      e.local, e.message))
                     if conflict(e):
                         L.rolled_back.add("w%d_%d_%d" % (self.seed, wid, n))
-                write = None
+                done = None
                 time.sleep(0.01)
             t1 = time.monotonic()
             with L.lock:
@@ -210,18 +211,21 @@ class Load:
                 L.max_over = max(L.max_over, over)
                 if over > LATE_SLACK:
                     L.late.append((op, over))
-                if write:
+                if done == "write":
                     L.ok_writes.append((t0, t1))
+                elif done == "read":
+                    L.ok_reads.append((t0, t1))
 
     def one(self, op, wid, n, rnd, mine):
-        """Runs one call of kind op; True when it was an acknowledged
-        write. Raises OzError."""
+        """Runs one call of kind op: "write" when it was an acknowledged
+        write, "read" when a read succeeded, None when there was nothing
+        to do yet. Raises OzError."""
         c, L = self.client, self.ledger
         tag = "w%d_%d_%d" % (self.seed, wid, n)
         if op in ("get_user", "list_users"):
             with L.lock:
                 if not L.acked_users:
-                    return False
+                    return None
                 name = rnd.choice(L.acked_users)
                 uid = L.users[name][1]
             if op == "get_user":
@@ -229,12 +233,12 @@ class Load:
                 if u.username != name:
                     with L.lock:
                         L.missed_reads.append((uid, name, u.username))
-                return False
+                return "read"
             page = c.users.list_page(page_size=5)
             if page.next_page_token:  # likely served by another server
                 c.users.list_page(page_size=5,
                                   page_token=page.next_page_token)
-            return False
+            return "read"
         if op.startswith("create_user"):
             keyed = op.endswith("_keyed")
             with L.lock:
@@ -244,12 +248,12 @@ class Load:
                 L.users[tag] = (keyed, u.id)
                 L.acked_users.append(tag)
                 L.acked += 1
-            return True
+            return "write"
         if op.startswith("create_task"):
             keyed = op.endswith("_keyed")
             with L.lock:
                 if not L.acked_users:
-                    return False
+                    return None
                 uid = L.users[rnd.choice(L.acked_users)][1]
                 L.tasks[tag] = (keyed, uid, None)
             t = self.create(c.tasks.create, keyed, uid, tag + "_v0",
@@ -259,10 +263,10 @@ class Load:
                 L.versions[t.id] = (0, 0)
                 L.acked += 1
             mine.append((t.id, tag))
-            return True
+            return "write"
         # update_task_keyed: title and description change together.
         if not mine:
-            return False
+            return None
         tid, base = rnd.choice(mine)
         with L.lock:
             acked_k, tried_k = L.versions[tid]
@@ -273,7 +277,7 @@ class Load:
         with L.lock:
             L.versions[tid] = (k, k)
             L.acked += 1
-        return True
+        return "write"
 
     def create(self, fn, keyed, *args, **kwargs):
         """A create with a fresh idempotency key, or with none at all."""
@@ -333,10 +337,12 @@ def wait_for(what, cond, budget):
     fail("%s: not within %.0f s" % (what, budget))
 
 
-def first_write_after(ledger, t):
+def first_after(ledger, t):
+    """When both a write and a read sent after t had succeeded, or None."""
     with ledger.lock:
-        done = [t1 for t0, t1 in ledger.ok_writes if t0 >= t]
-    return min(done) if done else None
+        w = [t1 for t0, t1 in ledger.ok_writes if t0 >= t]
+        r = [t1 for t0, t1 in ledger.ok_reads if t0 >= t]
+    return max(min(w), min(r)) if w and r else None
 
 
 class Run:
@@ -403,10 +409,9 @@ class Run:
         self.pg.promote()
         self.fig["promotions"] += 1
         t_promoted = time.monotonic()
-        t_back = wait_for("an acknowledged write after the promotion",
-                          lambda: first_write_after(load.ledger, t_kill),
-                          RETURN_BUDGET)
-        t_back = first_write_after(load.ledger, t_kill)
+        wait_for("a write and a read served after the promotion",
+                 lambda: first_after(load.ledger, t_kill), RETURN_BUDGET)
+        t_back = first_after(load.ledger, t_kill)
         t_all = wait_for("every ozd SERVING again",
                          lambda: all(serving(s.url) for s in self.servers),
                          RETURN_BUDGET)
