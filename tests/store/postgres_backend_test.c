@@ -291,6 +291,41 @@ deadline_cancels_a_statement_held_by_a_lock(void **state)
 	assert_int_equal(store_tx_end(f->c, rc, &f->st), OZ_OK);
 }
 
+/* A read outside a transaction (GetUser's) is bounded too: a table
+ * locked by DDL elsewhere holds it only until its deadline. */
+static void
+deadline_bounds_a_read_outside_a_transaction(void **state)
+{
+	fx *f = *state;
+	store_user out;
+	assert_int_equal(store_migrate_upgrade(f->c, "head", &f->st), OZ_OK);
+	assert_int_equal(pg_exec_script(f->other,
+				 "BEGIN; LOCK TABLE users IN ACCESS "
+				 "EXCLUSIVE MODE",
+				 &f->st),
+		OZ_OK);
+	store_set_timeout(f->c, 200);
+	assert_int_equal(store_user_get(f->c, 1, &f->a, &out, &f->st),
+		OZ_DEADLINE_EXCEEDED);
+	assert_int_equal(pg_exec_script(f->other, "ROLLBACK", &f->st), OZ_OK);
+	/* No limit left over for the next call, in a transaction or not. */
+	char shown[32];
+	pg_conn *pc = (pg_conn *) (void *) f->c;
+	store_set_timeout(f->c, 0);
+	assert_int_equal(
+		store_user_get(f->c, 1, &f->a, &out, &f->st), OZ_NOT_FOUND);
+	assert_int_equal(pg_query_lines(pc, "SHOW statement_timeout", shown,
+				 sizeof(shown), &f->st),
+		OZ_OK);
+	assert_string_equal(shown, "0\n");
+	assert_int_equal(store_tx_begin(f->c, STORE_TX_READ, &f->st), OZ_OK);
+	assert_int_equal(pg_query_lines(pc, "SHOW statement_timeout", shown,
+				 sizeof(shown), &f->st),
+		OZ_OK);
+	assert_int_equal(store_tx_end(f->c, OZ_OK, &f->st), OZ_OK);
+	assert_string_equal(shown, "0\n");
+}
+
 static void
 killed_connection_is_unavailable_then_reconnected(void **state)
 {
@@ -331,6 +366,7 @@ main(void)
 		T(backups_answer_failed_precondition_naming_the_tools),
 		T(probe_and_size_need_the_schema_at_head),
 		T(deadline_cancels_a_statement_held_by_a_lock),
+		T(deadline_bounds_a_read_outside_a_transaction),
 		T(killed_connection_is_unavailable_then_reconnected),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -33,6 +33,9 @@ struct pg_conn {
 	char *url; /* Owned copy, for pg_reconnect. */
 	int tx_depth;
 	int timeout_ms; /* pg_set_timeout; 0: none. */
+	/* The session's statement_timeout, as the last statement outside a
+	 * transaction set it (0: none): see pg_query. */
+	int session_timeout_ms;
 	/* Dropped on purpose (SQLSTATE 25006: a standby answered after a
 	 * failover): the next pg_ensure connects again. */
 	bool broken;

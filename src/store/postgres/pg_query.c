@@ -121,6 +121,101 @@ prepare(pg_conn *c, const char *sql, const pg_params *p, const char **name,
 	return OZ_OK;
 }
 
+/* Sends the statement (prepared as name, or sql when name is NULL). */
+static int
+send(pg_conn *c, const char *name, const char *sql, const pg_params *p)
+{
+	return name != NULL ? PQsendQueryPrepared(c->pg, name, p->n, p->values,
+				      p->lengths, p->formats, 0)
+			    : PQsendQueryParams(c->pg, sql, p->n, p->types,
+				      p->values, p->lengths, p->formats, 0);
+}
+
+/* Keeps in *out the result that tells how a pipeline went: the first
+ * failure, else the last result. */
+static void
+keep_result(PGresult **out, PGresult *r)
+{
+	ExecStatusType s =
+		*out != NULL ? PQresultStatus(*out) : PGRES_COMMAND_OK;
+	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) {
+		PQclear(*out);
+		*out = r;
+	} else {
+		PQclear(r);
+	}
+}
+
+/* Runs a statement outside any transaction under the call's time limit:
+ * in one round trip (libpq's pipeline mode), SET statement_timeout, the
+ * PREPARE when prep (its parse may wait for a lock too) and the
+ * statement, so the server cancels it at the deadline as SET LOCAL does
+ * inside a transaction. Returns the first failed result, else the
+ * statement's, or NULL when the connection broke. */
+static PGresult *
+exec_bounded(pg_conn *c, const char *name, bool prep, const char *sql,
+	const pg_params *p)
+{
+	char set[64];
+	PGresult *out = NULL;
+	bool synced = false;
+	snprintf(
+		set, sizeof(set), "SET statement_timeout = %d", c->timeout_ms);
+	if (PQenterPipelineMode(c->pg) != 1) {
+		return NULL;
+	}
+	if (PQsendQueryParams(c->pg, set, 0, NULL, NULL, NULL, NULL, 0) &&
+		(!prep || PQsendPrepare(c->pg, name, sql, p->n, p->types)) &&
+		send(c, name, sql, p) && PQpipelineSync(c->pg)) {
+		/* Each result, then NULL; the sync last. */
+		for (int i = 0; i < 12 && !synced; i++) {
+			PGresult *r = PQgetResult(c->pg);
+			if (r == NULL) {
+				if (PQstatus(c->pg) != CONNECTION_OK) {
+					break;
+				}
+			} else if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+				PQclear(r);
+				synced = true;
+			} else {
+				keep_result(&out, r);
+			}
+		}
+	}
+	if (!synced || PQexitPipelineMode(c->pg) != 1) {
+		/* The pipeline did not end as it should: drop the
+		 * connection rather than guess its state. */
+		c->broken = PQstatus(c->pg) == CONNECTION_OK;
+		PQclear(out);
+		out = NULL;
+	}
+	c->session_timeout_ms = c->timeout_ms;
+	return out;
+}
+
+/* Outside a transaction, with a time limit to set or to undo:
+ * exec_bounded, preparing (and caching) sql on the way when new. */
+static PGresult *
+query_bounded(pg_conn *c, const char *sql, const pg_params *p)
+{
+	struct pg_stmt_entry *e = cached(c, sql);
+	if (e != NULL) {
+		return exec_bounded(c, e->name, false, sql, p);
+	}
+	if (c->n_stmts == PG_STMT_CACHE) {
+		return exec_bounded(c, NULL, false, sql, p);
+	}
+	e = &c->stmts[c->n_stmts];
+	snprintf(e->name, sizeof(e->name), "oz_s%u", c->next_stmt++);
+	PGresult *r = exec_bounded(c, e->name, true, sql, p);
+	ExecStatusType s = PQresultStatus(r);
+	if ((s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) &&
+		(e->sql = strdup(sql)) != NULL) {
+		c->n_stmts++;
+	}
+	return r;
+}
+
 oz_code
 pg_query(pg_conn *c, const char *sql, const pg_params *p, PGresult **res,
 	oz_status *st)
@@ -133,15 +228,25 @@ pg_query(pg_conn *c, const char *sql, const pg_params *p, PGresult **res,
 	if (res != NULL) {
 		*res = NULL;
 	}
-	oz_code rc = prepare(c, sql, p, &name, st);
+	/* Outside a transaction (a single-statement read in autocommit), a
+	 * lost connection is re-established here as pg_tx_begin would. */
+	oz_code rc = pg_ensure(c, st);
 	if (rc != OZ_OK) {
 		return rc;
 	}
-	PGresult *r = name != NULL
-			      ? PQexecPrepared(c->pg, name, p->n, p->values,
-					p->lengths, p->formats, 0)
-			      : PQexecParams(c->pg, sql, p->n, p->types,
-					p->values, p->lengths, p->formats, 0);
+	PGresult *r;
+	if (c->tx_depth == 0 &&
+		(c->timeout_ms > 0 || c->session_timeout_ms > 0)) {
+		r = query_bounded(c, sql, p);
+	} else if ((rc = prepare(c, sql, p, &name, st)) != OZ_OK) {
+		return rc;
+	} else {
+		r = name != NULL
+			    ? PQexecPrepared(c->pg, name, p->n, p->values,
+				      p->lengths, p->formats, 0)
+			    : PQexecParams(c->pg, sql, p->n, p->types,
+				      p->values, p->lengths, p->formats, 0);
+	}
 	ExecStatusType s = PQresultStatus(r);
 	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
 		rc = pg_error(c, r, st);

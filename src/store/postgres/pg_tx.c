@@ -47,7 +47,7 @@ pg_tx_begin(pg_conn *c, store_tx_kind kind, oz_status *st)
 		snprintf(sql, sizeof(sql),
 			"SAVEPOINT oz_sp%d; SET LOCAL statement_timeout = %d",
 			c->tx_depth, c->timeout_ms);
-	} else if (c->timeout_ms > 0) {
+	} else if (c->timeout_ms > 0 || c->session_timeout_ms > 0) {
 		snprintf(sql, sizeof(sql),
 			"%s; SET LOCAL statement_timeout = %d", begin,
 			c->timeout_ms);
