@@ -65,12 +65,13 @@ static bool
 add_url(ozctl *ctl, const char *value)
 {
 	size_t had = ctl->url_list != NULL ? strlen(ctl->url_list) : 0;
-	char *list = realloc(ctl->url_list, had + strlen(value) + 2);
+	size_t add = value != NULL ? strlen(value) : 0;
+	char *list = realloc(ctl->url_list, had + add + 2);
 	if (list == NULL) {
 		return false;
 	}
-	snprintf(list + had, strlen(value) + 2, "%s%s", had > 0 ? "," : "",
-		value);
+	snprintf(list + had, add + 2, "%s%s", had > 0 ? "," : "",
+		value != NULL ? value : "");
 	ctl->url_list = list;
 	ctl->url = list;
 	return true;

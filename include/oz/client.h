@@ -126,8 +126,12 @@ typedef struct oz_client_options {
  * only when every server was tried does it back off first. So a read, or
  * a keyed write, cut off by a dying server is finished by another one; an
  * unkeyed write cut off that way is never sent again (UNAVAILABLE).
- * Servers of one client must share one database (ozd on PostgreSQL):
- * with separate databases a read may not see an earlier write. */
+ * A request waits at most 1 s for its server to take it (to be connected)
+ * when another server could, then goes there (nothing was sent). A call
+ * already sent to a server that hangs (stopped, not dead) waits for its
+ * deadline; later calls skip that server. The servers of one client
+ * must share one database (ozd on PostgreSQL): with separate databases a
+ * read may not see an earlier write. */
 oz_code oz_client_open(oz_client **out, const char *url,
 	const oz_client_options *options, oz_status *st);
 

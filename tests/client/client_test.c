@@ -398,6 +398,47 @@ bad_url_is_invalid_argument(void **state)
 	}
 }
 
+/* A list of URLs is checked element by element, and its size bounded;
+ * the array form takes no element holding a comma. */
+static void
+bad_url_list_is_invalid_argument(void **state)
+{
+	oz_client *c = (void *) 1;
+	oz_status st;
+	char many[17 * 24] = "";
+	(void) state;
+	assert_int_equal(
+		oz_client_open(
+			&c, "tcp://127.0.0.1:1,,tcp://127.0.0.1:2", NULL, &st),
+		OZ_INVALID_ARGUMENT);
+	assert_non_null(strstr(st.message, "malformed URL \"\": empty"));
+	assert_null(c);
+	assert_int_equal(
+		oz_client_open(&c, "tcp://127.0.0.1:1,bogus://x", NULL, &st),
+		OZ_INVALID_ARGUMENT);
+	assert_non_null(strstr(st.message, "\"bogus://x\""));
+	for (int i = 0; i < 17; i++) {
+		snprintf(many + strlen(many), sizeof(many) - strlen(many),
+			"%stcp://127.0.0.1:%d", i > 0 ? "," : "", i + 1);
+	}
+	assert_int_equal(
+		oz_client_open(&c, many, NULL, &st), OZ_INVALID_ARGUMENT);
+	assert_non_null(strstr(st.message, "more than 16 URLs"));
+	const char *const pair[] = {
+		"tcp://127.0.0.1:1", "tcp://127.0.0.1:2,x"};
+	assert_int_equal(oz_client_open_urls(&c, pair, 2, NULL, &st),
+		OZ_INVALID_ARGUMENT);
+	assert_int_equal(oz_client_open_urls(&c, pair, 0, NULL, &st),
+		OZ_INVALID_ARGUMENT);
+	assert_int_equal(oz_client_open_urls(&c, pair, 1, NULL, &st), OZ_OK);
+	oz_client_close(c);
+	assert_int_equal(
+		oz_client_open(&c, " tcp://127.0.0.1:1 , ipc:///tmp/x.sock",
+			NULL, &st),
+		OZ_OK);
+	oz_client_close(c);
+}
+
 /* --- a fake server that records requests --------------------------------- */
 
 /* What the fake does with each request: answer UNAVAILABLE, answer bytes
@@ -832,6 +873,7 @@ main(void)
 			live_teardown),
 		cmocka_unit_test(unreachable_server_is_unavailable),
 		cmocka_unit_test(bad_url_is_invalid_argument),
+		cmocka_unit_test(bad_url_list_is_invalid_argument),
 		cmocka_unit_test_setup_teardown(
 			refused_local_url_fails_at_once_then_redials,
 			fake_setup, fake_teardown),

@@ -253,8 +253,15 @@ static void
 calls_are_spread_over_every_server(void **state)
 {
 	fixture *f = *state;
-	oz_client *c = open_multi(f, true);
+	const char *urls[N_SERVERS];
 	oz_status st;
+	for (int i = 0; i < N_SERVERS; i++) {
+		urls[i] = f->srv[i].url;
+	}
+	assert_int_equal(
+		oz_client_open_urls(&f->multi, urls, N_SERVERS, NULL, &st),
+		OZ_OK);
+	oz_client *c = f->multi;
 	for (int i = 0; i < 30; i++) {
 		assert_int_equal(list_users(c, &st), OZ_OK);
 	}

@@ -1,6 +1,7 @@
 #!/bin/sh
 # tests/e2e/ozctl_multi.sh -- ozctl with several servers: --url repeated, a
-# comma list in --url or OZ_URL (a --url replaces OZ_URL), a server that is
+# comma list in --url or OZ_URL (a --url replaces OZ_URL), the calls of one
+# run spread round-robin over both servers, a server that is
 # down skipped on every run, one message naming every server when none
 # listens, and usage errors for a bad element. Two ozd ($OZD), each on its
 # own SQLite file (two ozd cannot share one). Needs OZD, OZCTL, jq.
@@ -60,6 +61,17 @@ done
 [ $(($(calls "$A_URL" /oz.v1.UserService/CreateUser) + \
 	$(calls "$B_URL" /oz.v1.UserService/CreateUser))) -eq $made ] ||
 	fail "the creates are not each on one server"
+
+# One ozctl run spreads its calls: six one-row batches, three per server.
+printf 'username,email\n' >"$TMP/users.csv"
+for u in s1 s2 s3 s4 s5 s6; do
+	printf '%s,%s@x.org\n' "$u" "$u" >>"$TMP/users.csv"
+done
+ok --url "$A_URL" --url "$B_URL" import "$TMP/users.csv" --batch-size 1 \
+	--parallel 1
+[ "$(calls "$A_URL" /oz.v1.BatchService/Execute)" -eq 3 ] &&
+	[ "$(calls "$B_URL" /oz.v1.BatchService/Execute)" -eq 3 ] ||
+	fail "import not spread three and three"
 
 # A down: every run reaches B (a refused local dial is skipped at once),
 # whichever server a run starts with.

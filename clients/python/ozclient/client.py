@@ -11,6 +11,16 @@ server, when the server answered UNAVAILABLE (it did not run the call), when
 the method only reads, or when it is a write carrying a request_id and the
 client trusts the server to deduplicate it (retry_writes, on by default). Everything else
 surfaces as OzError; nothing is repeated behind the caller's back.
+
+Several servers (docs/protocol.md, "Using several servers"): url may be a
+comma-separated list or a sequence of URLs. Calls go round-robin, from a
+random first server, over the servers that answer; a server that failed
+(refused, broke a connection, answered UNAVAILABLE or RESOURCE_EXHAUSTED,
+timed out) is skipped for a back-off (0.1 s doubling up to 5 s) while
+another can take calls. A retry goes to a server the call has not tried
+yet, at once; only when every server was tried does it sleep first. The
+retry rules above decide whether there is a retry at all: an unkeyed write
+that may have reached a dying server is never sent again, anywhere.
 """
 
 import itertools
@@ -29,6 +39,22 @@ pb = _gen.load()
 
 DEFAULT_URL = "tcp://127.0.0.1:7878"
 _RETRY_CODES = (Code.UNAVAILABLE, Code.RESOURCE_EXHAUSTED)
+# A server that failed is skipped for DOWN_BASE seconds, doubling with each
+# new failure up to DOWN_MAX, while another server can take the call.
+DOWN_BASE = 0.1
+DOWN_MAX = 5.0
+# With other servers to turn to, connecting to one may take this long.
+CONNECT_WAIT = 1.0
+
+
+def split_urls(url):
+    """The list of server URLs in url: a comma-separated string or a
+    sequence of strings. Raises ValueError for an empty element."""
+    urls = url.split(",") if isinstance(url, str) else list(url)
+    urls = [u.strip() for u in urls]
+    if not urls or not all(urls):
+        raise ValueError("empty URL in %r" % (url,))
+    return urls
 
 
 # Read-only methods whose names do not say so.
@@ -70,6 +96,19 @@ class _Pool:
         self._lock = threading.Lock()
         self._closed = False
         self.dials = 0  # connections opened so far (tests read it)
+        self.fails = 0  # consecutive failed attempts (under the lock)
+        self.down_until = 0.0  # monotonic time: skipped until then
+
+    def report(self, ok):
+        """Records an attempt's outcome: a failure starts or doubles the
+        back-off, a success ends it."""
+        with self._lock:
+            if ok:
+                self.fails, self.down_until = 0, 0.0
+                return
+            wait = min(DOWN_MAX, DOWN_BASE * 2 ** min(self.fails, 6))
+            self.fails += 1
+            self.down_until = time.monotonic() + wait
 
     def get(self, deadline):
         while True:
@@ -104,8 +143,9 @@ class _Pool:
 
 
 class Client:
-    """A connection to one oz server. Use connect() to make one; use it as a
-    context manager or call close(). Thread-safe.
+    """A client of one oz server, or of several (url: a comma-separated
+    list or a sequence of URLs; see the module's note). Use connect() to
+    make one; use it as a context manager or call close(). Thread-safe.
 
     timeout      default seconds per call (covers all its retries)
     token        sent as "authorization: Bearer <token>" when set
@@ -128,18 +168,24 @@ class Client:
                  metadata=None, retries=3, retry_writes=True, pool_size=8,
                  max_message_bytes=4 * 1024 * 1024, tls_ca=None,
                  tls_server_name=None, tls_cert=None, tls_key=None):
-        self.url = url
+        self.urls = split_urls(url)
+        self.url = ",".join(self.urls)
         self.timeout = float(timeout)
         self.token = token
         self.metadata = dict(metadata or {})
         self.retries = int(retries)
         self.retry_writes = bool(retry_writes)
         self.max_message_bytes = int(max_message_bytes)
-        tls = None
-        if url.startswith("tls+tcp://"):
-            tls = (_tls_context(tls_ca, tls_cert, tls_key), tls_server_name)
-        self._pool = _Pool(url, pool_size, self.max_message_bytes + 1024,
-                           tls)
+        self._pools = []
+        for u in self.urls:
+            tls = None
+            if u.startswith("tls+tcp://"):
+                tls = (_tls_context(tls_ca, tls_cert, tls_key),
+                       tls_server_name)
+            self._pools.append(_Pool(u, pool_size,
+                                     self.max_message_bytes + 1024, tls))
+        self._pool = self._pools[0]
+        self._next = itertools.count(random.randrange(len(self._pools)))
         self._ids = itertools.count(random.getrandbits(31))
         self.users = Users(self)
         self.tasks = Tasks(self)
@@ -152,7 +198,8 @@ class Client:
 
     # --- lifecycle ----------------------------------------------------------
     def close(self):
-        self._pool.close()
+        for p in self._pools:
+            p.close()
 
     def __enter__(self):
         return self
@@ -187,20 +234,44 @@ class Client:
         md = self._metadata(metadata)
         if retry_safe is None:
             retry_safe = is_read_only(method)
+        tried = set()
         for attempt in itertools.count(1):
-            try:
-                return self._attempt(method, payload, md, deadline)
-            except _Attempt as a:
-                err = a.error
-                if (err.code not in _RETRY_CODES
-                        or (a.sent and not retry_safe)
-                        or attempt > self.retries):
-                    raise err from None
-                pause = min(1.0, 0.05 * 2 ** (attempt - 1))
+            pool, fresh = self._pick(tried)
+            if not fresh:  # every server was tried: back off first
+                pause = min(1.0, 0.05 * 2 ** (attempt - 2))
                 pause *= 0.5 + random.random() / 2
                 if time.monotonic() + pause >= deadline:
                     raise err from None
                 time.sleep(pause)
+            tried.add(pool)
+            try:
+                body = self._attempt(pool, method, payload, md, deadline)
+                pool.report(True)
+                return body
+            except _Attempt as a:
+                err = a.error
+                pool.report(err.code not in _RETRY_CODES)
+                if (err.code not in _RETRY_CODES
+                        or (a.sent and not retry_safe)
+                        or attempt > self.retries):
+                    raise err from None
+            except OzError as e:
+                pool.report(e.code != Code.DEADLINE_EXCEEDED)
+                raise
+
+    def _pick(self, tried):
+        """The server for the next attempt: round-robin over the servers
+        this call has not tried, those not backing off first; when all
+        were tried, any (fresh is then False)."""
+        now = time.monotonic()
+        n = len(self._pools)
+        start = next(self._next)
+        order = [self._pools[(start + k) % n] for k in range(n)]
+        for want_up in (True, False):
+            for p in order:
+                if p not in tried and (p.down_until <= now or not want_up):
+                    return p, True
+        return order[0], False
 
     def _metadata(self, extra):
         md = dict(self.metadata)
@@ -210,7 +281,7 @@ class Client:
             md["authorization"] = "Bearer " + self.token
         return md
 
-    def _attempt(self, method, payload, md, deadline):
+    def _attempt(self, pool, method, payload, md, deadline):
         left = deadline - time.monotonic()
         if left <= 0:
             raise OzError(Code.DEADLINE_EXCEEDED, "deadline exceeded before "
@@ -226,9 +297,18 @@ class Client:
                           % (len(wire) + 4, self.max_message_bytes),
                           method=method, local=True)
         rid = transport.HIGH_BIT | (next(self._ids) & 0x7FFFFFFF)
+        # With other servers to turn to, one that does not take the
+        # connection soon is left for another (nothing was sent to it).
+        connect_by = deadline
+        if len(self._pools) > 1:
+            connect_by = min(deadline, time.monotonic() + CONNECT_WAIT)
         try:
-            conn = self._pool.get(deadline)
+            conn = pool.get(connect_by)
         except transport.TransportTimeout as e:
+            if connect_by < deadline:
+                raise _Attempt(OzError(Code.UNAVAILABLE, str(e),
+                                       method=method, local=True),
+                               sent=False) from None
             raise OzError(Code.DEADLINE_EXCEEDED, str(e), method=method,
                           local=True) from None
         except transport.TransportError as e:
@@ -253,7 +333,7 @@ class Client:
         except BaseException:
             conn.close()
             raise
-        self._pool.put(conn)
+        pool.put(conn)
         return self._decode(method, body)
 
     @staticmethod
@@ -632,5 +712,6 @@ class Batches(_Service):
 
 def connect(url=DEFAULT_URL, timeout=5.0, **options):
     """Returns a Client for url (tcp://host:port, ipc:///path or
-    ws://host:port/path). Connections are made on first use."""
+    ws://host:port/path; several servers: a comma-separated list or a
+    sequence of URLs). Connections are made on first use."""
     return Client(url, timeout=timeout, **options)
