@@ -166,7 +166,13 @@ rpc_idem_run(rpc_call *call, store_conn *db, service_ctx *cx)
 		return;
 	}
 	if (replay(call, db, key, hash)) {
-		if (store_tx_end(db, OZ_OK, &st) != OZ_OK) {
+		/* A lookup that failed (a serialization failure on
+		 * PostgreSQL) leaves the transaction aborted: roll the
+		 * savepoint back and keep the call's own code. */
+		oz_code end = call->replayed || rpc_call_ok(call)
+				      ? OZ_OK
+				      : call->st.code;
+		if (store_tx_end(db, end, &st) != end) {
 			fail_outcome(call, &st);
 		}
 		return;
