@@ -54,10 +54,11 @@ pg_bin() {
 	echo "$b"
 }
 
-# as CMD...: runs CMD as the cluster's owner.
+# as CMD...: runs CMD as the cluster's owner (from /, as the caller's
+# directory may be closed to it; every path given is absolute).
 as() {
 	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u "$PG_USER" -- "$@"
+		(cd / && runuser -u "$PG_USER" -- "$@")
 	else
 		"$@"
 	fi
@@ -118,6 +119,7 @@ EOF
 
 stop() {
 	[ -d "$dir/data" ] || return 0
+	dir=$(cd "$dir" && pwd)
 	if running; then
 		as "$BIN/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null
 	fi
@@ -207,6 +209,7 @@ wait_sync() {
 }
 
 promote() {
+	dir=$(cd "$dir" && pwd)
 	as "$BIN/pg_ctl" -D "$dir/data" -w -t 60 promote >/dev/null
 }
 
