@@ -77,6 +77,16 @@ running() {
 		as "$BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1
 }
 
+# run_server: starts the server of DIR unless it runs.
+run_server() {
+	running && return 0
+	as "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+		start >/dev/null || {
+		tail -n 20 "$dir/server.log" >&2
+		exit 1
+	}
+}
+
 start() {
 	ensure_user
 	mkdir -p "$dir"
@@ -103,13 +113,7 @@ max_connections = 100
 shared_buffers = 32MB
 EOF
 	fi
-	if ! running; then
-		as "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-			start >/dev/null || {
-			tail -n 20 "$dir/server.log" >&2
-			exit 1
-		}
-	fi
+	run_server
 	if ! as "$BIN/psql" -h "$dir" -p $PG_PORT -U oz -d postgres -Atq \
 		-c "SELECT 1 FROM pg_database WHERE datname = 'oz'" |
 		grep -q 1; then
@@ -178,13 +182,7 @@ hot_standby = on
 wal_retrieve_retry_interval = 200ms
 EOF
 	fi
-	if ! running; then
-		as "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-			start >/dev/null || {
-			tail -n 20 "$dir/server.log" >&2
-			exit 1
-		}
-	fi
+	run_server
 	psql_at "$primary" \
 		"ALTER SYSTEM SET synchronous_standby_names = '\"$name\"'"
 	psql_at "$primary" "ALTER SYSTEM SET synchronous_commit = on"

@@ -5,17 +5,14 @@ port. Used by two_servers.py and failover.py; nothing here checks oz's
 behaviour, it only starts, kills and stops things, bounded in time."""
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..", "..")
 sys.path.insert(0, os.path.join(ROOT, "clients", "python"))
-import ozclient  # noqa: E402
+from ozclient.testing import OzdProcess  # noqa: E402
 
 PG_SH = os.path.join(ROOT, "scripts", "pg.sh")
 
@@ -23,14 +20,6 @@ PG_SH = os.path.join(ROOT, "scripts", "pg.sh")
 def fail(name, msg):
     print("%s: FAIL: %s" % (name, msg), file=sys.stderr)
     sys.exit(1)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def pg(*args):
@@ -132,55 +121,22 @@ class Postgres:
                 subprocess.run(["rm", "-rf", d], check=False)
 
 
-class Ozd:
-    """One ozd process on a random port. start() waits until it is
-    SERVING (at most 20 s)."""
+class Ozd(OzdProcess):
+    """One ozd on db_url (an ozclient.testing.OzdProcess: a random port,
+    its log in its own temporary directory, start() waits until it
+    serves, kill() is SIGKILL, start() again keeps the address)."""
 
-    def __init__(self, name, db_url, log, migrate=False):
-        self.name = name
+    def __init__(self, db_url, migrate=False):
+        ozd = os.environ.get("OZD", os.path.join(ROOT, "build", "ozd"))
+        super().__init__(ozd=os.path.abspath(ozd), start_timeout=20.0)
         self.db_url = db_url
-        self.url = "tcp://127.0.0.1:%d" % free_port()
-        self.log = log
         self.migrate = migrate
-        self.proc = None
 
-    def start(self):
-        args = [os.environ.get("OZD", "build/ozd"), "--database-url",
-                self.db_url, "--listen", self.url, "--log-level",
-                os.environ.get("OZ_TEST_LOG_LEVEL", "info")]
-        if self.migrate:
-            args.append("--migrate")
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(args, stdout=log, stderr=log)
-        deadline = time.monotonic() + 20
-        with ozclient.connect(self.url, timeout=0.5, retries=0) as c:
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    raise RuntimeError("%s exited %d at start; see %s" %
-                                       (self.name, self.proc.returncode,
-                                        self.log))
-                try:
-                    if c.health.check(timeout=0.5) == "SERVING":
-                        return
-                except ozclient.OzError:
-                    pass
-                time.sleep(0.05)
-        raise RuntimeError("%s not SERVING within 20 s; see %s" %
-                           (self.name, self.log))
+    def args(self):
+        level = os.environ.get("OZ_TEST_LOG_LEVEL", "info")
+        a = [self.ozd, "--listen", self.url, "--database-url", self.db_url,
+             "--log-level", level]
+        return a + (["--migrate"] if self.migrate else [])
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
-
-    def kill(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self):
-        if not self.alive():
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()

@@ -37,13 +37,14 @@ Run by make test-postgres (tests/postgres/failover.sh)."""
 import json
 import os
 import random
+import shutil
 import sys
 import tempfile
 import threading
 import time
 
-import cluster
-from cluster import ozclient
+import cluster  # puts clients/python on sys.path
+import ozclient  # noqa: E402
 
 NAME = "failover"
 Code = ozclient.Code
@@ -300,9 +301,7 @@ class Run:
         self.pg = cluster.Postgres(standby=True)
         url = self.pg.url()
         for i in range(self.servers_n):
-            s = cluster.Ozd("ozd%d" % i, url,
-                            os.path.join(self.tmp, "ozd%d.log" % i),
-                            migrate=(i == 0))
+            s = cluster.Ozd(url, migrate=(i == 0))
             s.start()
             self.servers.append(s)
 
@@ -381,7 +380,7 @@ class Run:
         served calls again after its restart."""
         per = []
         for s in self.servers:
-            with open(s.log) as f:
+            with open(s.log_path) as f:
                 lives = f.read().split(" serving\n")
             per.append([life.count(" rpc method=/oz.v1.") for life in
                         lives[1:]])
@@ -517,8 +516,12 @@ class Run:
     def close(self, keep):
         """Stops everything; keep leaves the logs (the ozd ones and both
         PostgreSQL server logs) in self.tmp."""
-        for s in self.servers:
+        for i, s in enumerate(self.servers):
             s.stop()
+            if keep:
+                shutil.copy(s.log_path,
+                            os.path.join(self.tmp, "ozd%d.log" % i))
+            s.cleanup()
         if self.pg:
             if keep:
                 self.pg.save_logs(self.tmp)
@@ -541,7 +544,8 @@ def main():
     print("failover: ok: %d calls (%d acknowledged writes) in %.1f s "
           "through one ozclient over %d ozd, %d threads; %.1f calls/s "
           "before any kill; ozd kills %d, PostgreSQL primary kills %d, "
-          "promotions %d; errors by code %s (unkeyed in flight at the ozd kill: %d, "
+          "promotions %d; errors by code %s (unkeyed in flight at the "
+          "ozd kill: %d, "
           "serialization conflicts %d, each checked rolled back; unkeyed "
           "writes sent twice after UNAVAILABLE at the failover, a known "
           "defect: %d); "
