@@ -439,8 +439,10 @@ rpc_writer_stop(rpc_writer *w)
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
 	rpc_checkpointer_stop(w->checkpointer);
+	/* PRAGMA optimize is cheap; a PostgreSQL server's ANALYZE of a big
+	 * database is not, and the periodic one covers it. */
 	oz_status st;
-	if (store_optimize(w->db, &st) != OZ_OK ||
+	if ((!w->remote && store_optimize(w->db, &st) != OZ_OK) ||
 		store_checkpoint(w->db, &st) != OZ_OK) {
 		log_warn("at close: %s", st.message);
 	}

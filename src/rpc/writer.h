@@ -57,8 +57,8 @@ struct store_health *rpc_writer_health(rpc_writer *w);
  * instead), so Stats never waits on the network. */
 int64_t rpc_writer_db_size(rpc_writer *w);
 
-/* Finishes queued calls, runs PRAGMA optimize, checkpoints the WAL, closes
- * the connection and frees w. NULL is a no-op. */
+/* Finishes queued calls, runs PRAGMA optimize (SQLite), checkpoints the WAL,
+ * closes the connection and frees w. NULL is a no-op. */
 void rpc_writer_stop(rpc_writer *w);
 
 #endif /* OZ_RPC_WRITER_H */

@@ -56,6 +56,9 @@ until grep -q ' serving$' "$TMP/ozd.log"; do
 	sleep 0.05
 done
 grep -q 'backend=postgres' "$TMP/ozd.log" || fail "the config line names no backend"
+# Reads run on threads of ours (--read-threads 2), not on nng's.
+n=$(cat /proc/"$PID"/task/*/comm | grep -c '^ozd:reader$' || true)
+[ "$n" -eq 2 ] || fail "$n ozd:reader threads, want 2"
 grep -q "database=postgresql://oz@/oz?host=$dir" "$TMP/ozd.log" ||
 	fail "the config line names no database"
 

@@ -55,11 +55,11 @@ type_of(Oid oid)
 static oz_code
 bind(const store_query *q, pg_params *p, char (*reals)[32], oz_status *st)
 {
+	pg_params_init(p);
 	if (q->n_params > PG_PARAMS_MAX) {
 		oz_status_violation(st, "params", "at most %d", PG_PARAMS_MAX);
 		return oz_fail(st, OZ_INVALID_ARGUMENT, "invalid query");
 	}
-	pg_params_init(p);
 	p->n = (int) q->n_params;
 	for (size_t i = 0; i < q->n_params; i++) {
 		const store_qvalue *v = &q->params[i];
