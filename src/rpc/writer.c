@@ -376,6 +376,15 @@ rpc_writer_start(rpc_writer **out, const store_config *cfg, bool group,
 	w->next_optimize_us = oz_now_us() + (int64_t) optimize_ms * 1000;
 	w->stats = stats;
 	w->next_probe_us = w->remote ? oz_now_us() : 0;
+	if (w->remote) {
+		/* Stats has the size from the first call on, not from the
+		 * first idle probe (a busy writer may have none for long). */
+		int64_t db = 0, wal = 0;
+		oz_status size_st;
+		if (store_size(w->db, &db, &wal, &size_st) == OZ_OK) {
+			atomic_store(&w->db_size, db);
+		}
+	}
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {

@@ -93,6 +93,7 @@ expect_by_user(fixture *fx, const char *sql)
 static void
 list_and_count_by_user_and_status_use_tasks_user(void **state)
 {
+	test_sqlite_only("query plans are SQLite's EXPLAIN QUERY PLAN");
 	fixture *fx = *state;
 	const char *const *sql = store_task_statements();
 	static const int cols[] = {STORE_TASK_ID, STORE_TASK_TITLE,
