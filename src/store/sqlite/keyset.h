@@ -27,9 +27,10 @@ oz_code keyset_sql(char *buf, size_t cap, const keyset_table *t,
 	const char *filter, const store_page *p, oz_status *st) OZ_MUST_USE;
 
 /* Runs page p of table t (keyset_sql with filter), binding the filter with
- * bind(arg), then p's cursor values, limit and offset. OUT: *rows (from a) and *n_rows <= p->limit. Returns OK,
- * INVALID_ARGUMENT for a limit outside 1..STORE_LIMIT_MAX or an offset
- * below 0, INTERNAL for a malformed order, or the query's failure. */
+ * bind(arg), then p's cursor values, limit and offset. OUT: *rows (from
+ * a) and *n_rows <= p->limit. Returns OK, INVALID_ARGUMENT for a limit
+ * outside 1..STORE_LIMIT_MAX or an offset below 0, INTERNAL for a
+ * malformed order, or the query's failure. */
 oz_code keyset_list(store_conn *c, const keyset_table *t, const char *filter,
 	sqlite_bind_fn bind, const void *arg, const store_page *p, size_t elem,
 	sqlite_read_fn read, arena *a, void **rows, size_t *n_rows,

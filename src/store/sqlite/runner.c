@@ -45,8 +45,8 @@ grow(arena *a, void **rows, size_t *cap, size_t first, size_t n, size_t elem)
 
 oz_code
 sqlite_query_rows(store_conn *c, const char *sql, sqlite_bind_fn bind,
-	const void *arg, size_t max, size_t elem, sqlite_read_fn read, arena *a,
-	void **rows, size_t *n_rows, oz_status *st)
+	const void *arg, size_t max, size_t elem, sqlite_read_fn read,
+	arena *a, void **rows, size_t *n_rows, oz_status *st)
 {
 	sqlite3_stmt *s;
 	void *out = NULL;
@@ -81,8 +81,8 @@ sqlite_query_rows(store_conn *c, const char *sql, sqlite_bind_fn bind,
 /* Binds and steps sql once, expecting want (a row or the end). OUT: *col0,
  * column 0 of the row, when want is SQLITE_ROW. */
 static oz_code
-step_once(store_conn *c, const char *sql, sqlite_bind_fn bind,
-	const void *arg, int want, int64_t *col0, oz_status *st)
+step_once(store_conn *c, const char *sql, sqlite_bind_fn bind, const void *arg,
+	int want, int64_t *col0, oz_status *st)
 {
 	sqlite3_stmt *s;
 	oz_code rc = bound_stmt(c, sql, bind, arg, &s, st);

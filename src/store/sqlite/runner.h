@@ -87,8 +87,8 @@ typedef oz_code (*sqlite_read_fn)(
  * 0. OUT: *rows, an array from a (NULL when no row), and *n_rows. Returns
  * OK or the first failure (a bind's as store_error's code). */
 oz_code sqlite_query_rows(store_conn *c, const char *sql, sqlite_bind_fn bind,
-	const void *arg, size_t max, size_t elem, sqlite_read_fn read, arena *a,
-	void **rows, size_t *n_rows, oz_status *st) OZ_MUST_USE;
+	const void *arg, size_t max, size_t elem, sqlite_read_fn read,
+	arena *a, void **rows, size_t *n_rows, oz_status *st) OZ_MUST_USE;
 
 /* Runs a query answering one integer (a count, EXISTS). OUT: *n. */
 oz_code sqlite_query_int(store_conn *c, const char *sql, sqlite_bind_fn bind,

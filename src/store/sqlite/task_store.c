@@ -340,7 +340,8 @@ oz_code
 sqlite_task_delete(store_conn *c, int64_t id, oz_status *st)
 {
 	int64_t changes = 0;
-	oz_code rc = sqlite_query_exec(c, sql_delete, bind_id, &id, &changes, st);
+	oz_code rc =
+		sqlite_query_exec(c, sql_delete, bind_id, &id, &changes, st);
 	if (rc == OZ_OK && changes == 0) {
 		return oz_fail(st, OZ_NOT_FOUND, "Task not found");
 	}
@@ -351,7 +352,8 @@ oz_code
 sqlite_task_delete_by_user(
 	store_conn *c, int64_t user_id, int64_t *n, oz_status *st)
 {
-	return sqlite_query_exec(c, sql_delete_by_user, bind_id, &user_id, n, st);
+	return sqlite_query_exec(
+		c, sql_delete_by_user, bind_id, &user_id, n, st);
 }
 
 oz_code

@@ -166,8 +166,8 @@ write_user(store_conn *c, const char *sql, const store_user *u,
 		return rc;
 	}
 	int64_t taken = 0;
-	if ((rc = sqlite_query_int(c, sql_email_taken, bind_conflict, u, &taken,
-		     st)) != OZ_OK) {
+	if ((rc = sqlite_query_int(c, sql_email_taken, bind_conflict, u,
+		     &taken, st)) != OZ_OK) {
 		return rc;
 	}
 	return taken ? oz_fail(st, OZ_ALREADY_EXISTS,
@@ -204,7 +204,8 @@ oz_code
 sqlite_user_delete(store_conn *c, int64_t id, oz_status *st)
 {
 	int64_t changes = 0;
-	oz_code rc = sqlite_query_exec(c, sql_delete, bind_id, &id, &changes, st);
+	oz_code rc =
+		sqlite_query_exec(c, sql_delete, bind_id, &id, &changes, st);
 	if (rc == OZ_OK && changes == 0) {
 		return oz_fail(st, OZ_NOT_FOUND, "User not found");
 	}
@@ -215,8 +216,9 @@ oz_code
 sqlite_user_count(
 	store_conn *c, const store_user_filter *f, int64_t *n, oz_status *st)
 {
-	return sqlite_query_int(c, f->by_active ? sql_count_active : sql_count_all,
-		bind_filter, f, n, st);
+	return sqlite_query_int(c,
+		f->by_active ? sql_count_active : sql_count_all, bind_filter,
+		f, n, st);
 }
 
 static const keyset_table table = {
