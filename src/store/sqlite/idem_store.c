@@ -1,8 +1,9 @@
-/* store/sqlite/idem_store.c -- SQL for oz_idempotency. A bind that fails fails
- * the call: a parameter left NULL would look up or store another row. */
+/* store/sqlite/idem_store.c -- SQL for oz_idempotency, run with runner.h's
+ * runners. A bind that fails fails the call (the runner checks it): a
+ * parameter left NULL would look up or store another row. */
 #include <string.h>
 
-#include "store/sqlite/db.h"
+#include "store/sqlite/runner.h"
 #include "store/idem_store.h"
 
 static const char sql_get[] =
@@ -15,113 +16,104 @@ static const char sql_put[] =
 static const char sql_purge[] =
 	"DELETE FROM oz_idempotency WHERE create_time < ?1";
 
+/* What bind_get binds. */
+struct get_args {
+	const char *key;
+	int64_t not_before_us;
+};
+
+static void
+bind_get(sqlite_binder *b, const void *arg)
+{
+	const struct get_args *ga = arg;
+	sqlite_bind_text(b, 1, ga->key);
+	sqlite_bind_int(b, 2, ga->not_before_us);
+}
+
+/* Copies the row of sql_get into *row (a store_idem; bytes into a). */
+static oz_code
+read_outcome(sqlite3_stmt *s, arena *a, void *row, oz_status *st)
+{
+	store_idem *out = row;
+	out->method = store_column_text(s, 0, a);
+	out->request_hash = sqlite3_column_int64(s, 1);
+	out->code = sqlite3_column_int(s, 2);
+	out->message = store_column_text(s, 3, a);
+	out->response_len = (size_t) sqlite3_column_bytes(s, 4);
+	void *buf = arena_alloc(a, out->response_len + 1);
+	if (buf != NULL && out->response_len > 0) {
+		memcpy(buf, sqlite3_column_blob(s, 4), out->response_len);
+	}
+	out->response = buf;
+	out->create_us = sqlite3_column_int64(s, 5);
+	return out->method == NULL || out->message == NULL || buf == NULL
+		       ? oz_fail(st, OZ_RESOURCE_EXHAUSTED, "out of memory")
+		       : OZ_OK;
+}
+
 oz_code
 sqlite_idem_get(store_conn *c, const char *key, int64_t not_before_us,
 	store_idem *out, arena *a, oz_status *st)
 {
-	sqlite3_stmt *s;
-	oz_code rc = store_stmt(c, sql_get, &s, st);
+	struct get_args ga = {key, not_before_us};
+	void *rows;
+	size_t n;
+	oz_code rc = sqlite_query_rows(c, sql_get, bind_get, &ga, 1,
+		sizeof(*out), read_outcome, a, &rows, &n, st);
 	if (rc != OZ_OK) {
 		return rc;
 	}
-	int src = sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	if (src == SQLITE_OK) {
-		src = sqlite3_bind_int64(s, 2, not_before_us);
+	if (n == 0) {
+		return oz_fail(st, OZ_NOT_FOUND, "no outcome for this key");
 	}
-	if (src == SQLITE_OK) {
-		src = sqlite3_step(s);
-	}
-	if (src == SQLITE_ROW) {
-		out->method = store_column_text(s, 0, a);
-		out->request_hash = sqlite3_column_int64(s, 1);
-		out->code = sqlite3_column_int(s, 2);
-		out->message = store_column_text(s, 3, a);
-		out->response_len = (size_t) sqlite3_column_bytes(s, 4);
-		void *buf = arena_alloc(a, out->response_len + 1);
-		if (buf != NULL && out->response_len > 0) {
-			memcpy(buf, sqlite3_column_blob(s, 4),
-				out->response_len);
-		}
-		out->response = buf;
-		out->create_us = sqlite3_column_int64(s, 5);
-		rc = out->method == NULL || out->message == NULL || buf == NULL
-			     ? oz_fail(st, OZ_RESOURCE_EXHAUSTED,
-				       "out of memory")
-			     : OZ_OK;
-	} else if (src == SQLITE_DONE) {
-		rc = oz_fail(st, OZ_NOT_FOUND, "no outcome for this key");
-	} else {
-		rc = store_error(c, sqlite3_extended_errcode(c->db), st);
-	}
-	store_stmt_done(s);
-	return rc;
+	*out = *(const store_idem *) rows;
+	return OZ_OK;
 }
 
-/* Binds the row of sql_put; returns the first failure (SQLite's code). */
-static int
-bind_outcome(sqlite3_stmt *s, const char *key, const store_idem *rec)
+/* What bind_outcome binds: the row of sql_put. */
+struct put_args {
+	const char *key;
+	const store_idem *rec;
+};
+
+static void
+bind_outcome(sqlite_binder *b, const void *arg)
 {
-	int src = sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	if (src == SQLITE_OK) {
-		src = sqlite3_bind_text(s, 2, rec->method, -1, SQLITE_STATIC);
-	}
-	if (src == SQLITE_OK) {
-		src = sqlite3_bind_int64(s, 3, rec->request_hash);
-	}
-	if (src == SQLITE_OK) {
-		src = sqlite3_bind_int(s, 4, rec->code);
-	}
-	if (src == SQLITE_OK) {
-		src = sqlite3_bind_text(s, 5, rec->message, -1, SQLITE_STATIC);
-	}
-	if (src == SQLITE_OK) {
-		src = sqlite3_bind_blob(s, 6,
-			rec->response_len > 0 ? rec->response : "",
-			(int) rec->response_len, SQLITE_STATIC);
-	}
-	return src == SQLITE_OK ? sqlite3_bind_int64(s, 7, rec->create_us)
-				: src;
+	const struct put_args *pa = arg;
+	const store_idem *rec = pa->rec;
+	sqlite_bind_text(b, 1, pa->key);
+	sqlite_bind_text(b, 2, rec->method);
+	sqlite_bind_int(b, 3, rec->request_hash);
+	sqlite_bind_int(b, 4, rec->code);
+	sqlite_bind_text(b, 5, rec->message);
+	sqlite_bind_blob(b, 6, rec->response_len > 0 ? rec->response : "",
+		rec->response_len);
+	sqlite_bind_int(b, 7, rec->create_us);
 }
 
 oz_code
 sqlite_idem_put(
 	store_conn *c, const char *key, const store_idem *rec, oz_status *st)
 {
-	sqlite3_stmt *s;
-	oz_code rc = store_stmt(c, sql_put, &s, st);
-	if (rc != OZ_OK) {
-		return rc;
-	}
-	int src = bind_outcome(s, key, rec);
-	if (src == SQLITE_OK) {
-		src = sqlite3_step(s);
-	}
-	rc = src == SQLITE_DONE
-		     ? OZ_OK
-		     : store_error(c, sqlite3_extended_errcode(c->db), st);
-	store_stmt_done(s);
-	return rc;
+	struct put_args pa = {key, rec};
+	return sqlite_query_exec(c, sql_put, bind_outcome, &pa, NULL, st);
+}
+
+static void
+bind_before(sqlite_binder *b, const void *arg)
+{
+	sqlite_bind_int(b, 1, *(const int64_t *) arg);
 }
 
 oz_code
 sqlite_idem_purge(
 	store_conn *c, int64_t before_us, int *n_deleted, oz_status *st)
 {
-	sqlite3_stmt *s;
-	oz_code rc = store_stmt(c, sql_purge, &s, st);
-	if (rc != OZ_OK) {
-		return rc;
-	}
-	int src = sqlite3_bind_int64(s, 1, before_us);
-	if (src == SQLITE_OK) {
-		src = sqlite3_step(s);
-	}
-	rc = src == SQLITE_DONE
-		     ? OZ_OK
-		     : store_error(c, sqlite3_extended_errcode(c->db), st);
+	int64_t changes = 0;
+	oz_code rc = sqlite_query_exec(
+		c, sql_purge, bind_before, &before_us, &changes, st);
 	if (n_deleted != NULL) {
-		*n_deleted = sqlite3_changes(c->db);
+		*n_deleted = (int) changes;
 	}
-	store_stmt_done(s);
 	return rc;
 }

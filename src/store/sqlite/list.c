@@ -1,5 +1,6 @@
-/* store/sqlite/list.c -- keyset pagination SQL shared by the users and tasks
- * stores, and EXPLAIN QUERY PLAN for the index tests.
+/* store/sqlite/list.c -- keyset pagination shared by the users and tasks
+ * stores (the SQL of a page, its binds, its run), and EXPLAIN QUERY PLAN
+ * for the index tests.
  *
  * SQL here is assembled only from the stores' fixed column tables and
  * filter fragments; nothing from a request is ever pasted in. */
@@ -15,28 +16,33 @@ keyset_sql(char *buf, size_t cap, const keyset_table *t, const char *filter,
 	return keyset_sql_build(buf, cap, '?', t, filter, p, st);
 }
 
-oz_code
-keyset_bind(
-	store_conn *c, sqlite3_stmt *stmt, const store_page *p, oz_status *st)
+/* What bind_page binds: the query's own parameters, then the page's. */
+struct page_args {
+	sqlite_bind_fn bind;
+	const void *arg;
+	const store_page *p;
+};
+
+/* Binds the filter's parameters, then the cursor values, limit and offset
+ * of a page (keyset_sql's numbering). */
+static void
+bind_page(sqlite_binder *b, const void *arg)
 {
-	int rc = SQLITE_OK;
+	const struct page_args *pa = arg;
+	const store_page *p = pa->p;
+	if (pa->bind != NULL) {
+		pa->bind(b, pa->arg);
+	}
 	for (int k = 0; p->after != NULL && k < p->order->n; k++) {
 		const store_value *v = &p->after[k];
-		int i = KEYSET_PARAM_AFTER + k;
-		if (rc != SQLITE_OK) {
-			break;
+		if (v->type == STORE_TEXT) {
+			sqlite_bind_text(b, KEYSET_PARAM_AFTER + k, v->s);
+		} else {
+			sqlite_bind_int(b, KEYSET_PARAM_AFTER + k, v->i);
 		}
-		rc = v->type == STORE_TEXT ? sqlite3_bind_text(stmt, i, v->s,
-						     -1, SQLITE_STATIC)
-					   : sqlite3_bind_int64(stmt, i, v->i);
 	}
-	if (rc == SQLITE_OK) {
-		rc = sqlite3_bind_int64(stmt, KEYSET_PARAM_LIMIT, p->limit);
-	}
-	if (rc == SQLITE_OK) {
-		rc = sqlite3_bind_int64(stmt, KEYSET_PARAM_OFFSET, p->offset);
-	}
-	return rc == SQLITE_OK ? OZ_OK : store_error(c, rc, st);
+	sqlite_bind_int(b, KEYSET_PARAM_LIMIT, p->limit);
+	sqlite_bind_int(b, KEYSET_PARAM_OFFSET, p->offset);
 }
 
 oz_code
@@ -78,109 +84,10 @@ store_explain(
 	return OZ_OK;
 }
 
-/* Grows *rows (cap elements of elem bytes) in a: to first elements at
- * first (the known row limit, so a page is allocated once), then to twice
- * its size. */
-static bool
-grow(arena *a, void **rows, size_t *cap, size_t first, size_t n, size_t elem)
-{
-	size_t ncap = *cap == 0 ? first : 2 * *cap;
-	void *bigger = arena_alloc(a, ncap * elem);
-	if (bigger == NULL) {
-		return false;
-	}
-	if (n > 0) {
-		memcpy(bigger, *rows, n * elem);
-	}
-	*rows = bigger;
-	*cap = ncap;
-	return true;
-}
-
-oz_code
-keyset_rows(store_conn *c, const char *sql, keyset_bind_fn bind,
-	const void *arg, const store_page *p, size_t max, size_t elem,
-	keyset_read_fn read, arena *a, void **rows, size_t *n_rows,
-	oz_status *st)
-{
-	sqlite3_stmt *s;
-	void *out = NULL;
-	size_t n = 0, cap = 0;
-	oz_code rc = store_stmt(c, sql, &s, st);
-	if (rc != OZ_OK) {
-		return rc;
-	}
-	int src = bind != NULL ? bind(s, arg) : SQLITE_OK;
-	rc = src == SQLITE_OK ? OZ_OK : store_error(c, src, st);
-	if (rc == OZ_OK && p != NULL) {
-		rc = keyset_bind(c, s, p, st);
-	}
-	while (rc == OZ_OK && (max == 0 || n < max) &&
-		(src = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n == cap &&
-			!grow(a, &out, &cap, max > 0 ? max : 16, n, elem)) {
-			rc = oz_fail(
-				st, OZ_RESOURCE_EXHAUSTED, "out of memory");
-			break;
-		}
-		rc = read(s, a, (char *) out + n * elem, st);
-		n++;
-	}
-	if (rc == OZ_OK && src != SQLITE_ROW && src != SQLITE_DONE) {
-		rc = store_error(c, src, st);
-	}
-	store_stmt_done(s);
-	*rows = out;
-	*n_rows = rc == OZ_OK ? n : 0;
-	return rc;
-}
-
-/* Binds and steps sql once, expecting want (a row or the end). OUT: *col0,
- * column 0 of the row, when want is SQLITE_ROW. */
-static oz_code
-step_once(store_conn *c, const char *sql, keyset_bind_fn bind, const void *arg,
-	int want, int64_t *col0, oz_status *st)
-{
-	sqlite3_stmt *s;
-	oz_code rc = store_stmt(c, sql, &s, st);
-	if (rc != OZ_OK) {
-		return rc;
-	}
-	int src = bind != NULL ? bind(s, arg) : SQLITE_OK;
-	if (src == SQLITE_OK) {
-		src = sqlite3_step(s);
-	}
-	if (src != want) {
-		rc = store_error(c, src, st);
-	} else if (col0 != NULL) {
-		*col0 = sqlite3_column_int64(s, 0);
-	}
-	store_stmt_done(s);
-	return rc;
-}
-
-oz_code
-keyset_int(store_conn *c, const char *sql, keyset_bind_fn bind,
-	const void *arg, int64_t *n, oz_status *st)
-{
-	return step_once(c, sql, bind, arg, SQLITE_ROW, n, st);
-}
-
-oz_code
-keyset_exec(store_conn *c, const char *sql, keyset_bind_fn bind,
-	const void *arg, int64_t *changes, oz_status *st)
-{
-	oz_code rc = step_once(c, sql, bind, arg, SQLITE_DONE, NULL, st);
-	if (rc == OZ_OK && changes != NULL) {
-		*changes = sqlite3_changes64(c->db);
-	}
-	return rc;
-}
-
 oz_code
 keyset_list(store_conn *c, const keyset_table *t, const char *filter,
-	keyset_bind_fn bind, const void *arg, const store_page *p, size_t elem,
-	keyset_read_fn read, arena *a, void **rows, size_t *n_rows,
+	sqlite_bind_fn bind, const void *arg, const store_page *p, size_t elem,
+	sqlite_read_fn read, arena *a, void **rows, size_t *n_rows,
 	oz_status *st)
 {
 	char sql[KEYSET_SQL_MAX];
@@ -191,6 +98,7 @@ keyset_list(store_conn *c, const keyset_table *t, const char *filter,
 	if ((rc = keyset_sql(sql, sizeof(sql), t, filter, p, st)) != OZ_OK) {
 		return rc;
 	}
-	return keyset_rows(c, sql, bind, arg, p, (size_t) p->limit, elem, read,
-		a, rows, n_rows, st);
+	struct page_args pa = {bind, arg, p};
+	return sqlite_query_rows(c, sql, bind_page, &pa, (size_t) p->limit,
+		elem, read, a, rows, n_rows, st);
 }

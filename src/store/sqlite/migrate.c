@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/sqlite/db.h"
+#include "store/sqlite/runner.h"
 #include "store/migrate_impl.h"
 
 /* --- The version table ------------------------------------------------- */
@@ -24,21 +24,13 @@ migrate_not_in_tx(store_conn *c, oz_status *st)
 static oz_code
 table_exists(store_conn *c, bool *exists, oz_status *st)
 {
-	sqlite3_stmt *s;
-	oz_code rc = store_stmt(c,
-		"SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
-		"name = 'oz_migrations'",
-		&s, st);
-	if (rc != OZ_OK) {
-		return rc;
-	}
-	int src = sqlite3_step(s);
-	*exists = src == SQLITE_ROW;
-	store_stmt_done(s);
-	if (src != SQLITE_ROW && src != SQLITE_DONE) {
-		return store_error(c, src, st);
-	}
-	return OZ_OK;
+	int64_t n = 0;
+	oz_code rc = sqlite_query_int(c,
+		"SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE "
+		"type = 'table' AND name = 'oz_migrations')",
+		NULL, NULL, &n, st);
+	*exists = rc == OZ_OK && n != 0;
+	return rc;
 }
 
 static oz_code
@@ -140,27 +132,31 @@ migrate_load_state(
 	return OZ_OK;
 }
 
+/* What bind_record binds: a revision and, when applied, the time now. */
+struct record_args {
+	const char *rev;
+	bool applied;
+};
+
+static void
+bind_record(sqlite_binder *b, const void *arg)
+{
+	const struct record_args *ra = arg;
+	sqlite_bind_text(b, 1, ra->rev);
+	if (ra->applied) {
+		sqlite_bind_int(b, 2, store_now_us());
+	}
+}
+
 static oz_code
 record(store_conn *c, const char *rev, bool applied, oz_status *st)
 {
-	sqlite3_stmt *s;
-	oz_code rc = store_stmt(c,
+	struct record_args ra = {rev, applied};
+	return sqlite_query_exec(c,
 		applied ? "INSERT INTO oz_migrations (revision, applied_at) "
 			  "VALUES (?1, ?2)"
 			: "DELETE FROM oz_migrations WHERE revision = ?1",
-		&s, st);
-	if (rc != OZ_OK) {
-		return rc;
-	}
-	int src = sqlite3_bind_text(s, 1, rev, -1, SQLITE_TRANSIENT);
-	if (src == SQLITE_OK && applied) {
-		src = sqlite3_bind_int64(s, 2, store_now_us());
-	}
-	if (src == SQLITE_OK) {
-		src = sqlite3_step(s);
-	}
-	store_stmt_done(s);
-	return src == SQLITE_DONE ? OZ_OK : store_error(c, src, st);
+		bind_record, &ra, NULL, st);
 }
 
 /* --- Running one migration ---------------------------------------------- */

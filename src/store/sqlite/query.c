@@ -9,7 +9,7 @@
 #include <strings.h>
 
 #include "core/clock.h"
-#include "store/sqlite/db.h"
+#include "store/sqlite/runner.h"
 #include "store/query.h"
 
 /* PRAGMAs a query may run: they only read. The first group takes a table
@@ -171,22 +171,26 @@ prepare(sqlite3 *db, const store_query *q, sqlite3_stmt **stmt, oz_status *st)
 	return OZ_OK;
 }
 
-static int
-bind(sqlite3_stmt *s, int i, const store_qvalue *v)
+/* Binds v as parameter i; the binder keeps the first failure. */
+static void
+bind(sqlite_binder *b, int i, const store_qvalue *v)
 {
 	switch (v->type) {
 	case STORE_Q_INT:
-		return sqlite3_bind_int64(s, i, v->i);
+		sqlite_bind_int(b, i, v->i);
+		break;
 	case STORE_Q_REAL:
-		return sqlite3_bind_double(s, i, v->d);
+		sqlite_bind_double(b, i, v->d);
+		break;
 	case STORE_Q_TEXT:
-		return sqlite3_bind_text64(
-			s, i, v->p, v->len, SQLITE_TRANSIENT, SQLITE_UTF8);
+		sqlite_bind_text_n(b, i, v->p, v->len);
+		break;
 	case STORE_Q_BLOB:
-		return sqlite3_bind_blob64(
-			s, i, v->p, v->len, SQLITE_TRANSIENT);
+		sqlite_bind_blob(b, i, v->p, v->len);
+		break;
 	default:
-		return sqlite3_bind_null(s, i);
+		sqlite_bind_null(b, i);
+		break;
 	}
 }
 
@@ -322,11 +326,12 @@ run(store_conn *c, const store_query *q, arena *a, store_qresult *out,
 	sqlite3_stmt *s = NULL;
 	int64_t deadline = oz_now_us() + (int64_t) q->timeout_ms * 1000;
 	oz_code rc = prepare(c->db, q, &s, st);
+	sqlite_binder b = {s, SQLITE_OK};
 	for (size_t i = 0; rc == OZ_OK && i < q->n_params; i++) {
-		if (bind(s, (int) i + 1, &q->params[i]) != SQLITE_OK) {
-			rc = store_error(
-				c, sqlite3_extended_errcode(c->db), st);
-		}
+		bind(&b, (int) i + 1, &q->params[i]);
+	}
+	if (rc == OZ_OK && b.rc != SQLITE_OK) {
+		rc = store_error(c, b.rc, st);
 	}
 	if (rc == OZ_OK) {
 		rc = describe(s, a, out, st);

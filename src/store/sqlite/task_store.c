@@ -122,54 +122,38 @@ read_task(sqlite3_stmt *s, arena *a, void *row, oz_status *st)
 	return OZ_OK;
 }
 
-static int
-bind_id(sqlite3_stmt *s, const void *arg)
+static void
+bind_id(sqlite_binder *b, const void *arg)
 {
-	return sqlite3_bind_int64(s, 1, *(const int64_t *) arg);
+	sqlite_bind_int(b, 1, *(const int64_t *) arg);
 }
 
-static int
-bind_filter(sqlite3_stmt *s, const void *arg)
+static void
+bind_filter(sqlite_binder *b, const void *arg)
 {
 	const store_task_filter *f = arg;
-	int src = SQLITE_OK;
 	if (f->by_user) {
-		src = sqlite3_bind_int64(s, 1, f->user_id);
+		sqlite_bind_int(b, 1, f->user_id);
 	}
-	if (src == SQLITE_OK && f->status != 0) {
-		src = sqlite3_bind_int(s, 2, f->status);
+	if (f->status != 0) {
+		sqlite_bind_int(b, 2, f->status);
 	}
-	return src;
 }
 
 /* ?1 id, ?2 title, ?3 description, ?4 user_id, ?5 status, ?6 update (and,
  * on insert, create) time, ?7 version; the insert does not use ?1 and the
  * update not ?4. */
-static int
-bind_task(sqlite3_stmt *s, const void *arg)
+static void
+bind_task(sqlite_binder *b, const void *arg)
 {
 	const store_task *t = arg;
-	int src = sqlite3_bind_int64(s, 1, t->id);
-	if (src == SQLITE_OK) {
-		src = sqlite3_bind_text(s, 2, t->title, -1, SQLITE_STATIC);
-	}
-	if (src == SQLITE_OK) {
-		src = sqlite3_bind_text(
-			s, 3, t->description, -1, SQLITE_STATIC);
-	}
-	if (src == SQLITE_OK) {
-		src = sqlite3_bind_int64(s, 4, t->user_id);
-	}
-	if (src == SQLITE_OK) {
-		src = sqlite3_bind_int(s, 5, t->status);
-	}
-	if (src == SQLITE_OK) {
-		src = sqlite3_bind_int64(s, 6, t->update_us);
-	}
-	if (src == SQLITE_OK) {
-		src = sqlite3_bind_int64(s, 7, t->version);
-	}
-	return src;
+	sqlite_bind_int(b, 1, t->id);
+	sqlite_bind_text(b, 2, t->title);
+	sqlite_bind_text(b, 3, t->description);
+	sqlite_bind_int(b, 4, t->user_id);
+	sqlite_bind_int(b, 5, t->status);
+	sqlite_bind_int(b, 6, t->update_us);
+	sqlite_bind_int(b, 7, t->version);
 }
 
 oz_code
@@ -181,7 +165,7 @@ sqlite_task_insert(store_conn *c, store_task *t, oz_status *st)
 	if (t->description == NULL) {
 		t->description = "";
 	}
-	oz_code rc = keyset_exec(c, sql_insert, bind_task, t, NULL, st);
+	oz_code rc = sqlite_query_exec(c, sql_insert, bind_task, t, NULL, st);
 	if (rc == OZ_FAILED_PRECONDITION) {
 		/* A foreign key failed, and user_id is the only one. */
 		return oz_fail(st, OZ_NOT_FOUND, "User not found");
@@ -241,30 +225,19 @@ struct run_args {
 	size_t rows;
 };
 
-static int
-bind_run(sqlite3_stmt *s, const void *arg)
+static void
+bind_run(sqlite_binder *b, const void *arg)
 {
 	const struct run_args *ra = arg;
-	int src = SQLITE_OK;
-	for (size_t r = 0; r < ra->rows && src == SQLITE_OK; r++) {
+	for (size_t r = 0; r < ra->rows && b->rc == SQLITE_OK; r++) {
 		const store_task *t = &ra->ts[r];
-		int b = (int) r * RUN_PARAMS;
-		src = sqlite3_bind_text(s, b + 1, t->title, -1, SQLITE_STATIC);
-		if (src == SQLITE_OK) {
-			src = sqlite3_bind_text(
-				s, b + 2, t->description, -1, SQLITE_STATIC);
-		}
-		if (src == SQLITE_OK) {
-			src = sqlite3_bind_int64(s, b + 3, t->user_id);
-		}
-		if (src == SQLITE_OK) {
-			src = sqlite3_bind_int(s, b + 4, t->status);
-		}
-		if (src == SQLITE_OK) {
-			src = sqlite3_bind_int64(s, b + 5, t->create_us);
-		}
+		int i = (int) r * RUN_PARAMS;
+		sqlite_bind_text(b, i + 1, t->title);
+		sqlite_bind_text(b, i + 2, t->description);
+		sqlite_bind_int(b, i + 3, t->user_id);
+		sqlite_bind_int(b, i + 4, t->status);
+		sqlite_bind_int(b, i + 5, t->create_us);
 	}
-	return src;
 }
 
 /* Inserts ts[0..r->rows) with r's statement: all or none of them (a
@@ -283,7 +256,7 @@ insert_run(store_conn *c, const struct insert_run *r, store_task *ts,
 		}
 	}
 	struct run_args ra = {ts, r->rows};
-	oz_code rc = keyset_exec(c, r->sql, bind_run, &ra, NULL, st);
+	oz_code rc = sqlite_query_exec(c, r->sql, bind_run, &ra, NULL, st);
 	if (rc == OZ_OK) {
 		int64_t last = sqlite3_last_insert_rowid(c->db);
 		for (size_t k = 0; k < r->rows; k++) {
@@ -339,7 +312,7 @@ sqlite_task_get(
 {
 	void *rows;
 	size_t n;
-	oz_code rc = keyset_rows(c, sql_get, bind_id, &id, NULL, 1,
+	oz_code rc = sqlite_query_rows(c, sql_get, bind_id, &id, 1,
 		sizeof(*out), read_task, a, &rows, &n, st);
 	if (rc != OZ_OK) {
 		return rc;
@@ -355,7 +328,7 @@ oz_code
 sqlite_task_update(store_conn *c, const store_task *t, oz_status *st)
 {
 	int64_t changes = 0;
-	oz_code rc = keyset_exec(
+	oz_code rc = sqlite_query_exec(
 		c, sql_update[~t->same & 7u], bind_task, t, &changes, st);
 	if (rc == OZ_OK && changes == 0) {
 		return oz_fail(st, OZ_NOT_FOUND, "Task not found");
@@ -367,7 +340,8 @@ oz_code
 sqlite_task_delete(store_conn *c, int64_t id, oz_status *st)
 {
 	int64_t changes = 0;
-	oz_code rc = keyset_exec(c, sql_delete, bind_id, &id, &changes, st);
+	oz_code rc =
+		sqlite_query_exec(c, sql_delete, bind_id, &id, &changes, st);
 	if (rc == OZ_OK && changes == 0) {
 		return oz_fail(st, OZ_NOT_FOUND, "Task not found");
 	}
@@ -378,14 +352,15 @@ oz_code
 sqlite_task_delete_by_user(
 	store_conn *c, int64_t user_id, int64_t *n, oz_status *st)
 {
-	return keyset_exec(c, sql_delete_by_user, bind_id, &user_id, n, st);
+	return sqlite_query_exec(
+		c, sql_delete_by_user, bind_id, &user_id, n, st);
 }
 
 oz_code
 sqlite_task_list_by_user(store_conn *c, int64_t user_id, arena *a,
 	store_task **rows, size_t *n_rows, oz_status *st)
 {
-	return keyset_rows(c, sql_by_user, bind_id, &user_id, NULL, 0,
+	return sqlite_query_rows(c, sql_by_user, bind_id, &user_id, 0,
 		sizeof(**rows), read_task, a, (void **) rows, n_rows, st);
 }
 
@@ -393,7 +368,7 @@ oz_code
 sqlite_task_count(
 	store_conn *c, const store_task_filter *f, int64_t *n, oz_status *st)
 {
-	return keyset_int(
+	return sqlite_query_int(
 		c, sql_count[filter_index(f)], bind_filter, f, n, st);
 }
 

@@ -79,67 +79,57 @@ read_user(sqlite3_stmt *s, arena *a, void *row, oz_status *st)
 	return OZ_OK;
 }
 
-static int
-bind_id(sqlite3_stmt *s, const void *arg)
+static void
+bind_id(sqlite_binder *b, const void *arg)
 {
-	return sqlite3_bind_int64(s, 1, *(const int64_t *) arg);
+	sqlite_bind_int(b, 1, *(const int64_t *) arg);
 }
 
-static int
-bind_text(sqlite3_stmt *s, const void *arg)
+static void
+bind_text(sqlite_binder *b, const void *arg)
 {
-	return sqlite3_bind_text(s, 1, arg, -1, SQLITE_STATIC);
+	sqlite_bind_text(b, 1, arg);
 }
 
-static int
-bind_filter(sqlite3_stmt *s, const void *arg)
+static void
+bind_filter(sqlite_binder *b, const void *arg)
 {
 	const store_user_filter *f = arg;
-	return f->by_active ? sqlite3_bind_int(s, 1, f->is_active ? 1 : 0)
-			    : SQLITE_OK;
+	if (f->by_active) {
+		sqlite_bind_int(b, 1, f->is_active ? 1 : 0);
+	}
 }
 
 /* ?1 id, ?2 username, ?3 email, ?4 is_active, ?5 update (and, on insert,
  * create) time, ?6 version; the insert does not use ?1. */
-static int
-bind_user(sqlite3_stmt *s, const void *arg)
+static void
+bind_user(sqlite_binder *b, const void *arg)
 {
 	const store_user *u = arg;
-	int src = sqlite3_bind_text(s, 2, u->username, -1, SQLITE_STATIC);
-	if (src == SQLITE_OK) {
-		src = sqlite3_bind_text(s, 3, u->email, -1, SQLITE_STATIC);
-	}
-	if (src == SQLITE_OK) {
-		src = sqlite3_bind_int(s, 4, u->is_active ? 1 : 0);
-	}
-	if (src == SQLITE_OK) {
-		src = sqlite3_bind_int64(s, 5, u->update_us);
-	}
-	if (src == SQLITE_OK) {
-		src = sqlite3_bind_int64(s, 6, u->version);
-	}
-	if (src == SQLITE_OK) {
-		src = sqlite3_bind_int64(s, 1, u->id);
-	}
-	return src;
+	sqlite_bind_text(b, 2, u->username);
+	sqlite_bind_text(b, 3, u->email);
+	sqlite_bind_int(b, 4, u->is_active ? 1 : 0);
+	sqlite_bind_int(b, 5, u->update_us);
+	sqlite_bind_int(b, 6, u->version);
+	sqlite_bind_int(b, 1, u->id);
 }
 
-static int
-bind_conflict(sqlite3_stmt *s, const void *arg)
+static void
+bind_conflict(sqlite_binder *b, const void *arg)
 {
 	const store_user *u = arg;
-	int src = sqlite3_bind_text(s, 1, u->email, -1, SQLITE_STATIC);
-	return src == SQLITE_OK ? sqlite3_bind_int64(s, 2, u->id) : src;
+	sqlite_bind_text(b, 1, u->email);
+	sqlite_bind_int(b, 2, u->id);
 }
 
 /* Runs a lookup of at most one row. */
 static oz_code
-get_one(store_conn *c, const char *sql, keyset_bind_fn bind, const void *arg,
+get_one(store_conn *c, const char *sql, sqlite_bind_fn bind, const void *arg,
 	arena *a, store_user *out, oz_status *st)
 {
 	void *rows;
 	size_t n;
-	oz_code rc = keyset_rows(c, sql, bind, arg, NULL, 1, sizeof(*out),
+	oz_code rc = sqlite_query_rows(c, sql, bind, arg, 1, sizeof(*out),
 		read_user, a, &rows, &n, st);
 	if (rc != OZ_OK) {
 		return rc;
@@ -171,13 +161,13 @@ static oz_code
 write_user(store_conn *c, const char *sql, const store_user *u,
 	int64_t *changes, oz_status *st)
 {
-	oz_code rc = keyset_exec(c, sql, bind_user, u, changes, st);
+	oz_code rc = sqlite_query_exec(c, sql, bind_user, u, changes, st);
 	if (rc != OZ_ALREADY_EXISTS) {
 		return rc;
 	}
 	int64_t taken = 0;
-	if ((rc = keyset_int(c, sql_email_taken, bind_conflict, u, &taken,
-		     st)) != OZ_OK) {
+	if ((rc = sqlite_query_int(c, sql_email_taken, bind_conflict, u,
+		     &taken, st)) != OZ_OK) {
 		return rc;
 	}
 	return taken ? oz_fail(st, OZ_ALREADY_EXISTS,
@@ -214,7 +204,8 @@ oz_code
 sqlite_user_delete(store_conn *c, int64_t id, oz_status *st)
 {
 	int64_t changes = 0;
-	oz_code rc = keyset_exec(c, sql_delete, bind_id, &id, &changes, st);
+	oz_code rc =
+		sqlite_query_exec(c, sql_delete, bind_id, &id, &changes, st);
 	if (rc == OZ_OK && changes == 0) {
 		return oz_fail(st, OZ_NOT_FOUND, "User not found");
 	}
@@ -225,8 +216,9 @@ oz_code
 sqlite_user_count(
 	store_conn *c, const store_user_filter *f, int64_t *n, oz_status *st)
 {
-	return keyset_int(c, f->by_active ? sql_count_active : sql_count_all,
-		bind_filter, f, n, st);
+	return sqlite_query_int(c,
+		f->by_active ? sql_count_active : sql_count_all, bind_filter,
+		f, n, st);
 }
 
 static const keyset_table table = {
