@@ -165,6 +165,7 @@ pg_reconnect(pg_conn *c, oz_status *st)
 	c->tx_depth = 0;
 	c->broken = false;
 	c->session_timeout_ms = 0;
+	c->release_pending = 0;
 	PQfinish(c->pg);
 	c->pg = NULL;
 	return connect_url(c, st);

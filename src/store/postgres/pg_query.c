@@ -3,6 +3,7 @@
  * connection and cached by their text, results read as text. Every
  * failure goes through pg_error. */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,34 @@ pg_param_bytes(pg_params *p, int i, const void *b, size_t n)
 	p->values[k] = n > 0 ? b : "";
 	p->lengths[k] = (int) n;
 	p->formats[k] = 1;
+}
+
+static int
+slack_ms(int want_ms)
+{
+	int s = want_ms / 8;
+	return s < PG_TIMEOUT_SLACK_MS ? s : PG_TIMEOUT_SLACK_MS;
+}
+
+bool
+pg_timeout_fits(int have_ms, int want_ms)
+{
+	if (want_ms <= 0) {
+		return have_ms == 0;
+	}
+	return have_ms > 0 && have_ms >= want_ms &&
+	       have_ms - want_ms <= slack_ms(want_ms);
+}
+
+int
+pg_timeout_rounded(int want_ms)
+{
+	if (want_ms <= 0) {
+		return 0;
+	}
+	return want_ms > INT_MAX - slack_ms(want_ms)
+		       ? INT_MAX
+		       : want_ms + slack_ms(want_ms);
 }
 
 void
@@ -146,8 +175,9 @@ keep_result(PGresult **out, PGresult *r)
 	}
 }
 
-/* Runs a statement outside any transaction under the call's time limit:
- * in one round trip (libpq's pipeline mode), SET statement_timeout, the
+/* Runs a statement outside any transaction under the call's time limit
+ * (rounded up: pg_timeout_rounded): in one round trip (libpq's pipeline
+ * mode), SET statement_timeout, the
  * PREPARE when prep (its parse may wait for a lock too) and the
  * statement, so the server cancels it at the deadline as SET LOCAL does
  * inside a transaction. Returns the first failed result, else the
@@ -159,8 +189,8 @@ exec_bounded(pg_conn *c, const char *name, bool prep, const char *sql,
 	char set[64];
 	PGresult *out = NULL;
 	bool synced = false;
-	snprintf(
-		set, sizeof(set), "SET statement_timeout = %d", c->timeout_ms);
+	int next = pg_timeout_rounded(c->timeout_ms);
+	snprintf(set, sizeof(set), "SET statement_timeout = %d", next);
 	if (PQenterPipelineMode(c->pg) != 1) {
 		return NULL;
 	}
@@ -189,7 +219,7 @@ exec_bounded(pg_conn *c, const char *name, bool prep, const char *sql,
 		PQclear(out);
 		out = NULL;
 	}
-	c->session_timeout_ms = c->timeout_ms;
+	c->session_timeout_ms = next;
 	return out;
 }
 
@@ -235,8 +265,10 @@ pg_query(pg_conn *c, const char *sql, const pg_params *p, PGresult **res,
 		return rc;
 	}
 	PGresult *r;
+	/* Most reads find the session's limit fits theirs and send the
+	 * statement alone, as a native client would. */
 	if (c->tx_depth == 0 &&
-		(c->timeout_ms > 0 || c->session_timeout_ms > 0)) {
+		!pg_timeout_fits(c->session_timeout_ms, c->timeout_ms)) {
 		r = query_bounded(c, sql, p);
 	} else if ((rc = prepare(c, sql, p, &name, st)) != OZ_OK) {
 		return rc;
