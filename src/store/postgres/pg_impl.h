@@ -162,8 +162,8 @@ int pg_msg_len(const char *msg);
 bool pg_timeout_fits(int have_ms, int want_ms);
 
 /* The statement_timeout to SET for a call with want_ms left: want_ms
- * plus the slack, so the calls after it, with a little less time left,
- * fit it (pg_timeout_fits) and send no SET. */
+ * plus half its slack, so the calls after it, with a little less or a
+ * little more time left, fit it (pg_timeout_fits) and send no SET. */
 int pg_timeout_rounded(int want_ms);
 
 /* Forgets every cached prepared statement (after a reconnect). */

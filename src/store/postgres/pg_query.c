@@ -88,12 +88,13 @@ pg_timeout_fits(int have_ms, int want_ms)
 int
 pg_timeout_rounded(int want_ms)
 {
+	/* Half the slack: the calls after it fit it with up to that much
+	 * more or less time left. */
+	int half = slack_ms(want_ms) / 2;
 	if (want_ms <= 0) {
 		return 0;
 	}
-	return want_ms > INT_MAX - slack_ms(want_ms)
-		       ? INT_MAX
-		       : want_ms + slack_ms(want_ms);
+	return want_ms > INT_MAX - half ? INT_MAX : want_ms + half;
 }
 
 void
