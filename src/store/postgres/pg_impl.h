@@ -45,6 +45,12 @@ struct pg_conn {
 	 * the next SAVEPOINT at that depth (0: none). Ending the enclosing
 	 * level releases or rolls it back with it. */
 	int release_pending;
+	/* Control statements of a savepoint begun but not sent yet (a
+	 * RELEASE of the last one, the SAVEPOINT, its SET LOCAL): they go in
+	 * the pipeline of the call's first statement (pg_query), or alone
+	 * before any other use of the connection (pg_tx_flush). */
+	int n_pend;
+	char pend[3][64];
 	/* Dropped on purpose (SQLSTATE 25006: a standby answered after a
 	 * failover): the next pg_ensure connects again. */
 	bool broken;
@@ -165,6 +171,10 @@ bool pg_timeout_fits(int have_ms, int want_ms);
  * plus half its slack, so the calls after it, with a little less or a
  * little more time left, fit it (pg_timeout_fits) and send no SET. */
 int pg_timeout_rounded(int want_ms);
+
+/* Sends the savepoint statements pg_tx_begin deferred, if any, in one
+ * round trip. Returns OK or their failure. */
+oz_code pg_tx_flush(pg_conn *c, oz_status *st) OZ_MUST_USE;
 
 /* Forgets every cached prepared statement (after a reconnect). */
 void pg_stmts_clear(pg_conn *c);
