@@ -19,7 +19,8 @@
 #
 # Environment: BUILD (build), BENCH_SECONDS (5) measured per row,
 # BENCH_WARMUP (1), BENCH_USERS (10000), BENCH_TASKS (50000), PG_BIN
-# (scripts/pg.sh). Touches nothing outside its temporary directory.
+# (scripts/pg.sh), BENCH_OZD_ARGS (more ozd flags, e.g. --read-threads 8).
+# Touches nothing outside its temporary directory.
 set -eu
 
 BUILD=${BUILD:-build}
@@ -84,8 +85,9 @@ pg_us_per_call() {
 
 port=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 12000))
 URL="tcp://127.0.0.1:$port"
+# shellcheck disable=SC2086 # BENCH_OZD_ARGS: extra ozd flags, split.
 "$OZD" --listen "$URL" --database-url "$DB" --log-level warn \
-	2>"$TMP/ozd.log" &
+	${BENCH_OZD_ARGS:-} 2>"$TMP/ozd.log" &
 PID=$!
 i=0
 until "$OZCTL" --url "$URL" health >/dev/null 2>&1; do

@@ -328,7 +328,14 @@ writer_main(void *arg)
 		pthread_mutex_unlock(&w->mu);
 		run_batch(w, batch, n);
 		if (store_health_write_failed(w->health) || w->remote) {
-			w->next_probe_us = oz_now_us() + PROBE_MS * 1000;
+			/* A probe already due stays due: on a remote store
+			 * the first one (at start) measures the size Stats
+			 * reports, and calls arriving every < PROBE_MS must
+			 * not put it off for good. */
+			int64_t next = oz_now_us() + PROBE_MS * 1000;
+			if (w->next_probe_us == 0 || w->next_probe_us > next) {
+				w->next_probe_us = next;
+			}
 		} else {
 			w->next_probe_us = 0;
 		}

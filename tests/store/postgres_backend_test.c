@@ -356,6 +356,87 @@ deadline_bounds_a_read_outside_a_transaction(void **state)
 	assert_string_equal(shown, "0\n");
 }
 
+/* What statement_timeout the session has now, through pg_query as a
+ * read of the call would see it. */
+static void
+shown_timeout(fx *f, const char *want)
+{
+	char shown[32];
+	assert_int_equal(pg_query_lines((pg_conn *) (void *) f->c,
+				 "SHOW statement_timeout", shown,
+				 sizeof(shown), &f->st),
+		OZ_OK);
+	assert_string_equal(shown, want);
+}
+
+/* Reads outside a transaction keep the session's limit while it fits the
+ * call (never shorter, at most 1/8 and 250 ms longer) and SET it again
+ * only when it does not: consecutive calls send no SET. */
+static void
+reads_keep_a_session_timeout_that_fits(void **state)
+{
+	fx *f = *state;
+	store_user out;
+	assert_int_equal(store_migrate_upgrade(f->c, "head", &f->st), OZ_OK);
+	store_set_timeout(f->c, 5000);
+	assert_int_equal(
+		store_user_get(f->c, 1, &f->a, &out, &f->st), OZ_NOT_FOUND);
+	shown_timeout(f, "5125ms\n");
+	store_set_timeout(f->c, 4990); /* The next call, a little later. */
+	assert_int_equal(
+		store_user_get(f->c, 1, &f->a, &out, &f->st), OZ_NOT_FOUND);
+	shown_timeout(f, "5125ms\n");
+	store_set_timeout(f->c, 200); /* Shorter: SET again. */
+	assert_int_equal(
+		store_user_get(f->c, 1, &f->a, &out, &f->st), OZ_NOT_FOUND);
+	shown_timeout(f, "212ms\n");
+	store_set_timeout(f->c, 230); /* Longer than the session's. */
+	shown_timeout(f, "244ms\n");
+	store_set_timeout(f->c, 0);
+	shown_timeout(f, "0\n");
+}
+
+/* In a shared transaction a call's savepoint goes out with its first
+ * statement: calls that ran none, failed or succeeded, leave the calls
+ * beside them intact, and a failed call's write is undone. */
+static void
+savepoints_of_calls_without_statements(void **state)
+{
+	fx *f = *state;
+	store_user a = {.username = "a", .email = "a@x", .is_active = true};
+	store_user b = {.username = "b", .email = "b@x", .is_active = true};
+	store_user c = {.username = "c", .email = "c@x", .is_active = true};
+	store_user got;
+	char shown[32];
+	assert_int_equal(store_migrate_upgrade(f->c, "head", &f->st), OZ_OK);
+	assert_int_equal(store_tx_begin(f->c, STORE_TX_WRITE, &f->st), OZ_OK);
+	assert_int_equal(store_tx_begin(f->c, STORE_TX_WRITE, &f->st), OZ_OK);
+	assert_int_equal(store_tx_end(f->c, OZ_OK, &f->st), OZ_OK);
+	assert_int_equal(store_tx_begin(f->c, STORE_TX_WRITE, &f->st), OZ_OK);
+	assert_int_equal(store_user_insert(f->c, &a, &f->st), OZ_OK);
+	assert_int_equal(store_tx_end(f->c, OZ_OK, &f->st), OZ_OK);
+	assert_int_equal(store_tx_begin(f->c, STORE_TX_WRITE, &f->st), OZ_OK);
+	oz_status_clear(&f->st);
+	assert_int_equal(
+		store_tx_end(f->c, OZ_NOT_FOUND, &f->st), OZ_NOT_FOUND);
+	assert_int_equal(store_tx_begin(f->c, STORE_TX_WRITE, &f->st), OZ_OK);
+	assert_int_equal(store_user_insert(f->c, &b, &f->st), OZ_OK);
+	assert_int_equal(store_tx_end(f->c, OZ_INVALID_ARGUMENT, &f->st),
+		OZ_INVALID_ARGUMENT);
+	assert_int_equal(store_tx_begin(f->c, STORE_TX_WRITE, &f->st), OZ_OK);
+	assert_int_equal(store_user_insert(f->c, &c, &f->st), OZ_OK);
+	assert_int_equal(store_tx_end(f->c, OZ_OK, &f->st), OZ_OK);
+	assert_int_equal(store_tx_end(f->c, OZ_OK, &f->st), OZ_OK);
+	assert_int_equal(
+		store_user_get(f->c, a.id, &f->a, &got, &f->st), OZ_OK);
+	assert_int_equal(
+		store_user_get(f->c, c.id, &f->a, &got, &f->st), OZ_OK);
+	assert_int_equal(pg_query_lines(f->other, "SELECT count(*) FROM users",
+				 shown, sizeof(shown), &f->st),
+		OZ_OK);
+	assert_string_equal(shown, "2\n"); /* Not b. */
+}
+
 static void
 killed_connection_is_unavailable_then_reconnected(void **state)
 {
@@ -398,6 +479,8 @@ main(void)
 		T(probe_and_size_need_the_schema_at_head),
 		T(deadline_cancels_a_statement_held_by_a_lock),
 		T(deadline_bounds_a_read_outside_a_transaction),
+		T(reads_keep_a_session_timeout_that_fits),
+		T(savepoints_of_calls_without_statements),
 		T(killed_connection_is_unavailable_then_reconnected),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,6 +17,41 @@
 
 /* Declared in pg_impl.h, which tests do not include (libpq-fe.h). */
 oz_code pg_sqlstate_code(const char *sqlstate, const char **message);
+bool pg_timeout_fits(int have_ms, int want_ms);
+int pg_timeout_rounded(int want_ms);
+
+/* A connection's statement_timeout is kept for a call only when it is
+ * never shorter than the call's time left, at most an eighth (and 250
+ * ms) longer, and "none" only for a call with no limit. */
+static void
+timeout_is_kept_only_within_the_slack(void **state)
+{
+	(void) state;
+	assert_true(pg_timeout_fits(0, 0));
+	assert_false(pg_timeout_fits(5000, 0));
+	assert_false(pg_timeout_fits(0, 5000));
+	assert_false(pg_timeout_fits(-1, 0));
+	assert_false(pg_timeout_fits(-1, 5000));
+	assert_int_equal(pg_timeout_rounded(0), 0);
+	assert_int_equal(pg_timeout_rounded(200), 212);
+	assert_int_equal(pg_timeout_rounded(5000), 5125);
+	assert_int_equal(pg_timeout_rounded(1), 1);
+	assert_int_equal(pg_timeout_rounded(2147483647), 2147483647);
+	assert_true(pg_timeout_fits(225, 200));
+	assert_true(pg_timeout_fits(225, 225));
+	assert_false(pg_timeout_fits(226, 200));
+	assert_false(pg_timeout_fits(225, 226));
+	assert_true(pg_timeout_fits(5250, 5000));
+	assert_false(pg_timeout_fits(5251, 5000));
+	assert_true(pg_timeout_fits(5125, 4875));
+	assert_false(pg_timeout_fits(5125, 4874));
+	assert_true(pg_timeout_fits(5125, 5125));
+	for (int want = 1; want < 100000; want += 7) {
+		int set = pg_timeout_rounded(want);
+		assert_true(pg_timeout_fits(set, want));
+		assert_true(set - want <= 125 && set - want <= want / 16);
+	}
+}
 
 static void
 both_dialects_have_the_same_revisions(void **state)
@@ -139,6 +174,7 @@ main(void)
 		cmocka_unit_test(url_mask_hides_every_password),
 		cmocka_unit_test(url_schemes_are_recognised),
 		cmocka_unit_test(keyset_sql_uses_dollar_parameters),
+		cmocka_unit_test(timeout_is_kept_only_within_the_slack),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

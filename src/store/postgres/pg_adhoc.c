@@ -277,14 +277,18 @@ static oz_code
 step(pg_conn *c, const char *sql, const pg_params *p, PGresult **res,
 	oz_status *st)
 {
+	oz_code rc = pg_tx_flush(c, st);
+	if (rc != OZ_OK) {
+		return rc;
+	}
 	PGresult *r = PQexecParams(c->pg, sql, p != NULL ? p->n : 0,
 		p != NULL ? p->types : NULL, p != NULL ? p->values : NULL,
 		p != NULL ? p->lengths : NULL, p != NULL ? p->formats : NULL,
 		0);
 	ExecStatusType s = PQresultStatus(r);
-	oz_code rc = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK
-			     ? OZ_OK
-			     : pg_query_error(c, r, st);
+	rc = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK
+		     ? OZ_OK
+		     : pg_query_error(c, r, st);
 	if (rc == OZ_OK && res != NULL) {
 		*res = r;
 	} else {

@@ -165,6 +165,8 @@ pg_reconnect(pg_conn *c, oz_status *st)
 	c->tx_depth = 0;
 	c->broken = false;
 	c->session_timeout_ms = 0;
+	c->release_pending = 0;
+	c->n_pend = 0;
 	PQfinish(c->pg);
 	c->pg = NULL;
 	return connect_url(c, st);
@@ -214,11 +216,15 @@ pg_backend_pid(const pg_conn *c)
 oz_code
 pg_exec_script(pg_conn *c, const char *sql, oz_status *st)
 {
+	oz_code rc = pg_tx_flush(c, st);
+	if (rc != OZ_OK) {
+		return rc;
+	}
 	PGresult *res = PQexec(c->pg, sql);
 	ExecStatusType s = PQresultStatus(res);
-	oz_code rc = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK
-			     ? OZ_OK
-			     : pg_error(c, res, st);
+	rc = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK
+		     ? OZ_OK
+		     : pg_error(c, res, st);
 	PQclear(res);
 	return rc;
 }

@@ -36,6 +36,21 @@ struct pg_conn {
 	/* The session's statement_timeout, as the last statement outside a
 	 * transaction set it (0: none): see pg_query. */
 	int session_timeout_ms;
+	/* statement_timeout in the open transaction as its BEGIN or a
+	 * savepoint's SET LOCAL left it; -1: not known (after a ROLLBACK TO
+	 * SAVEPOINT or a failed control statement). */
+	int tx_timeout_ms;
+	/* The depth whose savepoint (oz_sp<N>) a successful call ended but
+	 * is not released yet: the RELEASE goes in the same round trip as
+	 * the next SAVEPOINT at that depth (0: none). Ending the enclosing
+	 * level releases or rolls it back with it. */
+	int release_pending;
+	/* Control statements of a savepoint begun but not sent yet (a
+	 * RELEASE of the last one, the SAVEPOINT, its SET LOCAL): they go in
+	 * the pipeline of the call's first statement (pg_query), or alone
+	 * before any other use of the connection (pg_tx_flush). */
+	int n_pend;
+	char pend[3][64];
 	/* Dropped on purpose (SQLSTATE 25006: a standby answered after a
 	 * failover): the next pg_ensure connects again. */
 	bool broken;
@@ -140,6 +155,26 @@ oz_code pg_conn_alloc(
 /* The length of libpq message msg without its trailing newlines, for
  * log lines ("%.*s"). */
 int pg_msg_len(const char *msg);
+
+/* A statement may run past its call's deadline by at most this much
+ * (and an eighth of the call's remaining time): a connection's
+ * statement_timeout is kept, not SET again, when it is at least the
+ * call's remaining time and at most this slack above it. */
+#define PG_TIMEOUT_SLACK_MS 250
+
+/* Whether a statement_timeout of have_ms (0: none, below 0: not known)
+ * serves a call with want_ms left (0: no limit): never shorter, never
+ * longer by more than the slack; "none" only for "none". */
+bool pg_timeout_fits(int have_ms, int want_ms);
+
+/* The statement_timeout to SET for a call with want_ms left: want_ms
+ * plus half its slack, so the calls after it, with a little less or a
+ * little more time left, fit it (pg_timeout_fits) and send no SET. */
+int pg_timeout_rounded(int want_ms);
+
+/* Sends the savepoint statements pg_tx_begin deferred, if any, in one
+ * round trip. Returns OK or their failure. */
+oz_code pg_tx_flush(pg_conn *c, oz_status *st) OZ_MUST_USE;
 
 /* Forgets every cached prepared statement (after a reconnect). */
 void pg_stmts_clear(pg_conn *c);

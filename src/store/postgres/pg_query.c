@@ -3,6 +3,7 @@
  * connection and cached by their text, results read as text. Every
  * failure goes through pg_error. */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,35 @@ pg_param_bytes(pg_params *p, int i, const void *b, size_t n)
 	p->values[k] = n > 0 ? b : "";
 	p->lengths[k] = (int) n;
 	p->formats[k] = 1;
+}
+
+static int
+slack_ms(int want_ms)
+{
+	int s = want_ms / 8;
+	return s < PG_TIMEOUT_SLACK_MS ? s : PG_TIMEOUT_SLACK_MS;
+}
+
+bool
+pg_timeout_fits(int have_ms, int want_ms)
+{
+	if (want_ms <= 0) {
+		return have_ms == 0;
+	}
+	return have_ms > 0 && have_ms >= want_ms &&
+	       have_ms - want_ms <= slack_ms(want_ms);
+}
+
+int
+pg_timeout_rounded(int want_ms)
+{
+	/* Half the slack: the calls after it fit it with up to that much
+	 * more or less time left. */
+	int half = slack_ms(want_ms) / 2;
+	if (want_ms <= 0) {
+		return 0;
+	}
+	return want_ms > INT_MAX - half ? INT_MAX : want_ms + half;
 }
 
 void
@@ -146,29 +176,32 @@ keep_result(PGresult **out, PGresult *r)
 	}
 }
 
-/* Runs a statement outside any transaction under the call's time limit:
- * in one round trip (libpq's pipeline mode), SET statement_timeout, the
- * PREPARE when prep (its parse may wait for a lock too) and the
- * statement, so the server cancels it at the deadline as SET LOCAL does
- * inside a transaction. Returns the first failed result, else the
- * statement's, or NULL when the connection broke. */
+/* Runs a statement after the control statements pre (a SET
+ * statement_timeout outside a transaction; a deferred savepoint inside
+ * one) in one round trip (libpq's pipeline mode): pre, the PREPARE when
+ * prep (its parse may wait for a lock too) and the statement, so the
+ * server cancels it at the deadline as SET LOCAL does inside a
+ * transaction. Returns the first failed result, else the statement's,
+ * or NULL when the connection broke. */
 static PGresult *
-exec_bounded(pg_conn *c, const char *name, bool prep, const char *sql,
-	const pg_params *p)
+exec_pipelined(pg_conn *c, const char *const *pre, int n_pre, const char *name,
+	bool prep, const char *sql, const pg_params *p)
 {
-	char set[64];
 	PGresult *out = NULL;
 	bool synced = false;
-	snprintf(
-		set, sizeof(set), "SET statement_timeout = %d", c->timeout_ms);
+	bool sent = true;
 	if (PQenterPipelineMode(c->pg) != 1) {
 		return NULL;
 	}
-	if (PQsendQueryParams(c->pg, set, 0, NULL, NULL, NULL, NULL, 0) &&
+	for (int i = 0; i < n_pre && sent; i++) {
+		sent = PQsendQueryParams(
+			c->pg, pre[i], 0, NULL, NULL, NULL, NULL, 0);
+	}
+	if (sent &&
 		(!prep || PQsendPrepare(c->pg, name, sql, p->n, p->types)) &&
 		send(c, name, sql, p) && PQpipelineSync(c->pg)) {
 		/* Each result, then NULL; the sync last. */
-		for (int i = 0; i < 12 && !synced; i++) {
+		for (int i = 0; i < 2 * n_pre + 8 && !synced; i++) {
 			PGresult *r = PQgetResult(c->pg);
 			if (r == NULL) {
 				if (PQstatus(c->pg) != CONNECTION_OK) {
@@ -189,31 +222,65 @@ exec_bounded(pg_conn *c, const char *name, bool prep, const char *sql,
 		PQclear(out);
 		out = NULL;
 	}
-	c->session_timeout_ms = c->timeout_ms;
 	return out;
 }
 
-/* Outside a transaction, with a time limit to set or to undo:
- * exec_bounded, preparing (and caching) sql on the way when new. */
+/* exec_pipelined, preparing (and caching) sql on the way when new. */
 static PGresult *
-query_bounded(pg_conn *c, const char *sql, const pg_params *p)
+query_pipelined(pg_conn *c, const char *const *pre, int n_pre, const char *sql,
+	const pg_params *p)
 {
 	struct pg_stmt_entry *e = cached(c, sql);
 	if (e != NULL) {
-		return exec_bounded(c, e->name, false, sql, p);
+		return exec_pipelined(c, pre, n_pre, e->name, false, sql, p);
 	}
 	if (c->n_stmts == PG_STMT_CACHE) {
-		return exec_bounded(c, NULL, false, sql, p);
+		return exec_pipelined(c, pre, n_pre, NULL, false, sql, p);
 	}
 	e = &c->stmts[c->n_stmts];
 	snprintf(e->name, sizeof(e->name), "oz_s%u", c->next_stmt++);
-	PGresult *r = exec_bounded(c, e->name, true, sql, p);
+	PGresult *r = exec_pipelined(c, pre, n_pre, e->name, true, sql, p);
 	ExecStatusType s = PQresultStatus(r);
 	if ((s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) &&
 		(e->sql = strdup(sql)) != NULL) {
 		c->n_stmts++;
 	}
 	return r;
+}
+
+/* Runs sql when control statements must go first: a savepoint
+ * pg_tx_begin deferred, or (outside a transaction) the call's time limit
+ * when the session's does not fit it (rounded up: pg_timeout_rounded).
+ * OUT: *r, the result. Returns false when nothing had to go first. */
+static bool
+query_after_control(
+	pg_conn *c, const char *sql, const pg_params *p, PGresult **r)
+{
+	const char *pre[3];
+	char set[64];
+	int n = c->n_pend;
+	if (n > 0) {
+		for (int i = 0; i < n; i++) {
+			pre[i] = c->pend[i];
+		}
+		c->n_pend = 0;
+		*r = query_pipelined(c, pre, n, sql, p);
+		ExecStatusType s = PQresultStatus(*r);
+		if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+			c->tx_timeout_ms = -1;
+		}
+		return true;
+	}
+	if (c->tx_depth > 0 ||
+		pg_timeout_fits(c->session_timeout_ms, c->timeout_ms)) {
+		return false;
+	}
+	int next = pg_timeout_rounded(c->timeout_ms);
+	snprintf(set, sizeof(set), "SET statement_timeout = %d", next);
+	pre[0] = set;
+	*r = query_pipelined(c, pre, 1, sql, p);
+	c->session_timeout_ms = next;
+	return true;
 }
 
 oz_code
@@ -235,9 +302,10 @@ pg_query(pg_conn *c, const char *sql, const pg_params *p, PGresult **res,
 		return rc;
 	}
 	PGresult *r;
-	if (c->tx_depth == 0 &&
-		(c->timeout_ms > 0 || c->session_timeout_ms > 0)) {
-		r = query_bounded(c, sql, p);
+	/* Most reads find the session's limit fits theirs and send the
+	 * statement alone, as a native client would. */
+	if (query_after_control(c, sql, p, &r)) {
+		/* Sent. */
 	} else if ((rc = prepare(c, sql, p, &name, st)) != OZ_OK) {
 		return rc;
 	} else {
