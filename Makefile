@@ -188,7 +188,7 @@ test: all
 # (they skip in `make test`), tests/e2e/*.sh, the Python tests, then the
 # fault tests of tests/postgres/.
 PG_TESTS := $(filter $(TEST_BINS),$(addprefix $(BUILD)/tests/store/, \
-	backend_test postgres_store_test postgres_pool_test \
+	backend_test postgres_store_test \
 	postgres_backend_test postgres_writer_test user_store_test \
 	task_store_test) \
 	$(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/service/*_test.c \
