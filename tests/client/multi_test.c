@@ -157,11 +157,15 @@ setup(void **state)
 	snprintf(f->dir, sizeof(f->dir), "%s/oz-multi.XXXXXX",
 		tmp != NULL ? tmp : "/tmp");
 	assert_non_null(mkdtemp(f->dir));
+	/* A copy: GCC's -Wrestrict (at -O1) takes f->dir for a part of the
+	 * d->db being written, d being inside f too. */
+	char dir[sizeof(f->dir)];
+	memcpy(dir, f->dir, sizeof(dir));
 	size_t len = 0;
 	for (int i = 0; i < N_SERVERS; i++) {
 		ozd *d = &f->srv[i];
-		snprintf(d->db, sizeof(d->db), "%s/oz%d.db", f->dir, i);
-		snprintf(d->log, sizeof(d->log), "%s/ozd%d.log", f->dir, i);
+		snprintf(d->db, sizeof(d->db), "%s/oz%d.db", dir, i);
+		snprintf(d->log, sizeof(d->log), "%s/ozd%d.log", dir, i);
 		ozd_start(d);
 		len += (size_t) snprintf(f->urls + len, sizeof(f->urls) - len,
 			"%s%s", i > 0 ? "," : "", d->url);
