@@ -168,10 +168,13 @@ setup(void **state)
 	test_tmpdb_init(&p->db);
 	test_db_url(&p->db, p->dburl, sizeof(p->dburl));
 	srand((unsigned) getpid() ^ (unsigned) time(NULL));
+	/* Random ports below Linux's ephemeral range (32768-), where the
+	 * outgoing connections of tests running beside this one take
+	 * theirs. */
 	snprintf(p->tcp, sizeof(p->tcp), "tcp://127.0.0.1:%d",
-		20000 + rand() % 20000);
+		20000 + rand() % 12000);
 	snprintf(p->ws, sizeof(p->ws), "ws://127.0.0.1:%d/oz",
-		20000 + rand() % 20000);
+		20000 + rand() % 12000);
 	snprintf(p->ipc, sizeof(p->ipc), "ipc://%s/ozd.sock", p->db.dir);
 	snprintf(p->log, sizeof(p->log), "%s/ozd.log", p->db.dir);
 	*state = p;
